@@ -1,0 +1,123 @@
+import { isUtf8 } from 'node:buffer';
+import { InvalidArgumentError } from './errors';
+import type { NativeHeader } from './native';
+import type { ProduceOptions } from './options';
+
+/** A message checked and converted to what node-rdkafka's `produce()` takes. */
+export interface NativeMessage {
+  topic: string;
+  /** null: let the partitioner choose. */
+  partition: number | null;
+  value: Buffer | null;
+  key: Buffer | string | null | undefined;
+  timestamp: number | null | undefined;
+  headers: NativeHeader[] | undefined;
+}
+
+/** Kafka's limit on topic name length. */
+const MAX_TOPIC_LENGTH = 249;
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
+const MAX_PARTITION = 2 ** 31 - 1;
+
+/** Why `topic` is not a legal Kafka topic name, or undefined if it is one. */
+function topicProblem(topic: unknown): string | undefined {
+  if (typeof topic !== 'string') return `must be a string, got ${describe(topic)}`;
+  if (topic.length === 0) return 'must not be empty';
+  if (topic.length > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`;
+  if (topic === '.' || topic === '..') return `must not be "${topic}"`;
+  if (!LEGAL_TOPIC.test(topic)) return 'may contain only ASCII letters, digits, ".", "_" and "-"';
+  return undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+function checkHeaders(topic: string, headers: unknown): NativeHeader[] | undefined {
+  if (headers === undefined || headers === null) return undefined;
+  if (!Array.isArray(headers)) {
+    throw new InvalidArgumentError(`headers for topic "${topic}" must be an array of objects, got ${describe(headers)}`);
+  }
+  // node-rdkafka reads only the first property of each header object: a record with several
+  // entries is split into one object per entry, in order. The caller's array is never changed.
+  let split = false;
+  for (let i = 0; i < headers.length; i++) {
+    const record: unknown = headers[i];
+    if (typeof record !== 'object' || record === null || Array.isArray(record) || Buffer.isBuffer(record)) {
+      throw new InvalidArgumentError(`header ${i} for topic "${topic}" must be an object, got ${describe(record)}`);
+    }
+    const names = Object.keys(record);
+    if (names.length !== 1) split = true;
+    for (const name of names) {
+      const value: unknown = (record as Record<string, unknown>)[name];
+      if (typeof value === 'string') continue;
+      if (!Buffer.isBuffer(value)) {
+        throw new InvalidArgumentError(
+          `header "${name}" for topic "${topic}" must be a string or a Buffer, got ${describe(value)}`,
+        );
+      }
+      if (!isUtf8(value)) {
+        throw new InvalidArgumentError(
+          `header "${name}" for topic "${topic}" is a Buffer that is not valid UTF-8; node-rdkafka sends ` +
+            'header values as strings, so it would be altered: encode it (base64, hex) first',
+        );
+      }
+    }
+  }
+  if (!split) return headers as NativeHeader[];
+  const flat: NativeHeader[] = [];
+  for (const record of headers as NativeHeader[]) {
+    for (const name of Object.keys(record)) flat.push({ [name]: record[name]! });
+  }
+  return flat;
+}
+
+/**
+ * Checks a call's arguments and converts them for node-rdkafka. Throws
+ * {@link InvalidArgumentError} naming the first problem; librdkafka checks the size against
+ * `message.max.bytes` itself.
+ */
+export function toNativeMessage(topic: string, value: unknown, options: ProduceOptions | undefined): NativeMessage {
+  const problem = topicProblem(topic);
+  if (problem !== undefined) throw new InvalidArgumentError(`topic ${problem}`);
+
+  let buffer: Buffer | null;
+  if (value === null || Buffer.isBuffer(value)) buffer = value;
+  else if (typeof value === 'string') buffer = Buffer.from(value);
+  else {
+    throw new InvalidArgumentError(`value for topic "${topic}" must be a Buffer, a string or null, got ${describe(value)}`);
+  }
+
+  if (options === undefined || options === null) {
+    return { topic, partition: null, value: buffer, key: undefined, timestamp: undefined, headers: undefined };
+  }
+  if (typeof options !== 'object') {
+    throw new InvalidArgumentError(`options for topic "${topic}" must be an object, got ${describe(options)}`);
+  }
+
+  const { key, partition, timestamp } = options;
+  if (key !== undefined && key !== null && typeof key !== 'string' && !Buffer.isBuffer(key)) {
+    throw new InvalidArgumentError(`key for topic "${topic}" must be a Buffer, a string or null, got ${describe(key)}`);
+  }
+  if (partition !== undefined && partition !== null && !(Number.isInteger(partition) && partition >= 0 && partition <= MAX_PARTITION)) {
+    throw new InvalidArgumentError(
+      `partition for topic "${topic}" must be an integer from 0 to ${MAX_PARTITION}, got ${describe(partition)}`,
+    );
+  }
+  if (timestamp !== undefined && timestamp !== null && !(Number.isSafeInteger(timestamp) && timestamp >= 0)) {
+    throw new InvalidArgumentError(
+      `timestamp for topic "${topic}" must be an integer number of ms since the epoch, got ${describe(timestamp)}`,
+    );
+  }
+  return {
+    topic,
+    partition: partition ?? null,
+    value: buffer,
+    key,
+    timestamp,
+    headers: checkHeaders(topic, options.headers),
+  };
+}

@@ -1,0 +1,160 @@
+import { InvalidArgumentError, type AIOKafkaError } from './errors';
+import type { DeliveryReport } from './delivery-report';
+import type { LibrdkafkaConfig, NativeProducerFactory } from './native';
+
+/** librdkafka's default `message.timeout.ms`. */
+const LIBRDKAFKA_MESSAGE_TIMEOUT_MS = 300_000;
+
+/** Options of {@link AIOProducer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
+export interface AIOProducerOptions {
+  /**
+   * Poll period while any delivery is pending, in ms. Each delivery report waits on average half
+   * of it. `0` polls on every turn of the event loop (`setImmediate`): lowest latency, most CPU.
+   * @default 1
+   */
+  pollIntervalMs?: number;
+  /**
+   * Poll period while nothing is pending, in ms, so client errors and statistics still flow.
+   * @default 1000
+   */
+  idlePollIntervalMs?: number;
+  /**
+   * How long an awaitable call waits for room when librdkafka's local queue is full before it
+   * rejects with `QueueFullError`, in ms.
+   * @default the configured `message.timeout.ms` (librdkafka's default: 300000)
+   */
+  enqueueTimeoutMs?: number;
+  /**
+   * How long `connect()` waits for the first metadata answer from the cluster, in ms.
+   * @default 30000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Default of `close({ timeoutMs })`: how long close waits for pending deliveries.
+   * @default 30000
+   */
+  closeTimeoutMs?: number;
+}
+
+/** Options of one message. */
+export interface ProduceOptions {
+  /** Message key: decides the partition (murmur2, as Java clients do) unless `partition` is set. */
+  key?: Buffer | string | null;
+  /** Target partition, an integer >= 0. @default chosen by the partitioner */
+  partition?: number | null;
+  /**
+   * Headers, in order. Each record may hold one or more entries; values must be strings or UTF-8
+   * Buffers (node-rdkafka passes header values as strings).
+   * @example [{ trace: 'abc' }, { source: Buffer.from('web') }]
+   */
+  headers?: Array<Record<string, Buffer | string>>;
+  /** Message timestamp, ms since the epoch. @default the time of the call (set by librdkafka) */
+  timestamp?: number | null;
+}
+
+/**
+ * Called exactly once per message with its outcome, asynchronously, from the poll loop.
+ * A callback that throws does not disturb other deliveries: the throw is emitted as `error`.
+ */
+export type DeliveryCallback = (err: AIOKafkaError | null, report: DeliveryReport | undefined) => void;
+
+/** Options of {@link AIOProducer.produce2}. */
+export interface Produce2Options extends ProduceOptions {
+  /** Out-of-band outcome of this message; see {@link DeliveryCallback}. */
+  onDelivery?: DeliveryCallback;
+  /**
+   * `true`: return nothing and allocate no Promise. Bad input, a closed producer and a full queue
+   * throw synchronously; a delivery failure goes to `onDelivery`, or else to the `deliveryError`
+   * event, or else (no listener) to stderr, rate-limited.
+   * @default false
+   */
+  fireAndForget?: boolean;
+}
+
+/** Options of {@link AIOProducer.close}. */
+export interface CloseOptions {
+  /**
+   * How long to wait for pending deliveries before rejecting them with `ProducerClosedError`.
+   * @default `closeTimeoutMs` of the producer's options (30000)
+   */
+  timeoutMs?: number;
+}
+
+/** Options after defaults: what the producer runs with. */
+export interface ResolvedOptions {
+  pollIntervalMs: number;
+  idlePollIntervalMs: number;
+  enqueueTimeoutMs: number;
+  connectTimeoutMs: number;
+  closeTimeoutMs: number;
+}
+
+/** @internal options of the seam used by unit tests; not part of the public API. */
+export interface InternalOptions {
+  createNative?: NativeProducerFactory;
+}
+
+/** Config keys the wrapper owns: a user-supplied callback there would silently never run. */
+const OWNED_CALLBACK_KEYS = ['dr_cb', 'dr_msg_cb'] as const;
+
+/**
+ * The librdkafka configuration the producer runs with: a copy of the caller's (never mutated)
+ * with delivery reports forced on and data-protecting defaults where the caller set nothing.
+ */
+export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new InvalidArgumentError('config must be an object of librdkafka properties');
+  }
+  for (const key of OWNED_CALLBACK_KEYS) {
+    if (config[key] !== undefined && config[key] !== true && config[key] !== false) {
+      throw new InvalidArgumentError(
+        `config "${key}" is owned by AIOProducer (every message's outcome settles its promise or ` +
+          'onDelivery callback); remove it',
+      );
+    }
+  }
+  const resolved: LibrdkafkaConfig = {
+    'enable.idempotence': true,
+    partitioner: 'murmur2_random',
+    ...config,
+    dr_cb: true,
+  };
+  delete resolved.dr_msg_cb;
+  return resolved;
+}
+
+/** Reads a numeric librdkafka property that may have been given as a string. */
+export function configNumber(config: LibrdkafkaConfig, ...keys: string[]): number | undefined {
+  for (const key of keys) {
+    const raw = config[key];
+    if (raw === undefined) continue;
+    const value = typeof raw === 'number' ? raw : Number(raw);
+    if (Number.isFinite(value)) return value;
+  }
+  return undefined;
+}
+
+function nonNegative(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !(value >= 0) || value === Infinity) {
+    throw new InvalidArgumentError(`option ${name} must be a finite number >= 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Fills in the defaults of {@link AIOProducerOptions}; checks every value. */
+export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaConfig): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options must be an object');
+  }
+  // 0 means "no limit" to librdkafka; a wait for queue room still needs one.
+  const messageTimeoutMs =
+    configNumber(config, 'message.timeout.ms', 'delivery.timeout.ms') || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
+  return {
+    pollIntervalMs: nonNegative('pollIntervalMs', options.pollIntervalMs, 1),
+    idlePollIntervalMs: nonNegative('idlePollIntervalMs', options.idlePollIntervalMs, 1000),
+    enqueueTimeoutMs: nonNegative('enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),
+    connectTimeoutMs: nonNegative('connectTimeoutMs', options.connectTimeoutMs, 30_000),
+    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 30_000),
+  };
+}

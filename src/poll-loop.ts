@@ -1,0 +1,104 @@
+/** Intervals of a {@link PollLoop}, in ms. */
+export interface PollLoopIntervals {
+  /** Period while work is pending; 0 polls on every turn of the event loop (setImmediate). */
+  busyMs: number;
+  /** Period while nothing is pending. */
+  idleMs: number;
+}
+
+/** What a {@link PollLoop} drives. */
+export interface PollLoopHooks {
+  /** One poll. A throw is caught and handed to `onError`; the loop goes on. */
+  tick(): void;
+  /** Whether anything is pending: decides the next period. */
+  isBusy(): boolean;
+  /** Receives whatever `tick` threw. Must not throw itself (a throw here is swallowed). */
+  onError(err: unknown): void;
+}
+
+/**
+ * One `unref()`ed timer that calls `tick` every `busyMs` while work is pending and every `idleMs`
+ * otherwise. It never keeps the process alive on its own, never throws out of the timer, and
+ * `stop()` leaves no timer behind.
+ */
+export class PollLoop {
+  readonly #hooks: PollLoopHooks;
+  readonly #intervals: PollLoopIntervals;
+  #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
+  /** Whether the scheduled timer is the busy one. */
+  #busy = false;
+  #running = false;
+
+  constructor(hooks: PollLoopHooks, intervals: PollLoopIntervals) {
+    this.#hooks = hooks;
+    this.#intervals = intervals;
+  }
+
+  /** Whether the loop is running. */
+  get running(): boolean {
+    return this.#running;
+  }
+
+  /** Starts polling (idempotent). */
+  start(): void {
+    if (this.#running) return;
+    this.#running = true;
+    this.#schedule();
+  }
+
+  /** Stops polling and clears the timer (idempotent). */
+  stop(): void {
+    this.#running = false;
+    this.#clear();
+  }
+
+  /**
+   * Work just became pending: switch to the busy period now rather than at the end of an idle
+   * one. Cheap when already busy, so it can be called on every produce.
+   */
+  wake(): void {
+    if (this.#busy || !this.#running) return;
+    this.#clear();
+    this.#busy = true;
+    this.#arm(this.#intervals.busyMs);
+  }
+
+  readonly #run = (): void => {
+    this.#timer = undefined;
+    this.#immediate = undefined;
+    try {
+      this.#hooks.tick();
+    } catch (err) {
+      try {
+        this.#hooks.onError(err);
+      } catch {
+        // onError is documented not to throw; if it does, the loop must still go on.
+      }
+    }
+    if (this.#running) this.#schedule();
+  };
+
+  #schedule(): void {
+    let busy = false;
+    try {
+      busy = this.#hooks.isBusy();
+    } catch {
+      busy = true;
+    }
+    this.#busy = busy;
+    this.#arm(busy ? this.#intervals.busyMs : this.#intervals.idleMs);
+  }
+
+  #arm(delayMs: number): void {
+    if (delayMs === 0) this.#immediate = setImmediate(this.#run).unref();
+    else this.#timer = setTimeout(this.#run, delayMs).unref();
+  }
+
+  #clear(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
+    this.#timer = undefined;
+    this.#immediate = undefined;
+  }
+}
