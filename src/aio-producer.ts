@@ -1,5 +1,4 @@
 import { EventEmitter } from 'node:events';
-import { performance } from 'node:perf_hooks';
 import pDefer from 'p-defer';
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
 import {

@@ -1,0 +1,145 @@
+import { EventEmitter } from 'node:events';
+import { codeName } from '../../src/errors';
+import type { LibrdkafkaConfig, NativeDeliveryReport, NativeHeader, NativeProducer } from '../../src/native';
+
+/** An error shaped like node-rdkafka's LibrdKafkaError for a numeric librdkafka code. */
+export function nativeError(code: number, message: string = codeName(code)): Error & { code: number } {
+  return Object.assign(new Error(message), { code, errno: code, origin: 'local' });
+}
+
+/** An error shaped like the ones node-rdkafka emits for delivery reports and client events. */
+export function textError(text: string): Error {
+  const [origin, message] = text.split(': ');
+  return Object.assign(new Error(message!.toLowerCase()), { code: -1, origin: origin!.toLowerCase() });
+}
+
+export interface ProducedMessage {
+  topic: string;
+  partition: number | null;
+  value: Buffer | null;
+  key: Buffer | string | null | undefined;
+  timestamp: number | null | undefined;
+  opaque: number;
+  headers: NativeHeader[] | undefined;
+}
+
+export const QUEUE_FULL = -184;
+
+/**
+ * A fake of the part of node-rdkafka's Producer that AIOProducer uses. Messages it accepts wait
+ * until the test calls `deliver()`; the reports then reach AIOProducer on its next `poll()`, as
+ * librdkafka's do.
+ */
+export class FakeNativeProducer extends EventEmitter implements NativeProducer {
+  readonly config: LibrdkafkaConfig;
+  readonly produced: ProducedMessage[] = [];
+  /** Accepted and not yet delivered, by opaque. */
+  readonly inQueue = new Map<number, ProducedMessage>();
+  /** How many undelivered messages librdkafka's queue holds before it answers QUEUE_FULL. */
+  capacity = Infinity;
+  polls = 0;
+  connected = false;
+  disconnects = 0;
+  connectError: Error | null = null;
+  #throwNext: Error[] = [];
+  #ready: Array<[Error | null, NativeDeliveryReport]> = [];
+  #offsets = new Map<string, number>();
+
+  constructor(config: LibrdkafkaConfig) {
+    super();
+    this.config = config;
+  }
+
+  connect(_options: { timeout?: number }, cb: (err: Error | null) => void): void {
+    setImmediate(() => {
+      this.connected = this.connectError === null;
+      cb(this.connectError);
+    });
+  }
+
+  /** The next produce() throws `err` (a LibrdKafkaError-like error). */
+  throwOnNextProduce(err: Error): void {
+    this.#throwNext.push(err);
+  }
+
+  produce(
+    topic: string,
+    partition: number | null,
+    value: Buffer | null,
+    key: Buffer | string | null | undefined,
+    timestamp: number | null | undefined,
+    opaque: number,
+    headers: NativeHeader[] | undefined,
+  ): boolean {
+    if (!this.connected) throw new Error('Producer not connected');
+    const err = this.#throwNext.shift();
+    if (err) throw err;
+    if (this.inQueue.size >= this.capacity) throw nativeError(QUEUE_FULL);
+    const message = { topic, partition, value, key, timestamp, opaque, headers };
+    this.produced.push(message);
+    this.inQueue.set(opaque, message);
+    return true;
+  }
+
+  /** Marks the message with this opaque as delivered (or failed with `err`): reported on next poll. */
+  deliver(opaque: number, err: Error | null = null): void {
+    const message = this.inQueue.get(opaque);
+    if (!message) throw new Error(`no message with opaque ${opaque} in the queue`);
+    this.inQueue.delete(opaque);
+    const partition = message.partition ?? 0;
+    const tp = `${message.topic}/${partition}`;
+    const offset = err ? -1 : (this.#offsets.get(tp) ?? 0);
+    if (!err) this.#offsets.set(tp, offset + 1);
+    const report: NativeDeliveryReport = {
+      topic: message.topic,
+      partition,
+      offset,
+      key: message.key == null ? null : Buffer.from(message.key),
+      opaque,
+      timestamp: 1_700_000_000_000,
+      size: message.value?.length ?? 0,
+    };
+    this.#ready.push([err, report]);
+  }
+
+  /** Delivers every queued message, oldest first. */
+  deliverAll(err: Error | null = null): void {
+    for (const opaque of [...this.inQueue.keys()]) this.deliver(opaque, err);
+  }
+
+  poll(): boolean {
+    if (!this.connected) throw new Error('Producer not connected');
+    this.polls++;
+    const ready = this.#ready;
+    this.#ready = [];
+    for (const [err, report] of ready) this.emit('delivery-report', err, report);
+    return true;
+  }
+
+  disconnect(_timeoutMs: number, cb: (err?: Error | null) => void): void {
+    this.disconnects++;
+    setImmediate(() => {
+      this.connected = false;
+      cb(null);
+    });
+  }
+}
+
+/** Builds an AIOProducer factory hook that records the fake it created. */
+export function fakeFactory(setup?: (fake: FakeNativeProducer) => void): {
+  createNative: (config: LibrdkafkaConfig) => FakeNativeProducer;
+  fake: () => FakeNativeProducer;
+} {
+  let created: FakeNativeProducer | undefined;
+  return {
+    createNative: (config) => {
+      created = new FakeNativeProducer(config);
+      setup?.(created);
+      return created;
+    },
+    fake: () => {
+      if (!created) throw new Error('no fake native producer was created');
+      return created;
+    },
+  };
+}

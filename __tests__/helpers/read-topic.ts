@@ -1,0 +1,70 @@
+import Kafka from 'node-rdkafka';
+
+/** A message read back from the broker. */
+export interface ReadMessage {
+  topic: string;
+  partition: number;
+  offset: number;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers: Array<Record<string, Buffer>>;
+}
+
+/**
+ * Reads `topic` from the beginning with node-rdkafka's KafkaConsumer (a fresh group each time)
+ * until `count` messages arrived, then waits `settleMs` more to catch any extra (duplicate)
+ * message, and returns them in arrival order. Rejects if `count` did not arrive within
+ * `timeoutMs`.
+ */
+export async function readTopic(
+  bootstrapServers: string,
+  topic: string,
+  count: number,
+  { timeoutMs = 30_000, settleMs = 500 }: { timeoutMs?: number; settleMs?: number } = {},
+): Promise<ReadMessage[]> {
+  const consumer = new Kafka.KafkaConsumer(
+    {
+      'bootstrap.servers': bootstrapServers,
+      'group.id': `read-${topic}-${Date.now()}-${Math.random()}`,
+      'enable.auto.commit': false,
+      'fetch.wait.max.ms': 50,
+    },
+    { 'auto.offset.reset': 'earliest' },
+  );
+  await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  const messages: ReadMessage[] = [];
+  try {
+    consumer.subscribe([topic]);
+    const deadline = Date.now() + timeoutMs;
+    let settleUntil: number | undefined;
+    for (;;) {
+      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
+        consumer.consume(1000, (err, batchMessages) => (err ? reject(err) : resolve(batchMessages))),
+      );
+      for (const m of batch) {
+        messages.push({
+          topic: m.topic,
+          partition: m.partition,
+          offset: m.offset,
+          key: m.key == null ? null : Buffer.from(m.key as Buffer | string),
+          value: m.value,
+          headers: (m.headers ?? []).map((h) => {
+            const out: Record<string, Buffer> = {};
+            for (const [k, v] of Object.entries(h)) out[k] = Buffer.from(v as Buffer | string);
+            return out;
+          }),
+        });
+      }
+      const now = Date.now();
+      if (messages.length >= count) {
+        settleUntil ??= now + settleMs;
+        if (now >= settleUntil) break;
+      } else if (now > deadline) {
+        throw new Error(`read ${messages.length} of ${count} messages from ${topic} within ${timeoutMs} ms`);
+      }
+    }
+  } finally {
+    await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
+  }
+  return messages;
+}

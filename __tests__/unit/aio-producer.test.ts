@@ -1,0 +1,643 @@
+import { AIOProducer } from '../../src/aio-producer';
+import {
+  AIOKafkaError,
+  DeliveryError,
+  InvalidArgumentError,
+  OperationTimeoutError,
+  ProducerClosedError,
+  QueueFullError,
+} from '../../src/errors';
+import type { AIOProducerOptions } from '../../src/options';
+import type { LibrdkafkaConfig } from '../../src/native';
+import { FakeNativeProducer, fakeFactory, nativeError, textError } from '../helpers/fake-native';
+
+// Promise plumbing (microtasks, nextTick) stays real; timers and the clock are faked.
+beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
+
+const open: AIOProducer[] = [];
+afterEach(async () => {
+  // Close while the clock is still fake: the close a test started runs on fake timers.
+  for (const producer of open.splice(0)) {
+    const closing = producer.close({ timeoutMs: 0 });
+    await jest.runAllTimersAsync();
+    await closing;
+  }
+  jest.useRealTimers();
+  jest.restoreAllMocks();
+});
+
+async function connect(
+  options: AIOProducerOptions = {},
+  config: LibrdkafkaConfig = { 'bootstrap.servers': 'fake:9092' },
+  setup?: (fake: FakeNativeProducer) => void,
+): Promise<{ producer: AIOProducer; fake: FakeNativeProducer }> {
+  const factory = fakeFactory(setup);
+  const connecting = AIOProducer.connectWith(config, options, { createNative: factory.createNative });
+  await jest.advanceTimersByTimeAsync(0);
+  const producer = await connecting;
+  open.push(producer);
+  return { producer, fake: factory.fake() };
+}
+
+/** Lets the poll loop run once more (the busy period is 1 ms by default). */
+async function tick(ms = 1): Promise<void> {
+  await jest.advanceTimersByTimeAsync(ms);
+}
+
+/** Records whether a promise settled, without awaiting it. */
+function track<T>(promise: Promise<T>): { settled: () => boolean; value: () => T | undefined; error: () => unknown } {
+  let settled = false;
+  let value: T | undefined;
+  let error: unknown;
+  promise.then(
+    (v) => ((settled = true), (value = v)),
+    (e) => ((settled = true), (error = e)),
+  );
+  return { settled: () => settled, value: () => value, error: () => error };
+}
+
+describe('configuration', () => {
+  it('passes a copy of the config with delivery reports on and protective defaults', async () => {
+    const config = { 'bootstrap.servers': 'fake:9092', 'linger.ms': 5 };
+    const before = { ...config };
+    const { fake } = await connect({}, config);
+    expect(config).toEqual(before);
+    expect(fake.config).toEqual({
+      'bootstrap.servers': 'fake:9092',
+      'linger.ms': 5,
+      'enable.idempotence': true,
+      partitioner: 'murmur2_random',
+      dr_cb: true,
+    });
+  });
+
+  it("keeps the caller's own choice of idempotence and partitioner", async () => {
+    const { fake } = await connect({}, { 'bootstrap.servers': 'x', 'enable.idempotence': false, partitioner: 'consistent' });
+    expect(fake.config['enable.idempotence']).toBe(false);
+    expect(fake.config.partitioner).toBe('consistent');
+  });
+
+  it('refuses a delivery callback of its own in the config', async () => {
+    await expect(
+      AIOProducer.connectWith({ dr_cb: () => {} }, {}, { createNative: fakeFactory().createNative }),
+    ).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(
+      AIOProducer.connectWith({ dr_msg_cb: () => {} }, {}, { createNative: fakeFactory().createNative }),
+    ).rejects.toThrow(/owned by AIOProducer/);
+  });
+
+  it.each<[keyof AIOProducerOptions, unknown]>([
+    ['pollIntervalMs', -1],
+    ['idlePollIntervalMs', Number.NaN],
+    ['enqueueTimeoutMs', 'soon'],
+    ['connectTimeoutMs', Infinity],
+  ])('rejects option %s = %p', async (name, value) => {
+    await expect(
+      AIOProducer.connectWith({}, { [name]: value } as AIOProducerOptions, { createNative: fakeFactory().createNative }),
+    ).rejects.toThrow(new RegExp(`option ${name}`));
+  });
+
+  it('wraps a configuration librdkafka refuses in InvalidArgumentError, keeping the cause', async () => {
+    const refusal = new Error('Invalid value "x" for configuration property "acks"');
+    const err = await AIOProducer.connectWith({ acks: 'x' }, {}, {
+      createNative: () => {
+        throw refusal;
+      },
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).cause).toBe(refusal);
+  });
+
+  it('rejects connect with the typed error when librdkafka cannot connect', async () => {
+    const factory = fakeFactory((fake) => (fake.connectError = textError('Local: Broker transport failure')));
+    const connecting = AIOProducer.connectWith({}, {}, { createNative: factory.createNative }).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(0);
+    const err = await connecting;
+    expect(err).toBeInstanceOf(OperationTimeoutError);
+    expect((err as AIOKafkaError).retriable).toBe(true);
+  });
+});
+
+describe('awaitable produce', () => {
+  it('resolves with the delivery report once librdkafka reports the message delivered', async () => {
+    const { producer, fake } = await connect();
+    const result = track(producer.produce('items', 'hello', { key: 'k1', headers: [{ trace: 'x' }], timestamp: 42 }));
+    expect(fake.produced).toEqual([
+      { topic: 'items', partition: null, value: Buffer.from('hello'), key: 'k1', timestamp: 42, opaque: 1, headers: [{ trace: 'x' }] },
+    ]);
+    expect(producer.inFlight).toBe(1);
+    await tick();
+    expect(result.settled()).toBe(false);
+
+    fake.deliver(1);
+    await tick();
+    expect(result.value()).toEqual({
+      topic: 'items',
+      partition: 0,
+      offset: 0,
+      timestamp: 1_700_000_000_000,
+      key: Buffer.from('k1'),
+      size: 5,
+    });
+    expect(producer.inFlight).toBe(0);
+  });
+
+  it('rejects with a DeliveryError carrying the librdkafka code, retriable flag and cause', async () => {
+    const { producer, fake } = await connect();
+    const result = track(producer.produce('items', 'v', { partition: 2 }));
+    const cause = textError('Local: Message timed out');
+    fake.deliver(1, cause);
+    await tick();
+    const err = result.error() as DeliveryError;
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err.code).toBe('ERR__MSG_TIMED_OUT');
+    expect(err.retriable).toBe(true);
+    expect(err.possiblyDelivered).toBe(true);
+    expect(err.topic).toBe('items');
+    expect(err.partition).toBe(2);
+    expect(err.cause).toBe(cause);
+  });
+
+  it('settles each caller with its own report, in any order of delivery', async () => {
+    const { producer, fake } = await connect();
+    const results = Array.from({ length: 50 }, (_, i) => track(producer.produce('t', `v${i}`)));
+    for (let opaque = 50; opaque >= 1; opaque--) fake.deliver(opaque);
+    await tick();
+    results.forEach((r, i) => expect(r.value()?.size).toBe(`v${i}`.length));
+    expect(new Set(results.map((r) => r.value()?.offset)).size).toBe(50);
+  });
+
+  it('ignores a report for a message it no longer waits for', async () => {
+    const { producer, fake } = await connect();
+    const errors: unknown[] = [];
+    producer.on('error', (e) => errors.push(e));
+    fake.emit('delivery-report', null, { topic: 't', partition: 0, offset: 1, opaque: 999, size: 0 });
+    fake.emit('delivery-report', null, { topic: 't', partition: 0, offset: 1, size: 0 });
+    expect(errors).toEqual([]);
+    expect(producer.inFlight).toBe(0);
+  });
+});
+
+describe('poll loop', () => {
+  it('polls every pollIntervalMs while deliveries are pending and every idlePollIntervalMs otherwise', async () => {
+    const { producer, fake } = await connect({ pollIntervalMs: 2, idlePollIntervalMs: 500 });
+    fake.polls = 0;
+    await tick(1000);
+    expect(fake.polls).toBe(2);
+
+    track(producer.produce('t', 'v'));
+    fake.polls = 0;
+    await tick(20);
+    expect(fake.polls).toBe(10);
+
+    fake.deliverAll();
+    await tick(2);
+    fake.polls = 0;
+    await tick(1000);
+    expect(fake.polls).toBe(2);
+  });
+
+  it('switches to the busy period at once when a message is produced while idle', async () => {
+    const { producer, fake } = await connect({ pollIntervalMs: 1, idlePollIntervalMs: 10_000 });
+    await tick(100);
+    const result = track(producer.produce('t', 'v'));
+    fake.deliver(1);
+    await tick(1);
+    expect(result.settled()).toBe(true);
+  });
+
+  it('keeps polling after poll() throws, and reports the throw as an error', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const realPoll = fake.poll.bind(fake);
+    let failures = 1;
+    fake.poll = () => {
+      if (failures-- > 0) throw new Error('boom');
+      return realPoll();
+    };
+    const result = track(producer.produce('t', 'v'));
+    fake.deliver(1);
+    await tick(3);
+    expect(errors.map((e) => e.message)).toEqual(['poll failed: boom']);
+    expect(result.settled()).toBe(true);
+  });
+
+  it('polls on every event-loop turn with pollIntervalMs 0', async () => {
+    const { producer, fake } = await connect({ pollIntervalMs: 0 });
+    const result = track(producer.produce('t', 'v'));
+    fake.deliver(1);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(result.settled()).toBe(true);
+  });
+});
+
+describe('produce2', () => {
+  it('calls onDelivery exactly once and resolves the promise with the same report', async () => {
+    const { producer, fake } = await connect();
+    const onDelivery = jest.fn();
+    const promise = producer.produce2('t', Buffer.from('hi'), { onDelivery });
+    fake.deliver(1);
+    await tick(5);
+    expect(onDelivery).toHaveBeenCalledTimes(1);
+    const report = await promise;
+    expect(onDelivery).toHaveBeenCalledWith(null, report);
+  });
+
+  it('delivers a failure to onDelivery; the unawaited promise is handled', async () => {
+    const { producer, fake } = await connect();
+    const onDelivery = jest.fn();
+    const promise = producer.produce2('t', 'v', { onDelivery });
+    fake.deliver(1, textError('Broker: Message size too large'));
+    await tick(5);
+    expect(onDelivery).toHaveBeenCalledTimes(1);
+    expect(onDelivery.mock.calls[0][0]).toMatchObject({ code: 'ERR_MSG_SIZE_TOO_LARGE' });
+    expect(onDelivery.mock.calls[0][1]).toBeUndefined();
+    // Still rejects for a caller who does await it.
+    await expect(promise).rejects.toBeInstanceOf(DeliveryError);
+  });
+
+  it('calls onDelivery asynchronously, once, for input rejected before sending', async () => {
+    const { producer } = await connect();
+    const onDelivery = jest.fn();
+    const promise = producer.produce2('', 'v', { onDelivery });
+    expect(onDelivery).not.toHaveBeenCalled();
+    await expect(promise).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(onDelivery).toHaveBeenCalledTimes(1);
+    expect(onDelivery.mock.calls[0][0]).toBeInstanceOf(InvalidArgumentError);
+  });
+
+  it('reports a failure with no onDelivery to deliveryError', async () => {
+    const { producer, fake } = await connect();
+    const seen: AIOKafkaError[] = [];
+    producer.on('deliveryError', (e) => seen.push(e));
+    track(producer.produce2('t', 'v'));
+    fake.deliver(1, textError('Local: Message timed out'));
+    await tick();
+    expect(seen.map((e) => e.code)).toEqual(['ERR__MSG_TIMED_OUT']);
+  });
+});
+
+describe('fire-and-forget', () => {
+  it('returns nothing, allocates no promise, and calls onDelivery from the poll loop', async () => {
+    const { producer, fake } = await connect();
+    const onDelivery = jest.fn();
+    const returned = producer.produce2('t', 'v', { fireAndForget: true, onDelivery });
+    expect(returned).toBeUndefined();
+    expect(producer.inFlight).toBe(1);
+    fake.deliver(1);
+    await tick();
+    expect(onDelivery).toHaveBeenCalledTimes(1);
+    expect(onDelivery.mock.calls[0][0]).toBeNull();
+    expect(onDelivery.mock.calls[0][1]).toMatchObject({ topic: 't', offset: 0 });
+  });
+
+  it('sends a failure without onDelivery to the deliveryError event', async () => {
+    const { producer, fake } = await connect();
+    const seen: AIOKafkaError[] = [];
+    producer.on('deliveryError', (e) => seen.push(e));
+    producer.produce2('t', 'v', { fireAndForget: true });
+    fake.deliver(1, textError('Local: Unknown partition'));
+    await tick();
+    expect(seen).toHaveLength(1);
+    expect(seen[0]).toBeInstanceOf(DeliveryError);
+    expect(seen[0]!.code).toBe('ERR__UNKNOWN_PARTITION');
+  });
+
+  it('writes a failure nobody listens for to stderr, once per code per second', async () => {
+    const { producer, fake } = await connect();
+    const lines: string[] = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    for (let i = 0; i < 5; i++) producer.produce2('t', 'v', { fireAndForget: true });
+    producer.produce2('t', 'v', { fireAndForget: true });
+    fake.deliver(1, textError('Local: Message timed out'));
+    fake.deliver(2, textError('Local: Message timed out'));
+    fake.deliver(3, textError('Local: Message timed out'));
+    fake.deliver(4, textError('Local: Unknown partition'));
+    await tick();
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/\[ERR__MSG_TIMED_OUT\]/);
+    expect(lines[1]).toMatch(/\[ERR__UNKNOWN_PARTITION\]/);
+
+    await tick(1000);
+    fake.deliver(5, textError('Local: Message timed out'));
+    await tick();
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/2 more with this code held back/);
+  });
+
+  it('throws bad input, a full queue and a closed producer synchronously', async () => {
+    const { producer, fake } = await connect();
+    expect(() => producer.produce2('bad topic', 'v', { fireAndForget: true })).toThrow(InvalidArgumentError);
+    fake.capacity = 0;
+    expect(() => producer.produce2('t', 'v', { fireAndForget: true })).toThrow(QueueFullError);
+    fake.capacity = Infinity;
+    void producer.close({ timeoutMs: 0 });
+    expect(() => producer.produce2('t', 'v', { fireAndForget: true })).toThrow(ProducerClosedError);
+    expect(fake.produced).toHaveLength(0);
+  });
+});
+
+describe('callbacks and listeners that throw', () => {
+  it('catch a throwing onDelivery, emit it as error, and settle the other deliveries', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const thrown = new Error('callback bug');
+    producer.produce2('t', 'a', {
+      fireAndForget: true,
+      onDelivery: () => {
+        throw thrown;
+      },
+    });
+    const other = track(producer.produce('t', 'b'));
+    fake.deliverAll();
+    await tick();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.message).toMatch(/onDelivery callback threw: callback bug/);
+    expect(errors[0]!.cause).toBe(thrown);
+    expect(other.value()).toBeDefined();
+  });
+
+  it('survive a throwing deliveryError listener and a throwing error listener', async () => {
+    const { producer, fake } = await connect();
+    const lines: string[] = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    producer.on('deliveryError', () => {
+      throw new Error('listener bug');
+    });
+    producer.on('error', () => {
+      throw new Error('error listener bug');
+    });
+    producer.produce2('t', 'a', { fireAndForget: true });
+    const other = track(producer.produce('t', 'b'));
+    fake.deliver(1, textError('Local: Message timed out'));
+    fake.deliver(2);
+    await tick();
+    expect(other.value()).toBeDefined();
+    expect(lines.join('')).toMatch(/"error" listener threw/);
+  });
+});
+
+describe('backpressure', () => {
+  it('waits for room when the local queue is full and sends in call order', async () => {
+    const { producer, fake } = await connect();
+    fake.capacity = 2;
+    const results = Array.from({ length: 5 }, (_, i) => track(producer.produce('t', `m${i}`)));
+    expect(fake.produced.map((m) => m.value?.toString())).toEqual(['m0', 'm1']);
+    expect(producer.inFlight).toBe(5);
+
+    fake.deliverAll();
+    await tick();
+    await tick();
+    expect(fake.produced.map((m) => m.value?.toString())).toEqual(['m0', 'm1', 'm2', 'm3']);
+    fake.deliverAll();
+    await tick();
+    await tick();
+    fake.deliverAll();
+    await tick();
+    expect(fake.produced.map((m) => m.value?.toString())).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
+    expect(results.every((r) => r.value() !== undefined)).toBe(true);
+    expect(producer.inFlight).toBe(0);
+  });
+
+  it('queues a new call behind waiting ones even when room appeared, so order holds', async () => {
+    const { producer, fake } = await connect();
+    fake.capacity = 1;
+    track(producer.produce('t', 'first'));
+    track(producer.produce('t', 'second'));
+    fake.deliverAll();
+    fake.capacity = 10;
+    track(producer.produce('t', 'third'));
+    await tick();
+    expect(fake.produced.map((m) => m.value?.toString())).toEqual(['first', 'second', 'third']);
+  });
+
+  it('rejects with QueueFullError after enqueueTimeoutMs without room', async () => {
+    const { producer, fake } = await connect({ enqueueTimeoutMs: 50 });
+    fake.capacity = 1;
+    track(producer.produce('t', 'in'));
+    const waiting = track(producer.produce('t', 'out'));
+    await tick(40);
+    expect(waiting.settled()).toBe(false);
+    await tick(20);
+    expect(waiting.error()).toBeInstanceOf(QueueFullError);
+    expect((waiting.error() as QueueFullError).retriable).toBe(true);
+    expect(producer.inFlight).toBe(1);
+  });
+
+  it('defaults enqueueTimeoutMs to message.timeout.ms', async () => {
+    const { producer, fake } = await connect({}, { 'message.timeout.ms': '200' });
+    fake.capacity = 0;
+    const waiting = track(producer.produce('t', 'v'));
+    await tick(190);
+    expect(waiting.settled()).toBe(false);
+    await tick(20);
+    expect(waiting.error()).toBeInstanceOf(QueueFullError);
+  });
+
+  it('makes fire-and-forget throw QueueFullError while awaitable calls wait for room', async () => {
+    const { producer, fake } = await connect();
+    fake.capacity = 1;
+    track(producer.produce('t', 'a'));
+    track(producer.produce('t', 'b'));
+    fake.deliverAll();
+    expect(() => producer.produce2('t', 'c', { fireAndForget: true })).toThrow(/wait for room/);
+  });
+});
+
+describe('bad input', () => {
+  const cases: Array<[string, () => [string, unknown, unknown]]> = [
+    ['an empty topic', () => ['', 'v', undefined]],
+    ['a topic over 249 characters', () => ['t'.repeat(250), 'v', undefined]],
+    ['a topic with an illegal character', () => ['a/b', 'v', undefined]],
+    ['the topic ".."', () => ['..', 'v', undefined]],
+    ['a topic that is not a string', () => [42 as unknown as string, 'v', undefined]],
+    ['a number value', () => ['t', 42, undefined]],
+    ['an object value', () => ['t', { a: 1 }, undefined]],
+    ['an undefined value', () => ['t', undefined, undefined]],
+    ['a non-integer partition', () => ['t', 'v', { partition: 1.5 }]],
+    ['a negative partition', () => ['t', 'v', { partition: -1 }]],
+    ['a string partition', () => ['t', 'v', { partition: '1' }]],
+    ['a number key', () => ['t', 'v', { key: 7 }]],
+    ['headers that are not an array', () => ['t', 'v', { headers: { a: 'b' } }]],
+    ['a header that is not an object', () => ['t', 'v', { headers: ['a'] }]],
+    ['a header value that is a number', () => ['t', 'v', { headers: [{ a: 1 }] }]],
+    ['a header Buffer that is not UTF-8', () => ['t', 'v', { headers: [{ a: Buffer.from([0xff, 0xfe]) }] }]],
+    ['a fractional timestamp', () => ['t', 'v', { timestamp: 1.5 }]],
+    ['a negative timestamp', () => ['t', 'v', { timestamp: -5 }]],
+    ['options that are not an object', () => ['t', 'v', 'k']],
+  ];
+
+  it.each(cases)('rejects %s with InvalidArgumentError and sends nothing', async (_name, args) => {
+    const { producer, fake } = await connect();
+    const [topic, value, options] = args();
+    const call = (): Promise<unknown> => producer.produce(topic, value as string, options as never);
+    await expect(call()).rejects.toBeInstanceOf(InvalidArgumentError);
+    if (options === undefined || typeof options === 'object') {
+      const faf = { ...(options as object), fireAndForget: true as const };
+      expect(() => producer.produce2(topic, value as string, faf)).toThrow(InvalidArgumentError);
+    }
+    expect(fake.produced).toHaveLength(0);
+    expect(producer.inFlight).toBe(0);
+  });
+
+  it('maps librdkafka size refusal to InvalidArgumentError with the librdkafka code', async () => {
+    const { producer, fake } = await connect();
+    const cause = nativeError(10, 'Broker: Message size too large');
+    fake.throwOnNextProduce(cause);
+    const err = (await producer.produce('t', 'big').catch((e: unknown) => e)) as InvalidArgumentError;
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.code).toBe('ERR_MSG_SIZE_TOO_LARGE');
+    expect(err.cause).toBe(cause);
+    expect(producer.inFlight).toBe(0);
+  });
+
+  it('splits multi-entry header records for node-rdkafka without touching the caller’s array', async () => {
+    const { producer, fake } = await connect();
+    const headers: Array<Record<string, string | Buffer>> = [{ a: '1', b: Buffer.from('2') }, { c: '3' }];
+    const copy = JSON.parse(JSON.stringify(headers));
+    track(producer.produce('t', null, { headers }));
+    expect(fake.produced[0]!.headers).toEqual([{ a: '1' }, { b: Buffer.from('2') }, { c: '3' }]);
+    expect(JSON.parse(JSON.stringify(headers))).toEqual(copy);
+  });
+});
+
+describe('flush', () => {
+  it('resolves at once with nothing in flight, and when the last delivery settles', async () => {
+    const { producer, fake } = await connect();
+    await producer.flush();
+    void producer.produce('t', 'a').catch(() => {});
+    track(producer.produce('t', 'b'));
+    const flushed = track(producer.flush(1000));
+    fake.deliver(1, textError('Local: Message timed out'));
+    await tick();
+    expect(flushed.settled()).toBe(false);
+    fake.deliver(2);
+    await tick();
+    expect(flushed.settled()).toBe(true);
+    expect(flushed.error()).toBeUndefined();
+  });
+
+  it('rejects with OperationTimeoutError when messages are still in flight at the limit', async () => {
+    const { producer } = await connect();
+    void producer.produce('t', 'a').catch(() => {});
+    const flushed = track(producer.flush(100));
+    await tick(101);
+    expect(flushed.error()).toBeInstanceOf(OperationTimeoutError);
+    expect((flushed.error() as OperationTimeoutError).message).toMatch(/1 message\(s\) still in flight/);
+  });
+});
+
+describe('close', () => {
+  it('waits for pending deliveries, then disconnects and leaves no timer', async () => {
+    const { producer, fake } = await connect();
+    const result = track(producer.produce('t', 'v'));
+    const closed = track(producer.close({ timeoutMs: 5000 }));
+    await tick(10);
+    expect(closed.settled()).toBe(false);
+    fake.deliver(1);
+    await tick(1);
+    await tick(1);
+    expect(result.value()).toBeDefined();
+    expect(closed.settled()).toBe(true);
+    expect(fake.disconnects).toBe(1);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('rejects what is still pending at the timeout with ProducerClosedError, saying it may have been delivered', async () => {
+    const { producer, fake } = await connect();
+    fake.capacity = 2;
+    const onDelivery = jest.fn();
+    producer.produce2('t', 'x', { fireAndForget: true, onDelivery });
+    const sent = track(producer.produce('t', 'sent'));
+    const waiting = track(producer.produce('t', 'waiting'));
+    const closing = producer.close({ timeoutMs: 100 });
+    await jest.advanceTimersByTimeAsync(200);
+    await closing;
+    expect(sent.error()).toBeInstanceOf(ProducerClosedError);
+    expect((sent.error() as ProducerClosedError).possiblyDelivered).toBe(true);
+    expect(waiting.error()).toBeInstanceOf(ProducerClosedError);
+    expect((waiting.error() as ProducerClosedError).possiblyDelivered).toBe(false);
+    expect(onDelivery).toHaveBeenCalledTimes(1);
+    expect(onDelivery.mock.calls[0][0]).toBeInstanceOf(ProducerClosedError);
+    expect(producer.inFlight).toBe(0);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('is idempotent and makes later calls reject with ProducerClosedError', async () => {
+    const { producer, fake } = await connect();
+    const first = producer.close();
+    const second = producer.close();
+    expect(second).toBe(first);
+    await jest.runAllTimersAsync();
+    await first;
+    expect(fake.disconnects).toBe(1);
+    await expect(producer.produce('t', 'v')).rejects.toBeInstanceOf(ProducerClosedError);
+    await expect(producer.produce2('t', 'v')).rejects.toMatchObject({ possiblyDelivered: false });
+    expect(producer.closed).toBe(true);
+  });
+
+  it('works through Symbol.asyncDispose', async () => {
+    const { producer, fake } = await connect();
+    const disposing = producer[Symbol.asyncDispose]();
+    await jest.runAllTimersAsync();
+    await disposing;
+    expect(fake.disconnects).toBe(1);
+  });
+
+  it('resolves a flush that was waiting when close rejected the rest', async () => {
+    const { producer } = await connect();
+    void producer.produce('t', 'v').catch(() => {});
+    const flushed = track(producer.flush());
+    const closing = producer.close({ timeoutMs: 10 });
+    await jest.advanceTimersByTimeAsync(20);
+    await closing;
+    expect(flushed.settled()).toBe(true);
+  });
+});
+
+describe('client events', () => {
+  it('emits librdkafka client errors as typed AIOKafkaError', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const cause = textError('Local: All broker connections are down');
+    fake.emit('event.error', cause);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR__ALL_BROKERS_DOWN', retriable: true, fatal: false });
+    expect(errors[0]!.cause).toBe(cause);
+  });
+
+  it('writes a client error with no listener to stderr instead of crashing', async () => {
+    const { fake } = await connect();
+    const lines: string[] = [];
+    jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
+    expect(() => fake.emit('event.error', textError('Local: Broker transport failure'))).not.toThrow();
+    expect(lines.join('')).toMatch(/ERR__TRANSPORT/);
+  });
+
+  it('stops for good on a fatal error: pending and later calls fail with fatal errors', async () => {
+    const { producer, fake } = await connect();
+    producer.on('error', () => {});
+    const pending = track(producer.produce('t', 'v'));
+    fake.emit('event.error', textError('Local: Fatal error'));
+    await tick();
+    expect(pending.error()).toMatchObject({ code: 'ERR__FATAL', fatal: true, possiblyDelivered: true });
+    await expect(producer.produce('t', 'v')).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(() => producer.produce2('t', 'v', { fireAndForget: true })).toThrow(DeliveryError);
+    expect(producer.closed).toBe(true);
+  });
+
+  it('parses statistics and maps log lines', async () => {
+    const { producer, fake } = await connect();
+    const stats: unknown[] = [];
+    const logs: unknown[] = [];
+    producer.on('stats', (s) => stats.push(s));
+    producer.on('log', (l) => logs.push(l));
+    fake.emit('event.stats', { message: '{"name":"p#1","msg_cnt":3}' });
+    fake.emit('event.log', { severity: 7, fac: 'MSG', message: 'hello' });
+    expect(stats).toEqual([{ name: 'p#1', msg_cnt: 3 }]);
+    expect(logs).toEqual([{ severity: 7, facility: 'MSG', message: 'hello' }]);
+  });
+});
