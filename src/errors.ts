@@ -330,3 +330,55 @@ function describeNative(err: unknown, code: AIOErrorCode): string {
   const text = typeof message === 'string' && message !== '' ? message : String(err);
   return `${code}: ${text}`;
 }
+
+/*
+ * Consumer and admin errors (issue 5). Their codes are not in AIOErrorCodes above (kept as it
+ * was); they share its `AIO_` prefix.
+ */
+
+/** Codes of the consumer and admin errors. */
+export const AIOConsumerErrorCodes = {
+  /** The consumer was closed (or is closing) before the operation could finish. */
+  CONSUMER_CLOSED: 'AIO_CONSUMER_CLOSED',
+  /** A message handler threw or rejected. */
+  HANDLER_FAILED: 'AIO_HANDLER_FAILED',
+  /** The admin client was closed before the operation could start. */
+  ADMIN_CLOSED: 'AIO_ADMIN_CLOSED',
+} as const;
+
+/**
+ * The consumer was closed, or its consumption already ended: a `run()` or iteration started after
+ * `close()`, or a second one while one is active.
+ */
+export class ConsumerClosedError extends AIOKafkaError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: AIOConsumerErrorCodes.CONSUMER_CLOSED as AIOErrorCode, cause });
+  }
+}
+
+/**
+ * A message handler threw or rejected. `cause` is what it threw; the message's coordinates say
+ * which message it was. Its offset was not committed (unless `onError` chose to skip it).
+ */
+export class HandlerError extends AIOKafkaError {
+  /** Topic of the message. */
+  readonly topic: string;
+  /** Partition of the message. */
+  readonly partition: number;
+  /** Offset of the message. */
+  readonly offset: number;
+
+  constructor(message: string, options: { topic: string; partition: number; offset: number; cause: unknown }) {
+    super(message, { code: AIOConsumerErrorCodes.HANDLER_FAILED as AIOErrorCode, cause: options.cause });
+    this.topic = options.topic;
+    this.partition = options.partition;
+    this.offset = options.offset;
+  }
+}
+
+/** The admin client was closed: the call was not sent. */
+export class AdminClosedError extends AIOKafkaError {
+  constructor(message: string) {
+    super(message, { code: AIOConsumerErrorCodes.ADMIN_CLOSED as AIOErrorCode });
+  }
+}

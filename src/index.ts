@@ -17,3 +17,15 @@ export type { LibrdkafkaConfig } from './native';
 export { librdkafkaVersion } from './native';
 export { startMockCluster } from './testing/mock-cluster';
 export type { MockCluster, MockClusterOptions } from './testing/mock-cluster';
+export { AIOConsumer } from './aio-consumer';
+export type { AIOConsumerEvents, RebalanceEvent } from './aio-consumer';
+export type { ConsumerMessage } from './consumer/message';
+export type { TopicPartition, TopicPartitionOffset } from './consumer/commit-planner';
+export type {
+  AIOConsumerOptions,
+  ConsumerCloseOptions,
+  HandlerErrorAction,
+  HandlerErrorPolicy,
+  RunOptions,
+} from './consumer/options';
+export { AdminClosedError, AIOConsumerErrorCodes, ConsumerClosedError, HandlerError } from './errors';

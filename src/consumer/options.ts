@@ -1,0 +1,210 @@
+import { InvalidArgumentError, type HandlerError } from '../errors';
+import type { LibrdkafkaConfig } from '../native';
+import type { ConsumerMessage } from './message';
+import type { NativeConsumerFactory } from './native-consumer';
+
+/** Options of {@link AIOConsumer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
+export interface AIOConsumerOptions {
+  /** Topics to subscribe to (exact names). */
+  topics: string[];
+  /**
+   * How long `connect()` waits for the cluster's first metadata answer, in ms.
+   * @default 30000
+   */
+  connectTimeoutMs?: number;
+  /**
+   * Default of `close({ timeoutMs })`: how long close waits for running handlers before it
+   * commits what is finished and leaves the rest uncommitted.
+   * @default 30000
+   */
+  closeTimeoutMs?: number;
+  /**
+   * Period of the background commit of finished offsets, in ms. Commits also happen on partition
+   * revocation, when `run()` ends and on close.
+   * @default 5000
+   */
+  commitIntervalMs?: number;
+  /**
+   * Messages fetched and not yet handed to a handler, above which the consumer pauses its
+   * partitions (backpressure); it resumes them when half as many are left. While paused it keeps
+   * polling, so group membership and `max.poll.interval.ms` are unaffected.
+   * @default 1000
+   */
+  maxBufferedMessages?: number;
+  /**
+   * Most messages one native `consume()` call returns.
+   * @default 100
+   */
+  batchSize?: number;
+  /**
+   * How long one native `consume()` call waits for a message, in ms. Bounds how quickly close
+   * notices that the consume loop has stopped.
+   * @default 100
+   */
+  pollTimeoutMs?: number;
+  /**
+   * On revocation, how long to wait for the running handlers of revoked partitions before their
+   * offsets are committed and the partitions are released, in ms. A handler still running after
+   * it keeps running, but its message is left to the partition's next owner (which processes it
+   * again). Every member of the group waits for the slowest revocation.
+   * @default 5000
+   */
+  revokeTimeoutMs?: number;
+}
+
+/**
+ * What `run()` does with a message whose handler threw: `'stop'` ends `run()` (rejecting with
+ * the {@link HandlerError}) without committing the message; `'skip'` counts the message as
+ * processed (it is committed) and goes on.
+ */
+export type HandlerErrorAction = 'stop' | 'skip';
+
+/**
+ * Decides per failure; may be async. A throw or rejection here counts as `'stop'`.
+ * @example (err, msg) => (err.cause instanceof ValidationError ? 'skip' : 'stop')
+ */
+export type HandlerErrorPolicy = (err: HandlerError, message: ConsumerMessage) => HandlerErrorAction | Promise<HandlerErrorAction>;
+
+/** Options of {@link AIOConsumer.run}. */
+export interface RunOptions {
+  /** Processes one message. The message counts as processed when the returned promise resolves. */
+  handler: (message: ConsumerMessage) => unknown;
+  /**
+   * Most messages processed at the same time.
+   * @default 1
+   */
+  concurrency?: number;
+  /**
+   * Which messages must not be processed at the same time:
+   * - `'key'`: messages of one topic with the same key run one after another, in offset order;
+   *   different keys run concurrently. Messages without a key are not ordered.
+   * - `'partition'`: messages of one partition run one after another, in offset order.
+   * - `'none'`: any message may run concurrently with any other.
+   * @default 'key'
+   */
+  orderBy?: 'key' | 'partition' | 'none';
+  /**
+   * What to do when a handler throws or rejects: `'stop'`, `'skip'`, or a function that decides.
+   * @default 'stop'
+   */
+  onError?: HandlerErrorAction | HandlerErrorPolicy;
+}
+
+/** Options of {@link AIOConsumer.close}. */
+export interface ConsumerCloseOptions {
+  /**
+   * How long to wait for running handlers before committing what is finished and disconnecting.
+   * @default `closeTimeoutMs` of the consumer's options (30000)
+   */
+  timeoutMs?: number;
+}
+
+/** Options after defaults: what the consumer runs with. */
+export interface ResolvedConsumerOptions {
+  topics: string[];
+  connectTimeoutMs: number;
+  closeTimeoutMs: number;
+  commitIntervalMs: number;
+  maxBufferedMessages: number;
+  batchSize: number;
+  pollTimeoutMs: number;
+  revokeTimeoutMs: number;
+}
+
+/** `run()` options after defaults. */
+export interface ResolvedRunOptions {
+  handler: (message: ConsumerMessage) => unknown;
+  concurrency: number;
+  orderBy: 'key' | 'partition' | 'none';
+  onError: HandlerErrorAction | HandlerErrorPolicy;
+}
+
+/** @internal options of the seam used by unit tests; not part of the public API. */
+export interface ConsumerInternalOptions {
+  createNative?: NativeConsumerFactory;
+}
+
+/** Config keys the wrapper owns: it commits and handles rebalances itself. */
+const OWNED_KEYS = ['rebalance_cb', 'offset_commit_cb'] as const;
+
+/**
+ * The librdkafka configuration the consumer runs with: a copy of the caller's (never mutated)
+ * with automatic commits off (the wrapper commits only finished messages) and the rebalance and
+ * commit callbacks owned by the wrapper.
+ */
+export function resolveConsumerConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new InvalidArgumentError('config must be an object of librdkafka properties');
+  }
+  const groupId = config['group.id'];
+  if (typeof groupId !== 'string' || groupId === '') {
+    throw new InvalidArgumentError('config "group.id" must be a non-empty string: AIOConsumer consumes as a group member');
+  }
+  for (const key of OWNED_KEYS) {
+    if (config[key] !== undefined) {
+      throw new InvalidArgumentError(`config "${key}" is owned by AIOConsumer (it handles rebalances and commits itself); remove it`);
+    }
+  }
+  const autoCommit = config['enable.auto.commit'];
+  if (autoCommit === true || autoCommit === 'true') {
+    throw new InvalidArgumentError(
+      'config "enable.auto.commit" must not be true: AIOConsumer commits only offsets whose messages are ' +
+        'finished, and librdkafka\'s automatic commit would commit past unfinished ones',
+    );
+  }
+  return {
+    'enable.auto.offset.store': false,
+    ...config,
+    'enable.auto.commit': false,
+  };
+}
+
+function integer(name: string, value: number | undefined, fallback: number, min: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isSafeInteger(value) && value >= min)) {
+    throw new InvalidArgumentError(`option ${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+  return value;
+}
+
+/** Fills in the defaults of {@link AIOConsumerOptions}; checks every value. */
+export function resolveConsumerOptions(options: AIOConsumerOptions): ResolvedConsumerOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new InvalidArgumentError('options must be an object with at least { topics }');
+  }
+  const { topics } = options;
+  if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t !== '')) {
+    throw new InvalidArgumentError('option topics must be a non-empty array of topic names');
+  }
+  return {
+    topics: [...topics],
+    connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs, 30_000, 0),
+    closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 30_000, 0),
+    commitIntervalMs: integer('commitIntervalMs', options.commitIntervalMs, 5_000, 1),
+    maxBufferedMessages: integer('maxBufferedMessages', options.maxBufferedMessages, 1_000, 1),
+    batchSize: integer('batchSize', options.batchSize, 100, 1),
+    pollTimeoutMs: integer('pollTimeoutMs', options.pollTimeoutMs, 100, 1),
+    revokeTimeoutMs: integer('revokeTimeoutMs', options.revokeTimeoutMs, 5_000, 0),
+  };
+}
+
+/** Fills in the defaults of {@link RunOptions}; checks every value. */
+export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
+  if (typeof options !== 'object' || options === null || typeof options.handler !== 'function') {
+    throw new InvalidArgumentError('run() needs options with a handler function: run({ handler: async (msg) => {...} })');
+  }
+  const orderBy = options.orderBy ?? 'key';
+  if (orderBy !== 'key' && orderBy !== 'partition' && orderBy !== 'none') {
+    throw new InvalidArgumentError(`option orderBy must be 'key', 'partition' or 'none', got ${String(orderBy)}`);
+  }
+  const onError = options.onError ?? 'stop';
+  if (onError !== 'stop' && onError !== 'skip' && typeof onError !== 'function') {
+    throw new InvalidArgumentError(`option onError must be 'stop', 'skip' or a function, got ${String(onError)}`);
+  }
+  return {
+    handler: options.handler,
+    concurrency: integer('concurrency', options.concurrency, 1, 1),
+    orderBy,
+    onError,
+  };
+}
