@@ -1,0 +1,133 @@
+import { CommitPlanner, type OffsetTicket } from '../../../src/consumer/commit-planner';
+
+const T = 'items';
+
+function receiveAll(planner: CommitPlanner, partition: number, offsets: number[]): Map<number, OffsetTicket> {
+  const tickets = new Map<number, OffsetTicket>();
+  for (const offset of offsets) {
+    const ticket = planner.receive(T, partition, offset);
+    if (ticket === undefined) throw new Error(`offset ${offset} refused`);
+    tickets.set(offset, ticket);
+  }
+  return tickets;
+}
+
+describe('CommitPlanner', () => {
+  it('commits nothing before anything is received', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    expect(planner.plan()).toEqual([]);
+  });
+
+  it('commits last finished + 1 only up to the first unfinished offset', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    const tickets = receiveAll(planner, 0, [10, 11, 12, 13]);
+    // Nothing finished: the commit point stays at the first received offset.
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 10 }]);
+    planner.finish(T, 0, tickets.get(11)!);
+    planner.finish(T, 0, tickets.get(13)!);
+    // 10 is unfinished: 11 and 13 being done must not move the commit point (no gap committed).
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 10 }]);
+    planner.finish(T, 0, tickets.get(10)!);
+    // 10, 11 done, 12 not: next offset to read is 12.
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 12 }]);
+    planner.finish(T, 0, tickets.get(12)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 14 }]);
+    expect(planner.outstanding()).toBe(0);
+  });
+
+  it('follows received offsets, not integers: holes (compaction, transaction markers) do not block', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    const tickets = receiveAll(planner, 0, [3, 7, 20]);
+    planner.finish(T, 0, tickets.get(3)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 7 }]);
+    planner.finish(T, 0, tickets.get(20)!);
+    planner.finish(T, 0, tickets.get(7)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 21 }]);
+  });
+
+  it('keeps partitions independent', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    planner.assign(T, 1);
+    const p0 = receiveAll(planner, 0, [0, 1]);
+    const p1 = receiveAll(planner, 1, [5, 6]);
+    planner.finish(T, 0, p0.get(0)!);
+    planner.finish(T, 0, p0.get(1)!);
+    planner.finish(T, 1, p1.get(6)!);
+    expect(planner.plan()).toEqual([
+      { topic: T, partition: 0, offset: 2 },
+      { topic: T, partition: 1, offset: 5 },
+    ]);
+    expect(planner.plan([{ topic: T, partition: 1 }])).toEqual([{ topic: T, partition: 1, offset: 5 }]);
+    expect(planner.outstanding(T, 1)).toBe(1);
+  });
+
+  it('does not plan a position already committed, and ignores a late confirmation of an older one', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    const tickets = receiveAll(planner, 0, [0, 1, 2]);
+    planner.finish(T, 0, tickets.get(0)!);
+    planner.finish(T, 0, tickets.get(1)!);
+    const first = planner.plan();
+    planner.markCommitted(first);
+    expect(planner.plan()).toEqual([]);
+    planner.finish(T, 0, tickets.get(2)!);
+    const second = planner.plan();
+    expect(second).toEqual([{ topic: T, partition: 0, offset: 3 }]);
+    planner.markCommitted(second);
+    planner.markCommitted(first); // late answer to the older commit
+    expect(planner.plan()).toEqual([]);
+  });
+
+  it('refuses unassigned partitions, re-fetched offsets and offsets below the start', () => {
+    const planner = new CommitPlanner();
+    expect(planner.receive(T, 0, 1)).toBeUndefined();
+    planner.assign(T, 0, 10);
+    // The start is the commit position until something is received.
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 10 }]);
+    expect(planner.receive(T, 0, 9)).toBeUndefined();
+    expect(planner.receive(T, 0, 10)).toBeDefined();
+    expect(planner.receive(T, 0, 10)).toBeUndefined();
+    expect(planner.receive(T, 0, 8)).toBeUndefined();
+  });
+
+  it('ignores tickets of a revoked assignment, even after the partition comes back', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    const old = receiveAll(planner, 0, [0, 1]);
+    planner.finish(T, 0, old.get(0)!);
+    expect(planner.revoke(T, 0)).toBe(1);
+    expect(planner.has(T, 0)).toBe(false);
+    planner.finish(T, 0, old.get(1)!); // finishes after the revoke: no effect, no throw
+    planner.assign(T, 0, 1);
+    const fresh = receiveAll(planner, 0, [1, 2]);
+    // The old assignment's ticket for offset 1 must not finish the new assignment's offset 1.
+    planner.finish(T, 0, old.get(1)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 1 }]);
+    planner.finish(T, 0, fresh.get(1)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 2 }]);
+  });
+
+  it('returns undefined from revoke when nothing was ever known', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 3);
+    expect(planner.revoke(T, 3)).toBeUndefined();
+    expect(planner.revoke(T, 4)).toBeUndefined();
+  });
+
+  it('handles a long run of out-of-order completions', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    const offsets = Array.from({ length: 5000 }, (_, i) => i);
+    const tickets = receiveAll(planner, 0, offsets);
+    // Finish in reverse: the commit point cannot move until offset 0 is done.
+    for (const offset of offsets.slice(1).reverse()) planner.finish(T, 0, tickets.get(offset)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 0 }]);
+    planner.finish(T, 0, tickets.get(0)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 5000 }]);
+    expect(planner.partitions()).toEqual([{ topic: T, partition: 0 }]);
+  });
+});
