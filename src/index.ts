@@ -29,3 +29,5 @@ export type {
   RunOptions,
 } from './consumer/options';
 export { AdminClosedError, AIOConsumerErrorCodes, ConsumerClosedError, HandlerError } from './errors';
+export { AIOAdmin } from './aio-admin';
+export type { AdminCallOptions, AIOAdminOptions, NewTopic, TopicDescription } from './aio-admin';

@@ -1,0 +1,295 @@
+import {
+  AdminClosedError,
+  InvalidArgumentError,
+  OperationTimeoutError,
+  fromLibrdkafka,
+  type AIOKafkaError,
+} from './errors';
+import type { LibrdkafkaConfig } from './native';
+import {
+  defaultAdminFactories,
+  type NativeAdmin,
+  type NativeAdminFactories,
+  type NativeMetadata,
+  type NativeMetadataClient,
+} from './consumer/native-consumer';
+
+/** Options of {@link AIOAdmin.connect}. */
+export interface AIOAdminOptions {
+  /**
+   * Default time limit of every call, in ms; each call may pass its own.
+   * @default 30000
+   */
+  timeoutMs?: number;
+}
+
+/** A topic to create. */
+export interface NewTopic {
+  /** Its name. */
+  topic: string;
+  /** How many partitions it gets. @default 1 */
+  numPartitions?: number;
+  /** How many replicas each partition gets. @default 1 */
+  replicationFactor?: number;
+  /** Topic configuration (`retention.ms`, `cleanup.policy`, …), as strings. */
+  config?: Record<string, string>;
+}
+
+/** A topic as the cluster's metadata describes it. */
+export interface TopicDescription {
+  /** Its name. */
+  name: string;
+  /** How many partitions it has. */
+  partitions: number;
+}
+
+/** Options of one admin call. */
+export interface AdminCallOptions {
+  /** Time limit of this call, in ms. @default the admin's `timeoutMs` */
+  timeoutMs?: number;
+}
+
+/** @internal the seam used by unit tests; not part of the public API. */
+export interface AdminInternalOptions {
+  factories?: NativeAdminFactories;
+}
+
+/** Extra time the JavaScript guard gives librdkafka beyond its own timeout, in ms. */
+const GUARD_GRACE_MS = 1000;
+
+const noop = (): void => {};
+
+/**
+ * Promise-based topic administration over node-rdkafka's AdminClient. Every call is bounded by a
+ * timeout and fails with a typed error ({@link OperationTimeoutError}, {@link InvalidArgumentError},
+ * or the librdkafka error as {@link AIOKafkaError}).
+ *
+ * @example
+ * ```ts
+ * const admin = await AIOAdmin.connect({ 'bootstrap.servers': 'localhost:9092' });
+ * try {
+ *   await admin.createTopic({ topic: 'orders', numPartitions: 6, replicationFactor: 3 });
+ *   console.log(await admin.listTopics());
+ * } finally {
+ *   await admin.close();
+ * }
+ * ```
+ */
+export class AIOAdmin implements AsyncDisposable {
+  readonly #native: NativeAdmin;
+  readonly #config: LibrdkafkaConfig;
+  readonly #factories: NativeAdminFactories;
+  readonly #timeoutMs: number;
+  #closed = false;
+
+  private constructor(native: NativeAdmin, config: LibrdkafkaConfig, factories: NativeAdminFactories, timeoutMs: number) {
+    this.#native = native;
+    this.#config = config;
+    this.#factories = factories;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /**
+   * Creates the admin client. node-rdkafka's AdminClient connects lazily: a wrong address shows
+   * up as a timeout of the first call.
+   *
+   * @param config librdkafka configuration (`bootstrap.servers`, security settings), copied.
+   * @throws (rejects) {@link InvalidArgumentError} for a bad config or option.
+   */
+  static async connect(config: LibrdkafkaConfig, options: AIOAdminOptions = {}): Promise<AIOAdmin> {
+    return AIOAdmin.connectWith(config, options, {});
+  }
+
+  /** @internal `connect` with the native factories replaceable: the seam unit tests use. */
+  static async connectWith(config: LibrdkafkaConfig, options: AIOAdminOptions, internal: AdminInternalOptions): Promise<AIOAdmin> {
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+      throw new InvalidArgumentError('config must be an object of librdkafka properties');
+    }
+    const timeoutMs = checkTimeout(options?.timeoutMs, 30_000);
+    const copy: LibrdkafkaConfig = { ...config };
+    const factories = internal.factories ?? defaultAdminFactories;
+    let native: NativeAdmin;
+    try {
+      native = factories.createAdmin(copy);
+    } catch (err) {
+      throw new InvalidArgumentError(`librdkafka refused the admin configuration: ${(err as Error).message}`, { cause: err });
+    }
+    return new AIOAdmin(native, copy, factories, timeoutMs);
+  }
+
+  /** Whether `close()` has been called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /**
+   * Creates a topic.
+   * @throws (rejects) the broker's refusal (e.g. code `ERR_TOPIC_ALREADY_EXISTS`),
+   *   {@link OperationTimeoutError} when no answer came within the time limit.
+   */
+  createTopic(topic: NewTopic, options: AdminCallOptions = {}): Promise<void> {
+    return this.#call('createTopic', options, () => {
+      if (typeof topic !== 'object' || topic === null) throw new InvalidArgumentError('createTopic needs { topic, numPartitions, replicationFactor }');
+      checkTopicName(topic.topic);
+      const numPartitions = checkCount('numPartitions', topic.numPartitions, 1);
+      const replicationFactor = checkCount('replicationFactor', topic.replicationFactor, 1);
+      const native = { topic: topic.topic, num_partitions: numPartitions, replication_factor: replicationFactor };
+      return (timeoutMs, cb) =>
+        this.#native.createTopic(topic.config === undefined ? native : { ...native, config: { ...topic.config } }, timeoutMs, cb);
+    });
+  }
+
+  /**
+   * Deletes a topic.
+   * @throws (rejects) the broker's refusal (e.g. `ERR_UNKNOWN_TOPIC_OR_PART`),
+   *   {@link OperationTimeoutError} when no answer came within the time limit.
+   */
+  deleteTopic(name: string, options: AdminCallOptions = {}): Promise<void> {
+    return this.#call('deleteTopic', options, () => {
+      checkTopicName(name);
+      return (timeoutMs, cb) => this.#native.deleteTopic(name, timeoutMs, cb);
+    });
+  }
+
+  /**
+   * Grows a topic to `total` partitions (Kafka cannot shrink one).
+   * @throws (rejects) the broker's refusal (e.g. `ERR_INVALID_PARTITIONS`),
+   *   {@link OperationTimeoutError} when no answer came within the time limit.
+   */
+  createPartitions(name: string, total: number, options: AdminCallOptions = {}): Promise<void> {
+    return this.#call('createPartitions', options, () => {
+      checkTopicName(name);
+      const count = checkCount('total', total, undefined);
+      return (timeoutMs, cb) => this.#native.createPartitions(name, count, timeoutMs, cb);
+    });
+  }
+
+  /**
+   * Lists the cluster's topics (internal ones such as `__consumer_offsets` included, when the
+   * cluster reports them) with their partition counts, sorted by name. AdminClient has no
+   * metadata call, so a short-lived producer client fetches the metadata.
+   * @throws (rejects) {@link OperationTimeoutError} when no metadata came within the time limit.
+   */
+  async listTopics(options: AdminCallOptions = {}): Promise<TopicDescription[]> {
+    if (this.#closed) throw new AdminClosedError('listTopics: the admin client is closed');
+    const timeoutMs = checkTimeout(options?.timeoutMs, this.#timeoutMs);
+    const deadline = Date.now() + timeoutMs;
+    let client: NativeMetadataClient;
+    try {
+      client = this.#factories.createMetadataClient({ ...this.#config });
+    } catch (err) {
+      throw new InvalidArgumentError(`librdkafka refused the configuration: ${(err as Error).message}`, { cause: err });
+    }
+    let connected = false;
+    try {
+      // Connected after we gave up: release it then.
+      await guarded<void>('listTopics (connect)', timeoutMs, (cb) => client.connect({ timeout: timeoutMs }, (err) => cb(err, undefined)), () =>
+        client.disconnect(noop),
+      );
+      connected = true;
+      const remaining = Math.max(1, deadline - Date.now());
+      const metadata = await guarded<NativeMetadata>('listTopics', remaining, (cb) => client.getMetadata({ allTopics: true, timeout: remaining }, cb));
+      return metadata.topics
+        .map((t) => ({ name: t.name, partitions: t.partitions.length }))
+        .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    } finally {
+      if (connected) await new Promise<void>((resolve) => client.disconnect(() => resolve()));
+    }
+  }
+
+  /** Releases the admin client (idempotent). Calls made afterwards reject with {@link AdminClosedError}. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#native.disconnect();
+    } catch {
+      // Already disconnected: nothing left to release.
+    }
+  }
+
+  /** `await using admin = await AIOAdmin.connect(...)`. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  /** Checks the input (`prepare` throws on bad input), then runs the native call under a guard. */
+  async #call(
+    what: string,
+    options: AdminCallOptions,
+    prepare: () => (timeoutMs: number, cb: (err?: Error | null) => void) => void,
+  ): Promise<void> {
+    if (this.#closed) throw new AdminClosedError(`${what}: the admin client is closed`);
+    const timeoutMs = checkTimeout(options?.timeoutMs, this.#timeoutMs);
+    const start = prepare();
+    await guarded<void>(what, timeoutMs, (cb) => start(timeoutMs, (err) => cb(err ?? null, undefined)));
+  }
+}
+
+/**
+ * Runs a callback-style native call and settles with its outcome, or with
+ * {@link OperationTimeoutError} when librdkafka's own timeout did not fire within
+ * `timeoutMs` + a grace period. `late` runs if the native call answers after we gave up.
+ */
+function guarded<T>(
+  what: string,
+  timeoutMs: number,
+  start: (cb: (err: Error | null | undefined, value: T) => void) => unknown,
+  late: () => void = noop,
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      reject(new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms`, timeoutMs));
+    }, timeoutMs + GUARD_GRACE_MS);
+    const done = (err: Error | null | undefined, value: T): void => {
+      if (settled) {
+        if (!err) late();
+        return;
+      }
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(toAdminError(what, err, timeoutMs));
+      else resolve(value);
+    };
+    try {
+      start(done);
+    } catch (err) {
+      done(err as Error, undefined as T);
+    }
+  });
+}
+
+function toAdminError(what: string, err: Error, timeoutMs: number): AIOKafkaError {
+  if (err instanceof InvalidArgumentError) return err;
+  const typed = fromLibrdkafka(err, { kind: 'client' });
+  if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR_REQUEST_TIMED_OUT') {
+    return new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms (${typed.message})`, timeoutMs, typed);
+  }
+  return typed;
+}
+
+function checkTimeout(value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!(Number.isSafeInteger(value) && value > 0)) {
+    throw new InvalidArgumentError(`timeoutMs must be an integer > 0, got ${String(value)}`);
+  }
+  return value;
+}
+
+function checkTopicName(name: unknown): asserts name is string {
+  if (typeof name !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
+    throw new InvalidArgumentError(
+      `topic name must be 1 to 249 ASCII letters, digits, ".", "_" or "-", got ${JSON.stringify(String(name)).slice(0, 60)}`,
+    );
+  }
+}
+
+function checkCount(name: string, value: number | undefined, fallback: number | undefined): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (!(Number.isSafeInteger(value) && (value as number) >= 1)) {
+    throw new InvalidArgumentError(`${name} must be an integer >= 1, got ${String(value)}`);
+  }
+  return value as number;
+}
