@@ -1,0 +1,62 @@
+/*
+ * Smoke run of every benchmark script with tiny sizes (BENCH_SMOKE=1), so that the scripts
+ * cannot rot. Compiles bench/ with its own tsconfig, runs `run-all` into a temporary results
+ * directory and checks that every scenario wrote its JSON and charts. No speed is asserted.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const root = resolve(__dirname, '../..');
+
+function run(cmd: string, args: string[], env: Record<string, string>): Promise<{ code: number; output: string }> {
+  return new Promise((done) => {
+    execFile(cmd, args, { cwd: root, env: { ...process.env, ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      done({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, output: `${stdout}\n${stderr}` });
+    });
+  });
+}
+
+describe('bench smoke run', () => {
+  const results = mkdtempSync(join(tmpdir(), 'aio-bench-smoke-'));
+  afterAll(() => rmSync(results, { recursive: true, force: true }));
+
+  it('compiles and runs every scenario with tiny sizes', async () => {
+    const tsc = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'bench/tsconfig.json'], {});
+    expect(tsc.output.trim()).toBe('');
+    expect(tsc.code).toBe(0);
+
+    const bench = await run(process.execPath, ['dist-bench/bench/run-all.js'], {
+      BENCH_SMOKE: '1',
+      BENCH_RESULTS_DIR: results,
+      BENCH_SILENT: '1',
+    });
+    if (bench.code !== 0) throw new Error(bench.output);
+
+    const web = JSON.parse(readFileSync(join(results, 'web-load.json'), 'utf8'));
+    expect(web.rows).toHaveLength(web.endpoints.length);
+    expect(web.rows.every((r: { requests: number; non2xx: number }) => r.requests > 0 && r.non2xx === 0)).toBe(true);
+
+    const throughput = JSON.parse(readFileSync(join(results, 'producer-throughput.json'), 'utf8'));
+    expect(throughput.errors).toEqual([]);
+    expect(throughput.rows).toHaveLength(10);
+    for (const row of throughput.rows) {
+      expect(row.failed).toBe(0);
+      expect(row.runs[0].delivered).toBe(row.messagesPerRun);
+    }
+
+    const costs = JSON.parse(readFileSync(join(results, 'costs.json'), 'utf8'));
+    expect(costs.errors).toEqual([]);
+    expect(costs.idle.map((r: { client: string }) => r.client).sort()).toEqual(['aio', 'raw']);
+    expect(costs.memory.length).toBeGreaterThan(0);
+    expect(costs.pools.length).toBeGreaterThan(0);
+    expect(costs.poll.length).toBeGreaterThan(0);
+
+    for (const chart of ['web-rps', 'web-linger', 'throughput-rate', 'throughput-p50', 'poll-interval']) {
+      expect(readFileSync(join(results, `${chart}.svg`), 'utf8')).toMatch(/^<svg /);
+    }
+    expect(bench.output).toContain('Targets');
+    expect(existsSync(join(root, 'dist-bench', 'bench', 'run-all.js'))).toBe(true);
+  }, 120_000);
+});

@@ -1,0 +1,103 @@
+/*
+ * The hand-written baseline: raw node-rdkafka `Producer.produce` with a per-message delivery
+ * promise (numeric opaque -> Map of resolvers) and its own poll timer that runs only while
+ * something is in flight. What a careful user would write without AIOProducer.
+ */
+import * as Kafka from 'node-rdkafka';
+
+export interface RawReport {
+  partition: number;
+  offset: number;
+}
+
+interface Resolvers {
+  resolve(report: RawReport): void;
+  reject(err: Error): void;
+}
+
+export class RawAwaitableProducer {
+  readonly native: Kafka.Producer;
+  readonly #pending = new Map<number, Resolvers>();
+  readonly #pollMs: number;
+  #nextId = 1;
+  /** Messages produced without a promise (fire-and-forget) and not yet reported. */
+  #untracked = 0;
+  #timer: NodeJS.Timeout | undefined;
+  /** Delivery failures of fire-and-forget messages. */
+  fireAndForgetErrors = 0;
+
+  private constructor(native: Kafka.Producer, pollMs: number) {
+    this.native = native;
+    this.#pollMs = pollMs;
+    native.on('delivery-report', (err, report) => {
+      const id = report.opaque as unknown;
+      if (typeof id !== 'number') {
+        this.#untracked--;
+        if (err) this.fireAndForgetErrors++;
+      } else {
+        const entry = this.#pending.get(id);
+        if (entry !== undefined) {
+          this.#pending.delete(id);
+          if (err) entry.reject(err as unknown as Error);
+          else entry.resolve({ partition: report.partition, offset: report.offset });
+        }
+      }
+      if (this.inFlight === 0) this.#stopTimer();
+    });
+  }
+
+  static connect(config: Record<string, unknown>, pollMs = 1): Promise<RawAwaitableProducer> {
+    const native = new Kafka.Producer({ ...config, dr_cb: true } as Kafka.ProducerGlobalConfig);
+    const raw = new RawAwaitableProducer(native, pollMs);
+    return new Promise((resolve, reject) => {
+      native.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve(raw)));
+    });
+  }
+
+  get inFlight(): number {
+    return this.#pending.size + this.#untracked;
+  }
+
+  /** Resolves with the delivery report; rejects on a delivery failure or a synchronous throw. */
+  produce(topic: string, value: Buffer, key: Buffer | null = null): Promise<RawReport> {
+    const id = this.#nextId++;
+    return new Promise<RawReport>((resolve, reject) => {
+      try {
+        this.native.produce(topic, null, value, key, null, id);
+      } catch (err) {
+        reject(err as Error);
+        return;
+      }
+      this.#pending.set(id, { resolve, reject });
+      this.#startTimer();
+    });
+  }
+
+  /** Fire-and-forget with delivery reports still on: failures are counted, nothing is awaited. */
+  produceAndForget(topic: string, value: Buffer, key: Buffer | null = null): void {
+    this.native.produce(topic, null, value, key, null);
+    this.#untracked++;
+    this.#startTimer();
+  }
+
+  #startTimer(): void {
+    if (this.#timer !== undefined) return;
+    this.#timer = setInterval(() => this.native.poll(), this.#pollMs);
+    this.#timer.unref();
+  }
+
+  #stopTimer(): void {
+    if (this.#timer === undefined) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.native.flush(30_000, () => {
+        this.#stopTimer();
+        this.native.disconnect(5_000, () => resolve());
+      });
+    });
+  }
+}

@@ -1,0 +1,65 @@
+/*
+ * `npm run bench`: every scenario against the embedded mock cluster (or KAFKA_BROKERS), then the
+ * summary table, the charts and (with BENCH_DOCS=1) docs/benchmarks.md.
+ *
+ *   npm run bench                      full run (about 20 minutes on 2 cores)
+ *   BENCH_QUICK=1 npm run bench        shorter pass for development
+ *   npm run bench -- web throughput    only the named scenarios (web, throughput, costs)
+ *   BENCH_PIN=0                        no taskset pinning
+ *   BENCH_RESULTS_DIR=dir              where JSON and SVG go (default bench/results)
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCosts, type CostsResult } from './costs';
+import { MODE, REPO_ROOT, progress, readResult, startBroker } from './harness';
+import { runProducerThroughput, type ThroughputResult } from './producer-throughput';
+import { renderDocs, summaryText, writeCharts, type AllResults } from './report';
+import { runWebLoad, type WebResult } from './web-load';
+
+const SCENARIOS = ['web', 'throughput', 'costs'] as const;
+type Scenario = (typeof SCENARIOS)[number];
+
+/** Facts for the doc that no measurement produces. */
+const NOTES = [
+  '@confluentinc/kafka-javascript 1.10.1 could not be built on this machine, so it is not in the comparison. `npm install` in a scratch directory (with zlib1g-dev, libssl-dev, libzstd-dev, libcurl4-openssl-dev, liblz4-dev and libsasl2-dev installed) failed: node-pre-gyp\'s download of the prebuilt binary from github.com failed (`getaddrinfo ENOTFOUND github.com`: this machine reaches only the npm and Debian registries), and the fallback source build of its bundled librdkafka 2.15.1 runs a configure step that downloads zlib 1.3.2 from zlib.net and OpenSSL 3.5.7 from github.com (`Could not resolve host`), which fails the same way. Debian\'s librdkafka-dev is 2.0.2.',
+  'KafkaJS runs with idempotence off: its idempotent mode permits one request in flight, which would measure that limit rather than the client. The librdkafka clients run with enable.idempotence=true (AIOProducer\'s default).',
+  'Latencies of the windowed clients are dominated by queueing behind the window (10k messages in flight); the serial rows show the per-message latency without queueing.',
+];
+
+async function main(): Promise<void> {
+  const asked = process.argv.slice(2).filter((a) => (SCENARIOS as readonly string[]).includes(a)) as Scenario[];
+  const run = asked.length > 0 ? asked : [...SCENARIOS];
+  progress('bench', `mode ${MODE}; scenarios: ${run.join(', ')}`);
+  const fresh: AllResults = {};
+  for (const scenario of run) {
+    const broker = await startBroker();
+    try {
+      progress('bench', `--- ${scenario} (broker ${broker.bootstrapServers})`);
+      if (scenario === 'web') fresh.web = await runWebLoad(broker);
+      else if (scenario === 'throughput') fresh.throughput = await runProducerThroughput(broker);
+      else fresh.costs = await runCosts(broker);
+    } finally {
+      await broker.stop();
+    }
+  }
+  const all: AllResults = {
+    web: fresh.web ?? readResult<WebResult>('web-load'),
+    throughput: fresh.throughput ?? readResult<ThroughputResult>('producer-throughput'),
+    costs: fresh.costs ?? readResult<CostsResult>('costs'),
+  };
+  const charts = writeCharts(all);
+  process.stdout.write(`\n${summaryText(all)}\n\nResults and charts in ${Object.values(charts)[0] ? join(Object.values(charts)[0]!, '..') : 'bench/results'}\n`);
+  if (process.env.BENCH_DOCS === '1') {
+    const doc = renderDocs(all, charts, { shared: process.env.BENCH_SHARED_MACHINE !== '0', notes: NOTES });
+    writeFileSync(join(REPO_ROOT, 'docs', 'benchmarks.md'), doc);
+    progress('bench', 'wrote docs/benchmarks.md');
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
