@@ -116,12 +116,11 @@ export async function runCosts(givenBroker?: Broker): Promise<CostsResult> {
           cpu: CORES.subject,
           nodeFlags: ['--expose-gc'],
           onMessage: (msg: ChildMessage, child: ChildProcess) => {
+            // pause()/resume() may return a Promise (resolved once the signal took effect).
             if (msg.type === 'pause-please') {
-              broker.cluster?.pause();
-              child.send({ type: 'paused' });
+              void Promise.resolve(broker.cluster?.pause()).then(() => child.send({ type: 'paused' }));
             } else if (msg.type === 'resume-please') {
-              broker.cluster?.resume();
-              child.send({ type: 'resumed' });
+              void Promise.resolve(broker.cluster?.resume()).then(() => child.send({ type: 'resumed' }));
             }
           },
         }),

@@ -179,14 +179,16 @@ export function progress(scenario: string, message: string): void {
 
 /** A plain text table: first row is the header. */
 export function textTable(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
+  // A NaN read back from JSON is null.
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'string' ? c : formatNumber(c ?? NaN))));
   const widths = cells[0]!.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
   return cells.map((r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ')).join('\n');
 }
 
 /** A markdown table: first row is the header; numeric columns right-aligned. */
 export function markdownTable(rows: ReadonlyArray<ReadonlyArray<string | number>>): string {
-  const cells = rows.map((r) => r.map((c) => (typeof c === 'number' ? formatNumber(c) : c)));
+  // A NaN read back from JSON is null.
+  const cells = rows.map((r) => r.map((c) => (typeof c === 'string' ? c : formatNumber(c ?? NaN))));
   const header = `| ${cells[0]!.join(' | ')} |`;
   const align = `| ${cells[0]!.map((_, i) => (i === 0 ? '---' : '---:')).join(' | ')} |`;
   return [header, align, ...cells.slice(1).map((r) => `| ${r.join(' | ')} |`)].join('\n');
