@@ -67,8 +67,57 @@ export function nodeRdkafka(): NodeRdkafkaModule {
   return loaded;
 }
 
-/** The default factory: node-rdkafka's `Producer`. */
-export const createNativeProducer: NativeProducerFactory = (config) => new (nodeRdkafka().Producer)(config);
+/**
+ * librdkafka's topic-level properties (CONFIGURATION.md, "Topic configuration properties").
+ * node-rdkafka always installs its second constructor argument as librdkafka's
+ * `default_topic_conf`, which replaces any topic-level property set in the global config: given
+ * there, `acks`, `message.timeout.ms`, `partitioner` or `auto.offset.reset` would be silently
+ * ignored. So they are moved to the topic config.
+ */
+const TOPIC_PROPERTIES: ReadonlySet<string> = new Set([
+  'request.required.acks',
+  'acks',
+  'request.timeout.ms',
+  'message.timeout.ms',
+  'delivery.timeout.ms',
+  'queuing.strategy',
+  'produce.offset.report',
+  'partitioner',
+  'partitioner_cb',
+  'msg_order_cmp',
+  'compression.codec',
+  'compression.type',
+  'compression.level',
+  'auto.commit.enable',
+  'enable.auto.commit',
+  'auto.commit.interval.ms',
+  'auto.offset.reset',
+  'offset.store.path',
+  'offset.store.sync.interval.ms',
+  'offset.store.method',
+  'consume.callback.max.messages',
+]);
+
+/**
+ * Splits one flat librdkafka configuration into node-rdkafka's two constructor arguments:
+ * `[global, topic]`. `enable.auto.commit` is a global property too; it stays in both.
+ */
+export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, LibrdkafkaConfig] {
+  const global: LibrdkafkaConfig = {};
+  const topic: LibrdkafkaConfig = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined) continue;
+    if (TOPIC_PROPERTIES.has(key)) topic[key] = value;
+    if (!TOPIC_PROPERTIES.has(key) || key === 'enable.auto.commit') global[key] = value;
+  }
+  return [global, topic];
+}
+
+/** The default factory: node-rdkafka's `Producer`, with topic-level properties where they count. */
+export const createNativeProducer: NativeProducerFactory = (config) => {
+  const [global, topic] = splitConfig(config);
+  return new (nodeRdkafka().Producer)(global, topic);
+};
 
 /** librdkafka's error code table: name → number. */
 export function librdkafkaErrorCodes(): Record<string, number> {
