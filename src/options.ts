@@ -9,12 +9,14 @@ const LIBRDKAFKA_MESSAGE_TIMEOUT_MS = 300_000;
 export interface AIOProducerOptions {
   /**
    * Poll period while any delivery is pending, in ms. Each delivery report waits on average half
-   * of it. `0` polls on every turn of the event loop (`setImmediate`): lowest latency, most CPU.
+   * of it. `0` polls on every turn of the event loop (`setImmediate`, which then holds the event
+   * loop while deliveries are pending): lowest latency, most CPU.
    * @default 1
    */
   pollIntervalMs?: number;
   /**
-   * Poll period while nothing is pending, in ms, so client errors and statistics still flow.
+   * Poll period while nothing is pending, in ms (> 0), so client errors and statistics still
+   * flow.
    * @default 1000
    */
   idlePollIntervalMs?: number;
@@ -134,10 +136,10 @@ export function configNumber(config: LibrdkafkaConfig, ...keys: string[]): numbe
   return undefined;
 }
 
-function nonNegative(name: string, value: number | undefined, fallback: number): number {
+function nonNegative(name: string, value: number | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= 0) || value === Infinity) {
-    throw new InvalidArgumentError(`option ${name} must be a finite number >= 0, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= min) || value === Infinity || (min > 0 && value === 0)) {
+    throw new InvalidArgumentError(`option ${name} must be a finite number ${min > 0 ? '> 0' : '>= 0'}, got ${String(value)}`);
   }
   return value;
 }
@@ -152,7 +154,7 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
     configNumber(config, 'message.timeout.ms', 'delivery.timeout.ms') || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
   return {
     pollIntervalMs: nonNegative('pollIntervalMs', options.pollIntervalMs, 1),
-    idlePollIntervalMs: nonNegative('idlePollIntervalMs', options.idlePollIntervalMs, 1000),
+    idlePollIntervalMs: nonNegative('idlePollIntervalMs', options.idlePollIntervalMs, 1000, Number.MIN_VALUE),
     enqueueTimeoutMs: nonNegative('enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),
     connectTimeoutMs: nonNegative('connectTimeoutMs', options.connectTimeoutMs, 30_000),
     closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 30_000),

@@ -1,8 +1,11 @@
 /** Intervals of a {@link PollLoop}, in ms. */
 export interface PollLoopIntervals {
-  /** Period while work is pending; 0 polls on every turn of the event loop (setImmediate). */
+  /**
+   * Period while work is pending; 0 polls on every turn of the event loop (a ref()ed
+   * setImmediate: the only case where the loop holds the process, and only while work is pending).
+   */
   busyMs: number;
-  /** Period while nothing is pending. */
+  /** Period while nothing is pending; must be > 0. */
   idleMs: number;
 }
 
@@ -18,8 +21,8 @@ export interface PollLoopHooks {
 
 /**
  * One `unref()`ed timer that calls `tick` every `busyMs` while work is pending and every `idleMs`
- * otherwise. It never keeps the process alive on its own, never throws out of the timer, and
- * `stop()` leaves no timer behind.
+ * otherwise. It never keeps an idle process alive, never throws out of the timer, and `stop()`
+ * leaves no timer behind.
  */
 export class PollLoop {
   readonly #hooks: PollLoopHooks;
@@ -31,6 +34,7 @@ export class PollLoop {
   #running = false;
 
   constructor(hooks: PollLoopHooks, intervals: PollLoopIntervals) {
+    if (!(intervals.idleMs > 0)) throw new RangeError('idleMs must be > 0');
     this.#hooks = hooks;
     this.#intervals = intervals;
   }
@@ -91,7 +95,10 @@ export class PollLoop {
   }
 
   #arm(delayMs: number): void {
-    if (delayMs === 0) this.#immediate = setImmediate(this.#run).unref();
+    // An unref()ed immediate runs only when something else wakes the event loop, so a zero
+    // period would not mean "every turn". It is ref()ed instead: only while work is pending (a
+    // zero idle period is refused), and stop() clears it.
+    if (delayMs === 0) this.#immediate = setImmediate(this.#run);
     else this.#timer = setTimeout(this.#run, delayMs).unref();
   }
 

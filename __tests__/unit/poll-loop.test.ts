@@ -64,3 +64,20 @@ describe('PollLoop timers', () => {
     spy.mockRestore();
   });
 });
+
+describe('PollLoop with a zero busy period', () => {
+  it('uses a ref()ed setImmediate while busy (an unref()ed one would wait for other events) and clears it on stop', () => {
+    jest.useRealTimers();
+    const spy = jest.spyOn(global, 'setImmediate');
+    const loop = new PollLoop({ tick: () => {}, isBusy: () => true, onError: () => {} }, { busyMs: 0, idleMs: 100 });
+    loop.start();
+    const immediate = spy.mock.results[0]!.value as NodeJS.Immediate;
+    expect(immediate.hasRef()).toBe(true);
+    loop.stop();
+    spy.mockRestore();
+  });
+
+  it('refuses a zero idle period, which would spin forever', () => {
+    expect(() => new PollLoop({ tick: () => {}, isBusy: () => false, onError: () => {} }, { busyMs: 1, idleMs: 0 })).toThrow(RangeError);
+  });
+});

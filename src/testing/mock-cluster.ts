@@ -168,6 +168,8 @@ function makeHandle(child: ChildProcess, bootstrapServers: string, exited: Promi
     resume: () => signal('SIGCONT'),
     stop: () => {
       stopping ??= (async () => {
+        // Hold this process until the child is really gone: an awaited stop() must not let it exit early.
+        child.ref();
         if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
         await exited;
       })();
