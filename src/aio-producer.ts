@@ -1,7 +1,9 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
+import { DeliveryDeadlines } from './delivery-deadlines';
 import {
+  AIOErrorCodes,
   AIOKafkaError,
   DeliveryError,
   InvalidArgumentError,
@@ -57,6 +59,19 @@ export interface LibrdkafkaStats {
   [field: string]: unknown;
 }
 
+/**
+ * A delivery report that arrived after `deliveryTimeoutMs` had already failed the message: the
+ * caller was told "timed out", and this is what really happened.
+ */
+export interface LateDelivery {
+  topic: string;
+  partition: number;
+  /** Set when the message was delivered after all: a retry by the caller may have duplicated it. */
+  report: DeliveryReport | undefined;
+  /** Set when librdkafka finally reported a failure. */
+  error: AIOKafkaError | undefined;
+}
+
 /** The events of an {@link AIOProducer} and their listeners. */
 export interface AIOProducerEvents {
   /** A fire-and-forget or `produce2` message failed and no `onDelivery` was given for it. */
@@ -71,6 +86,8 @@ export interface AIOProducerEvents {
   stats: (stats: LibrdkafkaStats) => void;
   /** librdkafka log lines (set `debug` in the config to get them). */
   log: (entry: LogEntry) => void;
+  /** librdkafka reported a message that `deliveryTimeoutMs` had already failed. */
+  lateDelivery: (late: LateDelivery) => void;
 }
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
@@ -111,6 +128,9 @@ const enum State {
 
 const noop = (): void => {};
 
+/** How many timed-out messages are remembered for a `lateDelivery` report. */
+const MAX_REMEMBERED_TIMEOUTS = 100_000;
+
 /**
  * An async/await Kafka producer over node-rdkafka. One instance serves any number of concurrent
  * callers; create it with {@link AIOProducer.connect} and close it with {@link AIOProducer.close}
@@ -130,6 +150,9 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #loop: PollLoop;
   readonly #reporter = new RateLimitedReporter();
   readonly #flushWaiters = new Set<() => void>();
+  readonly #deadlines: DeliveryDeadlines | undefined;
+  /** Messages failed by deliveryTimeoutMs whose report has not come yet, by id (oldest first). */
+  readonly #timedOut = new Map<number, Delivery>();
   #state = State.Open;
   #fatal: AIOKafkaError | undefined;
   #closing: Promise<void> | undefined;
@@ -139,6 +162,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     super();
     this.#native = native;
     this.#options = options;
+    this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
     this.#loop = new PollLoop(
       { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => this.#reportError(err, 'poll failed') },
       { busyMs: options.pollIntervalMs, idleMs: options.idlePollIntervalMs },
@@ -321,6 +345,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
         ),
     );
     this.#loop.stop();
+    this.#timedOut.clear();
     await new Promise<void>((resolve) => {
       try {
         // Our own flush already waited; librdkafka's is given no more time.
@@ -452,14 +477,63 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #tick = (): void => {
     if (this.#waiting.length > 0) this.#admitWaiting();
     this.#native.poll();
+    if (this.#deadlines !== undefined) {
+      const expiredBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
+      if (expiredBelow > 0) this.#expire(expiredBelow);
+    }
     this.#notifyIfIdle();
   };
 
+  /** Fails the messages past deliveryTimeoutMs; remembers them to report a late outcome. */
+  #expire(idLimit: number): void {
+    for (const [id, delivery] of this.#pending.takeBelow(idLimit)) {
+      this.#timedOut.set(id, delivery);
+      if (this.#timedOut.size > MAX_REMEMBERED_TIMEOUTS) this.#timedOut.delete(this.#timedOut.keys().next().value!);
+      this.#settle(
+        delivery,
+        new DeliveryError(
+          `no delivery report for the message to topic "${delivery.topic}" within ${this.#options.deliveryTimeoutMs} ms ` +
+            '(deliveryTimeoutMs); librdkafka may still deliver it: see the lateDelivery event',
+          {
+            code: AIOErrorCodes.DELIVERY_TIMEOUT,
+            retriable: true,
+            topic: delivery.topic,
+            partition: delivery.partition,
+            possiblyDelivered: true,
+          },
+        ),
+        undefined,
+      );
+    }
+  }
+
+  #onLateReport(id: number, err: Error | null, report: NativeDeliveryReport): void {
+    const delivery = this.#timedOut.get(id);
+    if (delivery === undefined) return;
+    this.#timedOut.delete(id);
+    const late: LateDelivery = {
+      topic: report.topic ?? delivery.topic,
+      partition: report.partition ?? delivery.partition,
+      report: err ? undefined : toDeliveryReport(report),
+      error: err ? fromLibrdkafka(err, { kind: 'delivery', target: delivery }) : undefined,
+    };
+    if (this.listenerCount('lateDelivery') > 0) {
+      this.#emitSafely('lateDelivery', late);
+      return;
+    }
+    const what = late.report
+      ? 'a message failed by deliveryTimeoutMs was delivered after all (a retry may have duplicated it)'
+      : 'a message failed by deliveryTimeoutMs was then reported failed by librdkafka';
+    this.#reporter.report(`${what}; listen for "lateDelivery" to handle it`, 'AIO_LATE_DELIVERY', late.error ?? `topic "${late.topic}" partition ${late.partition} offset ${late.report?.offset}`);
+  }
+
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
     const id = report?.opaque;
-    const delivery = typeof id === 'number' ? this.#pending.take(id) : undefined;
+    if (typeof id !== 'number') return; // not ours
+    const delivery = this.#pending.take(id);
     if (delivery === undefined) {
-      // Already rejected (close, fatal error) or not ours: nobody is waiting for it.
+      // Failed already by deliveryTimeoutMs (report it as late), or by close / a fatal error.
+      if (this.#timedOut.size > 0) this.#onLateReport(id, err, report);
       return;
     }
     if (err) {
@@ -566,7 +640,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     this.#emitSafely('log', { severity: log.severity, facility: log.fac, message: log.message });
   }
 
-  #emitSafely<E extends 'stats' | 'log' | 'deliveryError'>(event: E, ...args: Parameters<AIOProducerEvents[E]>): void {
+  #emitSafely<E extends 'stats' | 'log' | 'deliveryError' | 'lateDelivery'>(event: E, ...args: Parameters<AIOProducerEvents[E]>): void {
     try {
       this.emit(event, ...args);
     } catch (thrown) {

@@ -1,5 +1,5 @@
 export { AIOProducer } from './aio-producer';
-export type { AIOProducerEvents, LibrdkafkaStats, LogEntry } from './aio-producer';
+export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from './aio-producer';
 export type { DeliveryReport } from './delivery-report';
 export {
   AIOErrorCodes,

@@ -27,6 +27,16 @@ export interface AIOProducerOptions {
    */
   enqueueTimeoutMs?: number;
   /**
+   * The producer's own deadline for each message's delivery report, in ms, counted from the moment
+   * librdkafka took the message. When it passes, the message's Promise / callback fails with
+   * `DeliveryError` (code `AIO_DELIVERY_TIMEOUT`, `retriable: true`, `possiblyDelivered: true`),
+   * and a report librdkafka sends later is emitted as `lateDelivery`. A safety net: during an
+   * outage librdkafka may hold messages it already sent ("possibly persisted") past
+   * `message.timeout.ms` without reporting them. `Infinity` turns it off.
+   * @default `message.timeout.ms` + 5000 (librdkafka's default: 300000 + 5000)
+   */
+  deliveryTimeoutMs?: number;
+  /**
    * How long `connect()` waits for the first metadata answer from the cluster, in ms.
    * @default 30000
    */
@@ -87,6 +97,7 @@ export interface ResolvedOptions {
   pollIntervalMs: number;
   idlePollIntervalMs: number;
   enqueueTimeoutMs: number;
+  deliveryTimeoutMs: number;
   connectTimeoutMs: number;
   closeTimeoutMs: number;
 }
@@ -144,6 +155,17 @@ function nonNegative(name: string, value: number | undefined, fallback: number, 
   return value;
 }
 
+/** How much longer than `message.timeout.ms` the producer waits for librdkafka's own report. */
+const DELIVERY_TIMEOUT_MARGIN_MS = 5000;
+
+function deliveryTimeout(value: number | undefined, fallback: number): number {
+  if (value === Infinity) return value;
+  if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+    throw new InvalidArgumentError(`option deliveryTimeoutMs must be a number > 0 or Infinity, got ${String(value)}`);
+  }
+  return value ?? fallback;
+}
+
 /** Fills in the defaults of {@link AIOProducerOptions}; checks every value. */
 export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaConfig): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
@@ -156,6 +178,7 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
     pollIntervalMs: nonNegative('pollIntervalMs', options.pollIntervalMs, 1),
     idlePollIntervalMs: nonNegative('idlePollIntervalMs', options.idlePollIntervalMs, 1000, Number.MIN_VALUE),
     enqueueTimeoutMs: nonNegative('enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),
+    deliveryTimeoutMs: deliveryTimeout(options.deliveryTimeoutMs, messageTimeoutMs + DELIVERY_TIMEOUT_MARGIN_MS),
     connectTimeoutMs: nonNegative('connectTimeoutMs', options.connectTimeoutMs, 30_000),
     closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 30_000),
   };

@@ -26,6 +26,23 @@ export class PendingRegistry<E> {
     return entry;
   }
 
+  /** The id the next `add()` will return: every id below it has been handed out. */
+  get nextId(): number {
+    return this.#nextId;
+  }
+
+  /** Removes and returns the entries whose id is below `limit`, oldest first, with their ids. */
+  takeBelow(limit: number): Array<[number, E]> {
+    const taken: Array<[number, E]> = [];
+    // A Map iterates in insertion order, which is id order here.
+    for (const [id, entry] of this.#entries) {
+      if (id >= limit) break;
+      this.#entries.delete(id);
+      taken.push([id, entry]);
+    }
+    return taken;
+  }
+
   /** Removes and returns every entry, oldest first. */
   takeAll(): E[] {
     const entries = [...this.#entries.values()];

@@ -17,11 +17,9 @@ beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] 
 const open: AIOProducer[] = [];
 afterEach(async () => {
   // Close while the clock is still fake: the close a test started runs on fake timers.
-  for (const producer of open.splice(0)) {
-    const closing = producer.close({ timeoutMs: 0 });
-    await jest.runAllTimersAsync();
-    await closing;
-  }
+  const closing = open.splice(0).map((producer) => producer.close({ timeoutMs: 0 }));
+  await jest.runAllTimersAsync();
+  await Promise.all(closing);
   jest.useRealTimers();
   jest.restoreAllMocks();
 });
@@ -639,5 +637,68 @@ describe('client events', () => {
     fake.emit('event.log', { severity: 7, fac: 'MSG', message: 'hello' });
     expect(stats).toEqual([{ name: 'p#1', msg_cnt: 3 }]);
     expect(logs).toEqual([{ severity: 7, facility: 'MSG', message: 'hello' }]);
+  });
+});
+
+describe('deliveryTimeoutMs', () => {
+  it('fails a message with no report by its deadline, never before, and reports a late delivery', async () => {
+    const { producer, fake } = await connect({ deliveryTimeoutMs: 1000 });
+    const late: unknown[] = [];
+    producer.on('lateDelivery', (l) => late.push(l));
+    const result = track(producer.produce('t', 'v', { partition: 1 }));
+    await tick(990);
+    expect(result.settled()).toBe(false);
+    await tick(200);
+    const err = result.error() as DeliveryError;
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err).toMatchObject({ code: 'AIO_DELIVERY_TIMEOUT', retriable: true, possiblyDelivered: true, topic: 't', partition: 1 });
+    expect(producer.inFlight).toBe(0);
+
+    fake.deliver(1);
+    await tick(1000);
+    expect(late).toEqual([
+      { topic: 't', partition: 1, report: expect.objectContaining({ topic: 't', partition: 1, offset: 0 }), error: undefined },
+    ]);
+  });
+
+  it('expires messages in the order they were sent, each after its own deadline', async () => {
+    const { producer } = await connect({ deliveryTimeoutMs: 1000 });
+    const first = track(producer.produce('t', 'a'));
+    await tick(500);
+    const second = track(producer.produce('t', 'b'));
+    await tick(600);
+    expect(first.error()).toBeInstanceOf(DeliveryError);
+    expect(second.settled()).toBe(false);
+    await tick(500);
+    expect(second.error()).toBeInstanceOf(DeliveryError);
+  });
+
+  it('sends a fire-and-forget timeout to onDelivery', async () => {
+    const { producer } = await connect({ deliveryTimeoutMs: 100 });
+    const onDelivery = jest.fn();
+    producer.produce2('t', 'v', { fireAndForget: true, onDelivery });
+    await tick(300);
+    expect(onDelivery).toHaveBeenCalledTimes(1);
+    expect(onDelivery.mock.calls[0][0]).toMatchObject({ code: 'AIO_DELIVERY_TIMEOUT' });
+  });
+
+  it('defaults to message.timeout.ms + 5 s, and Infinity turns it off', async () => {
+    const { producer } = await connect({}, { 'message.timeout.ms': 1000 });
+    const result = track(producer.produce('t', 'v'));
+    await tick(5900);
+    expect(result.settled()).toBe(false);
+    await tick(300);
+    expect(result.error()).toMatchObject({ code: 'AIO_DELIVERY_TIMEOUT' });
+
+    const { producer: unbounded } = await connect({ deliveryTimeoutMs: Infinity }, { 'message.timeout.ms': 1000 });
+    const forever = track(unbounded.produce('t', 'v'));
+    await tick(60_000);
+    expect(forever.settled()).toBe(false);
+  });
+
+  it('rejects a deliveryTimeoutMs that is not > 0', async () => {
+    await expect(
+      AIOProducer.connectWith({}, { deliveryTimeoutMs: 0 }, { createNative: fakeFactory().createNative }),
+    ).rejects.toThrow(/deliveryTimeoutMs/);
   });
 });
