@@ -228,7 +228,9 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * @returns the {@link DeliveryReport}: topic, partition, offset, timestamp.
    * @throws (rejects) {@link InvalidArgumentError} for bad input (nothing sent),
    *   {@link QueueFullError} when the local queue stayed full for `enqueueTimeoutMs`,
-   *   {@link DeliveryError} when delivery failed, {@link ProducerClosedError} after `close()`.
+   *   {@link DeliveryError} when delivery failed or timed out (`deliveryTimeoutMs`), or with
+   *   `fatal: true` once a fatal error stopped the producer; {@link ProducerClosedError} after
+   *   `close()`.
    */
   produce(topic: string, value: Buffer | string | null, options?: ProduceOptions): Promise<DeliveryReport> {
     return this.#produceAwaitable(topic, value, options, undefined, false);
@@ -277,8 +279,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   /**
    * Resolves when every message in flight has settled (delivered or failed).
    *
-   * @param timeoutMs give up after this long. @default no limit (every delivery is itself bounded
-   *   by librdkafka's `message.timeout.ms`)
+   * @param timeoutMs give up after this long. @default no limit: every message is itself bounded
+   *   by `enqueueTimeoutMs` + `deliveryTimeoutMs` (unless `deliveryTimeoutMs` is `Infinity`)
    * @throws (rejects) {@link OperationTimeoutError} when messages are still in flight at the limit.
    */
   flush(timeoutMs?: number): Promise<void> {
@@ -542,6 +544,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
         target: { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition },
       });
       this.#settle(delivery, typed, undefined);
+      if (typed.fatal) this.#enterFatal(typed);
     } else {
       this.#settle(delivery, null, toDeliveryReport(report));
     }

@@ -7,7 +7,7 @@ import { librdkafkaErrorCodes, librdkafkaErrorText } from './native';
 export const AIOErrorCodes = {
   /** The producer was closed (or is closing) before the operation could finish. */
   PRODUCER_CLOSED: 'AIO_PRODUCER_CLOSED',
-  /** An operation (connect, flush, close) did not finish within its timeout. */
+  /** An operation (connect, flush) did not finish within its timeout. */
   OPERATION_TIMEOUT: 'AIO_OPERATION_TIMEOUT',
   /** No delivery report arrived within `deliveryTimeoutMs`. */
   DELIVERY_TIMEOUT: 'AIO_DELIVERY_TIMEOUT',
@@ -94,7 +94,7 @@ export class DeliveryError extends AIOKafkaError {
   /**
    * True when the message may still have reached (or may still reach) the broker: the request
    * was sent and its answer lost, or the deadline passed while librdkafka was still retrying.
-   * False when it certainly was not written.
+   * False when the failure says it was not written (refused, never sent).
    */
   readonly possiblyDelivered: boolean;
 
@@ -210,6 +210,8 @@ const POSSIBLY_DELIVERED_CODES: ReadonlySet<string> = new Set([
   'ERR__FATAL',
   'ERR_REQUEST_TIMED_OUT',
   'ERR_NETWORK_EXCEPTION',
+  // The leader wrote it, but too few replicas acknowledged.
+  'ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND',
 ]);
 
 /** Whether librdkafka code `name` is worth retrying when the error itself does not say. */

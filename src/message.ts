@@ -107,9 +107,10 @@ export function toNativeMessage(topic: string, value: unknown, options: ProduceO
       `partition for topic "${topic}" must be an integer from 0 to ${MAX_PARTITION}, got ${describe(partition)}`,
     );
   }
-  if (timestamp !== undefined && timestamp !== null && !(Number.isSafeInteger(timestamp) && timestamp >= 0)) {
+  // librdkafka reads a timestamp of 0 as "now": it would be silently replaced, so it is refused.
+  if (timestamp !== undefined && timestamp !== null && !(Number.isSafeInteger(timestamp) && timestamp > 0)) {
     throw new InvalidArgumentError(
-      `timestamp for topic "${topic}" must be an integer number of ms since the epoch, got ${describe(timestamp)}`,
+      `timestamp for topic "${topic}" must be a positive integer number of ms since the epoch, got ${describe(timestamp)}`,
     );
   }
   return {

@@ -10,7 +10,7 @@ export interface AIOProducerOptions {
   /**
    * Poll period while any delivery is pending, in ms. Each delivery report waits on average half
    * of it. `0` polls on every turn of the event loop (`setImmediate`, which then holds the event
-   * loop while deliveries are pending): lowest latency, most CPU.
+   * loop while deliveries are pending). docs/benchmarks.md measures latency and CPU per value.
    * @default 1
    */
   pollIntervalMs?: number;
@@ -33,7 +33,8 @@ export interface AIOProducerOptions {
    * and a report librdkafka sends later is emitted as `lateDelivery`. A safety net: during an
    * outage librdkafka may hold messages it already sent ("possibly persisted") past
    * `message.timeout.ms` without reporting them. `Infinity` turns it off.
-   * @default `message.timeout.ms` + 5000 (librdkafka's default: 300000 + 5000)
+   * @default `message.timeout.ms` + 5000 (librdkafka's default: 300000 + 5000); `Infinity` when
+   *   `message.timeout.ms` is 0 (librdkafka's "no limit": you asked for none)
    */
   deliveryTimeoutMs?: number;
   /**
@@ -65,8 +66,10 @@ export interface ProduceOptions {
 }
 
 /**
- * Called exactly once per message with its outcome, asynchronously, from the poll loop.
- * A callback that throws does not disturb other deliveries: the throw is emitted as `error`.
+ * Called exactly once per message with its outcome, always asynchronously: from the poll loop for
+ * delivery reports and deadlines, in a microtask for a call refused before sending, and from
+ * `close()` for what close gives up on. A callback that throws does not disturb other deliveries:
+ * the throw is emitted as `error`.
  */
 export type DeliveryCallback = (err: AIOKafkaError | null, report: DeliveryReport | undefined) => void;
 
@@ -171,14 +174,18 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
   if (typeof options !== 'object' || options === null) {
     throw new InvalidArgumentError('options must be an object');
   }
-  // 0 means "no limit" to librdkafka; a wait for queue room still needs one.
-  const messageTimeoutMs =
-    configNumber(config, 'message.timeout.ms', 'delivery.timeout.ms') || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
+  const configured = configNumber(config, 'message.timeout.ms', 'delivery.timeout.ms');
+  // 0 means "no limit" to librdkafka: no delivery deadline then, but a wait for queue room still needs one.
+  const unlimited = configured === 0;
+  const messageTimeoutMs = configured || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
   return {
     pollIntervalMs: nonNegative('pollIntervalMs', options.pollIntervalMs, 1),
     idlePollIntervalMs: nonNegative('idlePollIntervalMs', options.idlePollIntervalMs, 1000, Number.MIN_VALUE),
     enqueueTimeoutMs: nonNegative('enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),
-    deliveryTimeoutMs: deliveryTimeout(options.deliveryTimeoutMs, messageTimeoutMs + DELIVERY_TIMEOUT_MARGIN_MS),
+    deliveryTimeoutMs: deliveryTimeout(
+      options.deliveryTimeoutMs,
+      unlimited ? Infinity : messageTimeoutMs + DELIVERY_TIMEOUT_MARGIN_MS,
+    ),
     connectTimeoutMs: nonNegative('connectTimeoutMs', options.connectTimeoutMs, 30_000),
     closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 30_000),
   };

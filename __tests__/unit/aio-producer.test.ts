@@ -464,6 +464,7 @@ describe('bad input', () => {
     ['a header Buffer that is not UTF-8', () => ['t', 'v', { headers: [{ a: Buffer.from([0xff, 0xfe]) }] }]],
     ['a fractional timestamp', () => ['t', 'v', { timestamp: 1.5 }]],
     ['a negative timestamp', () => ['t', 'v', { timestamp: -5 }]],
+    ['a zero timestamp (librdkafka would replace it with now)', () => ['t', 'v', { timestamp: 0 }]],
     ['options that are not an object', () => ['t', 'v', 'k']],
   ];
 
@@ -690,10 +691,30 @@ describe('deliveryTimeoutMs', () => {
     await tick(300);
     expect(result.error()).toMatchObject({ code: 'AIO_DELIVERY_TIMEOUT' });
 
-    const { producer: unbounded } = await connect({ deliveryTimeoutMs: Infinity }, { 'message.timeout.ms': 1000 });
+    const { producer: unbounded } = await connect({ deliveryTimeoutMs: Infinity, pollIntervalMs: 100 }, { 'message.timeout.ms': 1000 });
     const forever = track(unbounded.produce('t', 'v'));
     await tick(60_000);
     expect(forever.settled()).toBe(false);
+  });
+
+  it('has no deadline when message.timeout.ms is 0 (librdkafka: no limit)', async () => {
+    // A slow poll period keeps the fake clock's 400 s cheap to run through.
+    const { producer } = await connect({ pollIntervalMs: 100 }, { 'message.timeout.ms': 0 });
+    const result = track(producer.produce('t', 'v'));
+    await tick(400_000);
+    expect(result.settled()).toBe(false);
+  });
+
+  it('stops the producer when a delivery report carries a fatal error', async () => {
+    const { producer, fake } = await connect();
+    producer.on('error', () => {});
+    const first = track(producer.produce('t', 'a'));
+    const second = track(producer.produce('t', 'b'));
+    fake.deliver(1, textError('Local: Fatal error'));
+    await tick();
+    expect(first.error()).toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(second.error()).toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(producer.closed).toBe(true);
   });
 
   it('rejects a deliveryTimeoutMs that is not > 0', async () => {

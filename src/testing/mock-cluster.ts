@@ -141,7 +141,10 @@ async function isStopped(pid: number): Promise<boolean | undefined> {
   }
 }
 
-/** Waits (up to 2 s) until the process is in the wanted state; elsewhere than Linux, waits 50 ms. */
+/**
+ * Waits until the process is in the wanted state (rejects after 2 s). Where /proc cannot be read
+ * (not Linux) it can only wait 50 ms and hope.
+ */
 async function waitForState(pid: number, stopped: boolean): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const state = await isStopped(pid);
@@ -149,6 +152,7 @@ async function waitForState(pid: number, stopped: boolean): Promise<void> {
     if (state === stopped) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
+  throw new OperationTimeoutError(`mock cluster process ${pid} did not ${stopped ? 'stop' : 'continue'} within 2000 ms`, 2000);
 }
 
 function makeHandle(child: ChildProcess, bootstrapServers: string, exited: Promise<void>): MockCluster {
