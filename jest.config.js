@@ -4,6 +4,8 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/__tests__'],
   testMatch: ['**/*.test.ts'],
+  // The fault suite has its own command (npm run test:faults) and config.
+  testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/faults/'],
   // Integration tests start a broker per file; give them room on a 2-core machine.
   testTimeout: 60_000,
   maxWorkers: 2,

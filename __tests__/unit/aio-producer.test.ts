@@ -17,9 +17,12 @@ beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] 
 const open: AIOProducer[] = [];
 afterEach(async () => {
   // Close while the clock is still fake: the close a test started runs on fake timers.
-  const closing = open.splice(0).map((producer) => producer.close({ timeoutMs: 0 }));
-  await jest.runAllTimersAsync();
-  await Promise.all(closing);
+  let closed = false;
+  const closing = Promise.all(open.splice(0).map((producer) => producer.close({ timeoutMs: 0 }))).then(() => (closed = true));
+  // Bounded: a producer that never finished closing fails its test here instead of hanging it.
+  for (let i = 0; i < 100 && !closed; i++) await jest.advanceTimersByTimeAsync(5);
+  expect(closed).toBe(true);
+  await closing;
   jest.useRealTimers();
   jest.restoreAllMocks();
 });
