@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { AIOKafkaError, isAIOKafkaError, type AIOProducer, type DeliveryReport } from '../../src';
 import type { ReadMessage } from '../helpers/read-topic';
 
@@ -163,7 +163,7 @@ export function record(scenario: string, figures: Record<string, unknown>): void
   // eslint-disable-next-line no-console
   console.log(`FAULT-RESULT ${line}`);
   const file = process.env.FAULTS_REPORT;
-  if (file) appendFileSync(join(process.cwd(), file), `${line}\n`);
+  if (file) appendFileSync(resolve(file), `${line}\n`);
 }
 
 export { AIOKafkaError };
