@@ -13,6 +13,12 @@ export const AIOErrorCodes = {
   DELIVERY_TIMEOUT: 'AIO_DELIVERY_TIMEOUT',
   /** An error that carried no librdkafka code we could recognise. */
   UNKNOWN: 'AIO_UNKNOWN',
+  /** The consumer was closed (or is closing) before the operation could finish. */
+  CONSUMER_CLOSED: 'AIO_CONSUMER_CLOSED',
+  /** A message handler threw or rejected. */
+  HANDLER_FAILED: 'AIO_HANDLER_FAILED',
+  /** The admin client was closed before the operation could start. */
+  ADMIN_CLOSED: 'AIO_ADMIN_CLOSED',
 } as const;
 
 /** Every code this package sets: librdkafka code names, or one of {@link AIOErrorCodes}. */
@@ -333,19 +339,13 @@ function describeNative(err: unknown, code: AIOErrorCode): string {
   return `${code}: ${text}`;
 }
 
-/*
- * Consumer and admin errors (issue 5). Their codes are not in AIOErrorCodes above (kept as it
- * was); they share its `AIO_` prefix.
- */
+/* Consumer and admin errors. Their codes are part of AIOErrorCodes, the one list of our codes. */
 
-/** Codes of the consumer and admin errors. */
+/** The consumer and admin codes of {@link AIOErrorCodes}, by the names the consumer docs use. */
 export const AIOConsumerErrorCodes = {
-  /** The consumer was closed (or is closing) before the operation could finish. */
-  CONSUMER_CLOSED: 'AIO_CONSUMER_CLOSED',
-  /** A message handler threw or rejected. */
-  HANDLER_FAILED: 'AIO_HANDLER_FAILED',
-  /** The admin client was closed before the operation could start. */
-  ADMIN_CLOSED: 'AIO_ADMIN_CLOSED',
+  CONSUMER_CLOSED: AIOErrorCodes.CONSUMER_CLOSED,
+  HANDLER_FAILED: AIOErrorCodes.HANDLER_FAILED,
+  ADMIN_CLOSED: AIOErrorCodes.ADMIN_CLOSED,
 } as const;
 
 /**
@@ -354,7 +354,7 @@ export const AIOConsumerErrorCodes = {
  */
 export class ConsumerClosedError extends AIOKafkaError {
   constructor(message: string, cause?: unknown) {
-    super(message, { code: AIOConsumerErrorCodes.CONSUMER_CLOSED as AIOErrorCode, cause });
+    super(message, { code: AIOErrorCodes.CONSUMER_CLOSED, cause });
   }
 }
 
@@ -371,7 +371,7 @@ export class HandlerError extends AIOKafkaError {
   readonly offset: number;
 
   constructor(message: string, options: { topic: string; partition: number; offset: number; cause: unknown }) {
-    super(message, { code: AIOConsumerErrorCodes.HANDLER_FAILED as AIOErrorCode, cause: options.cause });
+    super(message, { code: AIOErrorCodes.HANDLER_FAILED, cause: options.cause });
     this.topic = options.topic;
     this.partition = options.partition;
     this.offset = options.offset;
@@ -381,6 +381,6 @@ export class HandlerError extends AIOKafkaError {
 /** The admin client was closed: the call was not sent. */
 export class AdminClosedError extends AIOKafkaError {
   constructor(message: string) {
-    super(message, { code: AIOConsumerErrorCodes.ADMIN_CLOSED as AIOErrorCode });
+    super(message, { code: AIOErrorCodes.ADMIN_CLOSED });
   }
 }

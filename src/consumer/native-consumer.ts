@@ -1,4 +1,4 @@
-import { nodeRdkafka, type LibrdkafkaConfig } from '../native';
+import { nodeRdkafka, splitConfig, type LibrdkafkaConfig } from '../native';
 import type { TopicPartition, TopicPartitionOffset } from './commit-planner';
 
 /** A message as node-rdkafka's `consume()` hands it out. */
@@ -56,25 +56,15 @@ export interface NativeConsumer {
 /** Builds the native consumer; the config carries the `rebalance_cb` function. */
 export type NativeConsumerFactory = (config: LibrdkafkaConfig) => NativeConsumer;
 
-/*
- * Topic-level properties a consumer config commonly carries. node-rdkafka always installs a
- * default topic configuration of its own, which replaces whatever topic-level property the global
- * configuration held (`auto.offset.reset` would silently fall back to `latest`), so these are
- * moved to the topic configuration.
+/**
+ * The default factory: node-rdkafka's `KafkaConsumer`, with topic-level properties
+ * (`auto.offset.reset`, …) moved to its topic config, where they count (see `splitConfig`).
  */
-const TOPIC_LEVEL_KEYS = ['auto.offset.reset', 'offset.store.method', 'consume.callback.max.messages'];
-
-/** The default factory: node-rdkafka's `KafkaConsumer`. */
 export const createNativeConsumer: NativeConsumerFactory = (config) => {
   const Kafka = nodeRdkafka() as unknown as {
     KafkaConsumer: new (config: LibrdkafkaConfig, topicConfig?: LibrdkafkaConfig) => NativeConsumer;
   };
-  const global: LibrdkafkaConfig = { ...config };
-  const topic: LibrdkafkaConfig = {};
-  for (const key of TOPIC_LEVEL_KEYS) {
-    if (global[key] !== undefined) topic[key] = global[key];
-    delete global[key];
-  }
+  const [global, topic] = splitConfig(config);
   return new Kafka.KafkaConsumer(global, topic);
 };
 
