@@ -1,10 +1,6 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { onMockCluster } from '../helpers/broker';
+import { DIST, requireDist, runNode } from '../helpers/run-node';
 import { record } from './ledger';
-
-const DIST = join(__dirname, '..', '..', 'dist', 'index.js');
 
 /*
  * The cluster goes away for good with messages in flight. Run in a process of its own: the point
@@ -37,24 +33,8 @@ const { AIOProducer, startMockCluster } = require(${JSON.stringify(DIST)});
 
 (onMockCluster ? describe : describe.skip)('the cluster gone for good', () => {
   it('close({ timeoutMs }) returns within its timeout, settles every message, and the process exits by itself', async () => {
-    if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first`);
-    const result = await new Promise<{ code: number | null; stdout: string; stderr: string; exitedByItself: boolean; wallMs: number }>((resolve) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, ['--unhandled-rejections=strict', '-e', SCRIPT], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      let exitedByItself = true;
-      const timer = setTimeout(() => {
-        exitedByItself = false;
-        child.kill('SIGKILL');
-      }, 30_000);
-      child.on('exit', (code) => {
-        clearTimeout(timer);
-        resolve({ code, stdout, stderr, exitedByItself, wallMs: Date.now() - started });
-      });
-    });
+    requireDist();
+    const result = await runNode(SCRIPT);
     expect(result.stderr).not.toMatch(/unhandled/i);
     expect(result.exitedByItself).toBe(true);
     expect(result.code).toBe(0);

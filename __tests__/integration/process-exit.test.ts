@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
+import { DIST, requireDist, runNode } from '../helpers/run-node';
 
 /*
  * These run the built package in a process of its own, because only there can we see what jest
@@ -9,36 +7,13 @@ import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker
  * and whether the process ends by itself after close() (no timer or handle left behind).
  */
 
-const DIST = join(__dirname, '..', '..', 'dist', 'index.js');
 let broker: TestBroker;
 
 beforeAll(async () => {
-  if (!existsSync(DIST)) throw new Error(`${DIST} is missing: run \`npm run build\` first (npm test does)`);
+  requireDist();
   broker = await startTestBroker();
 });
 afterAll(() => broker.stop());
-
-/** Runs `script` in a fresh node; resolves when it exits, or kills it after `limitMs`. */
-function runNode(script: string, args: string[], limitMs = 30_000) {
-  return new Promise<{ code: number | null; stdout: string; stderr: string; exitedByItself: boolean }>((resolve) => {
-    const child = spawn(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    let exitedByItself = true;
-    const timer = setTimeout(() => {
-      exitedByItself = false;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, exitedByItself });
-    });
-  });
-}
 
 const OUT_OF_BAND_SCRIPT = `
 const { AIOProducer } = require(${JSON.stringify(DIST)});
