@@ -1,46 +1,71 @@
 /*
- * AIOConsumer.run() throughput with handlers that sleep 50 ms: concurrency 20 against the
- * baseline concurrency 1, measured in the same run, on the embedded mock cluster (or on
- * KAFKA_BROKERS). Measured, not asserted: prints the medians and the ratio.
+ * Scenario 4 (`npm run bench -- consumer`): AIOConsumer.run() throughput with handlers that
+ * sleep 50 ms, concurrency 20 against the baseline concurrency 1, measured in the same run, in
+ * one child process on the measured core. Measured, not asserted.
  *
  * Each run is a fresh consumer group reading the same pre-produced topic from the start; the
  * clock starts at the first handled message (the group join is not measured) and stops when the
- * last one finished.
+ * last one finished. The two levels alternate in order from one repeat to the next.
  *
- *   BENCH_MESSAGES   messages per run            (default 200)
- *   BENCH_REPEATS    runs per concurrency level  (default 3)
- *   BENCH_SLEEP_MS   handler sleep               (default 50)
+ * Overrides: BENCH_MESSAGES (messages per run), BENCH_REPEATS (runs per level), BENCH_SLEEP_MS.
+ * Alone: `node dist-bench/bench/consumer-concurrency.js` (its own broker, result JSON written).
  */
-import { execSync } from 'node:child_process';
-import { cpus } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import { AIOConsumer, AIOProducer, librdkafkaVersion, startMockCluster, type MockCluster } from '../src';
+import { AIOConsumer, AIOProducer } from '../src';
+import {
+  CORES,
+  captureEnvironment,
+  childMain,
+  median,
+  pick,
+  progress,
+  ratio,
+  round,
+  runChild,
+  sleep,
+  startBroker,
+  writeResult,
+  type Broker,
+} from './harness';
 
-const MESSAGES = Number(process.env.BENCH_MESSAGES ?? 200);
-const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
-const SLEEP_MS = Number(process.env.BENCH_SLEEP_MS ?? 50);
+const SCENARIO = 'consumer';
 const LEVELS = [1, 20] as const;
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/** Consumer properties of every run (bootstrap.servers and a fresh group.id are added). */
+const CONSUMER_CONFIG = {
+  'auto.offset.reset': 'earliest',
+  'fetch.wait.max.ms': 50,
+  'session.timeout.ms': 6000,
+} as const;
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+export interface ConsumerLevelRow {
+  concurrency: number;
+  runs: number[];
+  /** Median over the runs, messages handled per second. */
+  messagesPerSec: number;
+  /** concurrency * 1000 / handler sleep: the rate if handlers were the only cost. */
+  idealMessagesPerSec: number;
+  ratioToConcurrency1: number;
 }
 
-function commit(): string {
-  try {
-    return execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
+export interface ConsumerResult {
+  scenario: 'consumer-concurrency';
+  environment: ReturnType<typeof captureEnvironment>;
+  config: string;
+  method: Record<string, unknown>;
+  rows: ConsumerLevelRow[];
+  errors: Array<{ what: string; error: string }>;
 }
 
-/** One run: a fresh group consumes `MESSAGES` messages with `concurrency`; returns messages/s. */
-async function measure(bootstrapServers: string, topic: string, concurrency: number, config: Record<string, string | number>): Promise<number> {
+interface ChildOut {
+  rates: Record<string, number[]>;
+  order: number[][];
+}
+
+/** One run: a fresh group consumes `messages` messages with `concurrency`; returns messages/s. */
+async function measure(bootstrapServers: string, topic: string, concurrency: number, messages: number, sleepMs: number): Promise<number> {
   const consumer = await AIOConsumer.connect(
-    { ...config, 'bootstrap.servers': bootstrapServers, 'group.id': `bench-${concurrency}-${Date.now()}-${Math.random()}` },
+    { ...CONSUMER_CONFIG, 'bootstrap.servers': bootstrapServers, 'group.id': `bench-${concurrency}-${Date.now()}-${Math.random()}` },
     { topics: [topic] },
   );
   let started: number | undefined;
@@ -55,71 +80,106 @@ async function measure(bootstrapServers: string, topic: string, concurrency: num
     orderBy: 'key',
     handler: async () => {
       started ??= performance.now();
-      await sleep(SLEEP_MS);
-      if (++finished === MESSAGES) resolveDone();
+      await sleep(sleepMs);
+      if (++finished === messages) resolveDone();
     },
   });
   await allDone;
   const seconds = (performance.now() - started!) / 1000;
   await consumer.close();
   await run;
-  return MESSAGES / seconds;
+  return messages / seconds;
 }
 
-async function main(): Promise<void> {
-  let cluster: MockCluster | undefined;
-  const bootstrapServers = process.env.KAFKA_BROKERS ?? (cluster = await startMockCluster({ brokers: 1 })).bootstrapServers;
-  const config = {
-    'auto.offset.reset': 'earliest',
-    'fetch.wait.max.ms': 50,
-    'session.timeout.ms': 6000,
-  };
+/** The child: produces the topic, then runs every level `repeats` times, alternating the order. */
+async function child(bootstrapServers: string, messages: number, repeats: number, sleepMs: number): Promise<ChildOut> {
+  const topic = `bench-consumer-${Date.now()}`;
+  const producer = await AIOProducer.connect({ 'bootstrap.servers': bootstrapServers, 'linger.ms': 5 });
   try {
-    const topic = `bench-consumer-${Date.now()}`;
-    const producer = await AIOProducer.connect({ 'bootstrap.servers': bootstrapServers, 'linger.ms': 5 });
-    try {
-      await Promise.all(Array.from({ length: MESSAGES }, (_, i) => producer.produce(topic, `m${i}`, { key: `key-${i}` })));
-    } finally {
-      await producer.close();
-    }
-
-    console.log('consumer-concurrency: AIOConsumer.run() with handlers sleeping %d ms', SLEEP_MS);
-    console.log(
-      'environment: %d CPUs (%s), Node %s, librdkafka %s, commit %s, broker %s',
-      cpus().length,
-      cpus()[0]?.model ?? 'unknown',
-      process.version,
-      librdkafkaVersion(),
-      commit(),
-      cluster ? 'embedded mock cluster (1 broker, 4 partitions)' : bootstrapServers,
-    );
-    console.log('consumer config: %s; %d messages per run, %d runs per level', JSON.stringify(config), MESSAGES, REPEATS);
-
-    const results = new Map<number, number[]>();
-    for (let repeat = 0; repeat < REPEATS; repeat++) {
-      // Alternate the order so that neither level always runs on a warmer process.
-      for (const concurrency of repeat % 2 === 0 ? LEVELS : [...LEVELS].reverse()) {
-        const rate = await measure(bootstrapServers, topic, concurrency, config);
-        results.set(concurrency, [...(results.get(concurrency) ?? []), rate]);
-        console.log('  run %d  concurrency %d: %s msg/s', repeat + 1, concurrency, rate.toFixed(1));
-      }
-    }
-    const baseline = median(results.get(1)!);
-    console.log('');
-    console.log('concurrency | median msg/s | ideal msg/s | vs concurrency 1');
-    for (const concurrency of LEVELS) {
-      const rate = median(results.get(concurrency)!);
-      const ideal = (concurrency * 1000) / SLEEP_MS;
-      console.log(
-        `${String(concurrency).padStart(11)} | ${rate.toFixed(1).padStart(12)} | ${ideal.toFixed(0).padStart(11)} | ${(rate / baseline).toFixed(2)}x`,
-      );
-    }
+    await Promise.all(Array.from({ length: messages }, (_, i) => producer.produce(topic, `m${i}`, { key: `key-${i}` })));
   } finally {
-    await cluster?.stop();
+    await producer.close();
+  }
+  const rates: Record<string, number[]> = {};
+  const order: number[][] = [];
+  for (let repeat = 0; repeat < repeats; repeat++) {
+    // Alternate the order so that neither level always runs first.
+    const levels = repeat % 2 === 0 ? [...LEVELS] : [...LEVELS].reverse();
+    order.push(levels);
+    for (const concurrency of levels) {
+      const rate = await measure(bootstrapServers, topic, concurrency, messages, sleepMs);
+      (rates[concurrency] ??= []).push(round(rate));
+      process.send?.({ type: 'progress', message: `run ${repeat + 1}/${repeats} concurrency ${concurrency}: ${rate.toFixed(1)} msg/s` });
+    }
+  }
+  return { rates, order };
+}
+
+export async function runConsumerConcurrency(givenBroker?: Broker): Promise<ConsumerResult> {
+  const messages = Number(process.env.BENCH_MESSAGES ?? pick({ full: 200, quick: 100, smoke: 20 }));
+  const repeats = Number(process.env.BENCH_REPEATS ?? pick({ full: 3, quick: 1, smoke: 1 }));
+  const sleepMs = Number(process.env.BENCH_SLEEP_MS ?? 50);
+  const environment = captureEnvironment();
+  const broker = givenBroker ?? (await startBroker());
+  const errors: ConsumerResult['errors'] = [];
+  let out: ChildOut | undefined;
+  try {
+    progress(SCENARIO, `${messages} messages per run, ${repeats} run(s) per level, handlers sleep ${sleepMs} ms`);
+    out = await runChild<ChildOut>('consumer-concurrency', ['child', broker.bootstrapServers, String(messages), String(repeats), String(sleepMs)], {
+      cpu: CORES.subject,
+      timeoutMs: pick({ full: 600_000, quick: 300_000, smoke: 120_000 }),
+      onMessage: (msg) => {
+        if (msg.type === 'progress') progress(SCENARIO, `  ${String(msg.message)}`);
+      },
+    });
+  } catch (err) {
+    errors.push({ what: 'consumer-concurrency', error: (err as Error).message });
+    progress(SCENARIO, `FAILED: ${(err as Error).message}`);
+  } finally {
+    if (givenBroker === undefined) await broker.stop();
+  }
+  const base = out ? median(out.rates['1'] ?? []) : NaN;
+  const rows: ConsumerLevelRow[] = out
+    ? LEVELS.map((c) => {
+        const runs = out!.rates[String(c)] ?? [];
+        const rate = median(runs);
+        return { concurrency: c, runs, messagesPerSec: round(rate), idealMessagesPerSec: (c * 1000) / sleepMs, ratioToConcurrency1: ratio(rate, base) };
+      })
+    : [];
+  const result: ConsumerResult = {
+    scenario: 'consumer-concurrency',
+    environment,
+    config: Object.entries(CONSUMER_CONFIG)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' '),
+    method: {
+      messages,
+      repeats,
+      handlerSleepMs: sleepMs,
+      run: `${messages} pre-produced messages (distinct keys, orderBy 'key'); each run is a fresh consumer group reading the topic from the start; clock from the first handled message to the last finished one (group join not measured); median of ${repeats} run(s) per level; the two levels alternate order between repeats; one child process on the measured core`,
+      order: out?.order ?? [],
+    },
+    rows,
+    errors,
+  };
+  writeResult('consumer-concurrency', result);
+  return result;
+}
+
+if (require.main === module) {
+  if (process.argv[2] === 'child') {
+    const [, , , bootstrap, messages, repeats, sleepMs] = process.argv;
+    childMain(() => child(bootstrap!, Number(messages), Number(repeats), Number(sleepMs)));
+  } else {
+    runConsumerConcurrency().then(
+      (r) => {
+        for (const row of r.rows) console.log(row.concurrency, row.messagesPerSec, row.idealMessagesPerSec, row.ratioToConcurrency1);
+        process.exit(r.errors.length === 0 ? 0 : 1);
+      },
+      (err) => {
+        console.error(err);
+        process.exit(1);
+      },
+    );
   }
 }
-
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exitCode = 1;
-});

@@ -6,7 +6,6 @@
  *   pool   <size> bootstrap messages concurrency
  *   poll   <pollIntervalMs> bootstrap seconds ratePerSec
  */
-import * as Kafka from 'node-rdkafka';
 import { AIOProducer } from '../src/aio-producer';
 import {
   KEYS,
@@ -20,7 +19,7 @@ import {
   round,
   sleep,
 } from './harness';
-import { RawAwaitableProducer } from './raw-producer';
+import { RawAwaitableProducer, newRawProducer } from './raw-producer';
 
 const now = (): number => performance.now();
 const key = (i: number): Buffer => KEYS[i & 1023]!;
@@ -41,7 +40,7 @@ async function idle(client: string, bootstrap: string, seconds: number) {
     await p.produce('bench-idle', VALUE);
     close = () => p.close();
   } else {
-    const p = new Kafka.Producer({ ...config, dr_cb: false } as Kafka.ProducerGlobalConfig);
+    const p = newRawProducer({ ...config, dr_cb: false });
     await new Promise<void>((resolve, reject) => p.connect({}, (err) => (err ? reject(err) : resolve())));
     p.produce('bench-idle', null, VALUE, null, null);
     await new Promise<void>((resolve) => p.flush(10_000, () => resolve()));

@@ -102,16 +102,8 @@ export async function startBroker(): Promise<Broker> {
   if (external) return { bootstrapServers: external, cluster: undefined, kind: 'external', stop: async () => {} };
   const cluster = await startMockCluster({ brokers: 3 });
   pinProcess(cluster.pid, CORES.broker);
-  const stop = async (): Promise<void> => {
-    // The cluster's child process is unref'd, so awaiting its exit does not keep this process
-    // alive: with nothing else pending, Node would exit (code 0) before stop() resolves.
-    const keepAlive = setInterval(() => {}, 1000);
-    try {
-      await cluster.stop();
-    } finally {
-      clearInterval(keepAlive);
-    }
-  };
+  // MockCluster.stop() holds this process (the child is ref()ed while stopping) until it exited.
+  const stop = (): Promise<void> => cluster.stop();
   return { bootstrapServers: cluster.bootstrapServers, cluster, kind: 'mock', stop };
 }
 

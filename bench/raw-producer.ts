@@ -4,6 +4,7 @@
  * something is in flight. What a careful user would write without AIOProducer.
  */
 import * as Kafka from 'node-rdkafka';
+import { splitConfig } from '../src/native';
 
 export interface RawReport {
   partition: number;
@@ -13,6 +14,19 @@ export interface RawReport {
 interface Resolvers {
   resolve(report: RawReport): void;
   reject(err: Error): void;
+}
+
+/**
+ * A node-rdkafka `Producer` (or `HighLevelProducer`) built from one flat config the way
+ * AIOProducer builds its own: node-rdkafka installs its 2nd constructor argument as librdkafka's
+ * default topic configuration, which replaces topic-level properties (partitioner, acks,
+ * message.timeout.ms, compression.*) given in the global object, so they must go there.
+ */
+export function newRawProducer(config: Record<string, unknown>, kind: 'Producer' | 'HighLevelProducer' = 'Producer'): Kafka.Producer {
+  const [global, topic] = splitConfig(config as Parameters<typeof splitConfig>[0]);
+  return kind === 'Producer'
+    ? new Kafka.Producer(global as Kafka.ProducerGlobalConfig, topic as Kafka.ProducerTopicConfig)
+    : new Kafka.HighLevelProducer(global as Kafka.ProducerGlobalConfig, topic as Kafka.ProducerTopicConfig);
 }
 
 export class RawAwaitableProducer {
@@ -47,7 +61,8 @@ export class RawAwaitableProducer {
   }
 
   static connect(config: Record<string, unknown>, pollMs = 1): Promise<RawAwaitableProducer> {
-    const native = new Kafka.Producer({ ...config, dr_cb: true } as Kafka.ProducerGlobalConfig);
+    // Topic-level properties go in the second argument, as AIOProducer does (see newRawProducer).
+    const native = newRawProducer({ ...config, dr_cb: true });
     const raw = new RawAwaitableProducer(native, pollMs);
     return new Promise((resolve, reject) => {
       native.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve(raw)));

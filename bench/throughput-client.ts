@@ -19,7 +19,7 @@ import {
   round,
   sleep,
 } from './harness';
-import { RawAwaitableProducer } from './raw-producer';
+import { RawAwaitableProducer, newRawProducer } from './raw-producer';
 
 /** Every client of the comparison, in report order. */
 export const CLIENTS = [
@@ -28,6 +28,7 @@ export const CLIENTS = [
   { id: 'aio-produce2', label: 'AIOProducer produce2 + onDelivery (window)' },
   { id: 'aio-ff', label: 'AIOProducer fire-and-forget, flush at end' },
   { id: 'raw-dr', label: 'node-rdkafka Producer, delivery reports on (window)' },
+  { id: 'raw-promise-pipelined', label: 'node-rdkafka Producer + hand-written promise, pipelined awaits (window)' },
   { id: 'raw-serial', label: 'node-rdkafka Producer + promise, one at a time' },
   { id: 'raw-nodr', label: 'node-rdkafka Producer, delivery reports off, flush at end' },
   { id: 'hlp', label: 'node-rdkafka HighLevelProducer (window)' },
@@ -175,7 +176,7 @@ async function makeClient(id: ClientId, bootstrap: string, window: number): Prom
       };
     }
     case 'raw-dr': {
-      const p = await connectNative(new Kafka.Producer({ ...config, dr_cb: true } as Kafka.ProducerGlobalConfig));
+      const p = await connectNative(newRawProducer({ ...config, dr_cb: true }));
       const timer = setInterval(() => p.poll(), 1);
       const callbacks = new Map<number, (ok: boolean) => void>();
       p.on('delivery-report', (err, report) => {
@@ -201,18 +202,21 @@ async function makeClient(id: ClientId, bootstrap: string, window: number): Prom
         },
       };
     }
-    case 'raw-serial': {
+    case 'raw-serial':
+    case 'raw-promise-pipelined': {
+      // The same driver as aio-serial / aio-pipelined: `workers` async loops awaiting a promise each.
       const raw = await RawAwaitableProducer.connect(config, 1);
+      const workers = id === 'raw-serial' ? 1 : window;
       return {
         run: async (topic, n, lat) => ({
-          ...(await concurrentAwaits(n, 1, (i) => raw.produce(topic, VALUE, key(i)), lat)),
+          ...(await concurrentAwaits(n, workers, (i) => raw.produce(topic, VALUE, key(i)), lat)),
           hasLatency: true,
         }),
         close: () => raw.close(),
       };
     }
     case 'raw-nodr': {
-      const p = await connectNative(new Kafka.Producer({ ...config, dr_cb: false } as Kafka.ProducerGlobalConfig));
+      const p = await connectNative(newRawProducer({ ...config, dr_cb: false }));
       return {
         run: async (topic, n) => {
           for (let i = 0; i < n; i++) {
@@ -226,7 +230,7 @@ async function makeClient(id: ClientId, bootstrap: string, window: number): Prom
       };
     }
     case 'hlp': {
-      const p = await connectNative(new Kafka.HighLevelProducer(config as Kafka.ProducerGlobalConfig));
+      const p = await connectNative(newRawProducer(config, 'HighLevelProducer') as Kafka.HighLevelProducer);
       return {
         run: async (topic, n, lat) => ({
           ...(await windowed(n, window, (i, done) => {

@@ -40,11 +40,14 @@ describe('bench smoke run', () => {
 
     const throughput = JSON.parse(readFileSync(join(results, 'producer-throughput.json'), 'utf8'));
     expect(throughput.errors).toEqual([]);
-    expect(throughput.rows).toHaveLength(10);
+    expect(throughput.rows).toHaveLength(11);
     for (const row of throughput.rows) {
       expect(row.failed).toBe(0);
       expect(row.runs[0].delivered).toBe(row.messagesPerRun);
     }
+    const pipelined = throughput.rows.find((r: { client: string }) => r.client === 'aio-pipelined');
+    expect(Number.isFinite(pipelined.ratioToRawPromisePipelined)).toBe(true);
+    expect(Number.isFinite(pipelined.ratioToRawDr)).toBe(true);
 
     const costs = JSON.parse(readFileSync(join(results, 'costs.json'), 'utf8'));
     expect(costs.errors).toEqual([]);
@@ -53,10 +56,16 @@ describe('bench smoke run', () => {
     expect(costs.pools.length).toBeGreaterThan(0);
     expect(costs.poll.length).toBeGreaterThan(0);
 
+    const consumer = JSON.parse(readFileSync(join(results, 'consumer-concurrency.json'), 'utf8'));
+    expect(consumer.errors).toEqual([]);
+    expect(consumer.rows.map((r: { concurrency: number }) => r.concurrency)).toEqual([1, 20]);
+    expect(consumer.rows.every((r: { messagesPerSec: number }) => r.messagesPerSec > 0)).toBe(true);
+
     for (const chart of ['web-rps', 'web-linger', 'throughput-rate', 'throughput-p50', 'poll-interval']) {
       expect(readFileSync(join(results, `${chart}.svg`), 'utf8')).toMatch(/^<svg /);
     }
     expect(bench.output).toContain('Targets');
+    expect(bench.output).toContain('Consumer run() concurrency');
     expect(existsSync(join(root, 'dist-bench', 'bench', 'run-all.js'))).toBe(true);
   }, 120_000);
 });
