@@ -131,6 +131,18 @@ const noop = (): void => {};
 /** How many timed-out messages are remembered for a `lateDelivery` report. */
 const MAX_REMEMBERED_TIMEOUTS = 100_000;
 
+/** Longer delays overflow Node's timers (they fire after 1 ms): treated as "no limit". */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** `thrown` itself when it is one of ours; otherwise wrapped, keeping it as `cause`. */
+function asTyped(thrown: unknown, what: string): AIOKafkaError {
+  if (thrown instanceof AIOKafkaError) return thrown;
+  return new AIOKafkaError(`${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
+    code: AIOErrorCodes.UNKNOWN,
+    cause: thrown,
+  });
+}
+
 /**
  * An async/await Kafka producer over node-rdkafka. One instance serves any number of concurrent
  * callers; create it with {@link AIOProducer.connect} and close it with {@link AIOProducer.close}
@@ -295,7 +307,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
         resolve();
       };
       this.#flushWaiters.add(done);
-      if (timeoutMs !== undefined && timeoutMs !== Infinity) {
+      if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
         timer = setTimeout(() => {
           this.#flushWaiters.delete(done);
           reject(new OperationTimeoutError(`flush: ${this.inFlight} message(s) still in flight after ${timeoutMs} ms`, timeoutMs));
@@ -376,7 +388,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
       this.#assertOpen(topic);
       message = toNativeMessage(topic, value, options);
     } catch (err) {
-      this.#settleLater({ topic: String(topic), partition: -1, deferred, onDelivery, outOfBand }, err as AIOKafkaError);
+      this.#settleLater({ topic: String(topic), partition: -1, deferred, onDelivery, outOfBand }, asTyped(err, 'produce refused'));
       return deferred.promise;
     }
     const delivery: Delivery = { topic, partition: message.partition ?? -1, deferred, onDelivery, outOfBand };
@@ -449,7 +461,9 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   #wait(delivery: Delivery, message: NativeMessage): void {
-    this.#waiting.push({ delivery, message, deadline: performance.now() + this.#options.enqueueTimeoutMs });
+    // It is sent later: keep copies of the header records, not the caller's (checked) objects.
+    const held = message.headers === undefined ? message : { ...message, headers: message.headers.map((h) => ({ ...h })) };
+    this.#waiting.push({ delivery, message: held, deadline: performance.now() + this.#options.enqueueTimeoutMs });
     this.#loop.wake();
   }
 
@@ -458,6 +472,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     let waiting: Waiting | undefined;
     while ((waiting = this.#waiting.peek()) !== undefined) {
       const err = this.#send(waiting.delivery, waiting.message);
+      // A fatal refusal stopped the producer, and that already settled every waiting message.
+      if (this.#waiting.peek() !== waiting) return;
       if (err === 'full') {
         if (performance.now() < waiting.deadline) return;
         this.#waiting.shift();
@@ -477,6 +493,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   readonly #tick = (): void => {
+    if (this.#state === State.Closed) return;
     if (this.#waiting.length > 0) this.#admitWaiting();
     this.#native.poll();
     if (this.#deadlines !== undefined) {
@@ -658,14 +675,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
 
   /** Wraps anything thrown into an AIOKafkaError (keeping it as cause) and emits it as `error`. */
   #reportError(thrown: unknown, what: string): void {
-    const err =
-      thrown instanceof AIOKafkaError
-        ? thrown
-        : new AIOKafkaError(`${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
-            code: 'AIO_UNKNOWN',
-            cause: thrown,
-          });
-    this.#emitError(err, what);
+    this.#emitError(asTyped(thrown, what), what);
   }
 
   /** `error` without a listener, or from a throwing listener, goes to stderr instead of crashing. */
@@ -689,7 +699,7 @@ function connectNative(native: NativeProducer, timeoutMs: number): Promise<void>
     const timer = setTimeout(() => {
       gaveUp = true;
       reject(new OperationTimeoutError(`connect: no metadata from the cluster within ${timeoutMs} ms`, timeoutMs));
-    }, timeoutMs + 1000);
+    }, Math.min(timeoutMs + 1000, MAX_TIMER_MS));
     native.connect({ timeout: timeoutMs }, (err) => {
       clearTimeout(timer);
       if (gaveUp) {

@@ -233,7 +233,8 @@ function buildCodeTables(): void {
   codeByText = new Map();
   for (const [name, value] of Object.entries(librdkafkaErrorCodes())) {
     if (name === 'ERR__BEGIN' || name === 'ERR__END') continue;
-    codeByNumber.set(value, name);
+    // Aliases share a number: the first (librdkafka's current) name wins, as for texts.
+    if (!codeByNumber.has(value)) codeByNumber.set(value, name);
     const text = librdkafkaErrorText(value);
     // The first name wins for the (rare) codes that share a text.
     if (text !== undefined && !codeByText.has(text.toLowerCase())) codeByText.set(text.toLowerCase(), name);

@@ -50,19 +50,31 @@ function checkHeaders(topic: string, headers: unknown): NativeHeader[] | undefin
       throw new InvalidArgumentError(`header ${i} for topic "${topic}" must be an object, got ${describe(record)}`);
     }
     const names = Object.keys(record);
+    if (names.length === 0) {
+      throw new InvalidArgumentError(`header ${i} for topic "${topic}" has no entries: it would be dropped`);
+    }
     if (names.length !== 1) split = true;
     for (const name of names) {
+      // node-rdkafka copies header names and values as C strings: a NUL would cut them short.
+      if (name.includes('\0')) {
+        throw new InvalidArgumentError(`a header name for topic "${topic}" contains a NUL character, which node-rdkafka cannot send`);
+      }
       const value: unknown = (record as Record<string, unknown>)[name];
-      if (typeof value === 'string') continue;
+      if (typeof value === 'string') {
+        if (value.includes('\0')) {
+          throw new InvalidArgumentError(`header "${name}" for topic "${topic}" contains a NUL character, which node-rdkafka cannot send`);
+        }
+        continue;
+      }
       if (!Buffer.isBuffer(value)) {
         throw new InvalidArgumentError(
           `header "${name}" for topic "${topic}" must be a string or a Buffer, got ${describe(value)}`,
         );
       }
-      if (!isUtf8(value)) {
+      if (!isUtf8(value) || value.includes(0)) {
         throw new InvalidArgumentError(
-          `header "${name}" for topic "${topic}" is a Buffer that is not valid UTF-8; node-rdkafka sends ` +
-            'header values as strings, so it would be altered: encode it (base64, hex) first',
+          `header "${name}" for topic "${topic}" is a Buffer that is not NUL-free UTF-8; node-rdkafka sends ` +
+            'header values as C strings, so it would be altered: encode it (base64, hex) first',
         );
       }
     }
@@ -117,7 +129,8 @@ export function toNativeMessage(topic: string, value: unknown, options: ProduceO
     topic,
     partition: partition ?? null,
     value: buffer,
-    key,
+    // node-rdkafka copies a string key as a C string (cut at a NUL); a Buffer keeps every byte.
+    key: typeof key === 'string' && key.includes('\0') ? Buffer.from(key) : key,
     timestamp,
     headers: checkHeaders(topic, options.headers),
   };

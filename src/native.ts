@@ -99,16 +99,26 @@ const TOPIC_PROPERTIES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Splits one flat librdkafka configuration into node-rdkafka's two constructor arguments:
- * `[global, topic]`. `enable.auto.commit` is a global property too; it stays in both.
+ * Properties librdkafka defines at both levels: the high-level consumer reads the global ones
+ * (`enable.auto.commit`, `auto.commit.interval.ms`, `offset.store.method`), the producer the
+ * topic-level compression. They go to both configs.
  */
+const BOTH_LEVELS: ReadonlySet<string> = new Set([
+  'enable.auto.commit',
+  'auto.commit.interval.ms',
+  'offset.store.method',
+  'compression.codec',
+  'compression.type',
+]);
+
+/** Splits one flat librdkafka configuration into node-rdkafka's two constructor arguments: `[global, topic]`. */
 export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, LibrdkafkaConfig] {
   const global: LibrdkafkaConfig = {};
   const topic: LibrdkafkaConfig = {};
   for (const [key, value] of Object.entries(config)) {
     if (value === undefined) continue;
     if (TOPIC_PROPERTIES.has(key)) topic[key] = value;
-    if (!TOPIC_PROPERTIES.has(key) || key === 'enable.auto.commit') global[key] = value;
+    if (!TOPIC_PROPERTIES.has(key) || BOTH_LEVELS.has(key)) global[key] = value;
   }
   return [global, topic];
 }

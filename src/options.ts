@@ -121,6 +121,11 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
   if (typeof config !== 'object' || config === null || Array.isArray(config)) {
     throw new InvalidArgumentError('config must be an object of librdkafka properties');
   }
+  if (config.event_cb === false) {
+    throw new InvalidArgumentError(
+      'config "event_cb: false" turns off client errors, statistics and logs, so fatal errors would go unseen; remove it',
+    );
+  }
   for (const key of OWNED_CALLBACK_KEYS) {
     if (config[key] !== undefined && config[key] !== true && config[key] !== false) {
       throw new InvalidArgumentError(
@@ -150,10 +155,15 @@ export function configNumber(config: LibrdkafkaConfig, ...keys: string[]): numbe
   return undefined;
 }
 
+/** Node's timers overflow past this many ms (and then fire after 1 ms). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function nonNegative(name: string, value: number | undefined, fallback: number, min = 0): number {
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= min) || value === Infinity || (min > 0 && value === 0)) {
-    throw new InvalidArgumentError(`option ${name} must be a finite number ${min > 0 ? '> 0' : '>= 0'}, got ${String(value)}`);
+  if (typeof value !== 'number' || !(value >= min) || value > MAX_TIMER_MS || (min > 0 && value === 0)) {
+    throw new InvalidArgumentError(
+      `option ${name} must be a number ${min > 0 ? '> 0' : '>= 0'} and at most ${MAX_TIMER_MS}, got ${String(value)}`,
+    );
   }
   return value;
 }

@@ -71,6 +71,7 @@ export class PollLoop {
   readonly #run = (): void => {
     this.#timer = undefined;
     this.#immediate = undefined;
+    if (!this.#running) return;
     try {
       this.#hooks.tick();
     } catch (err) {
@@ -95,6 +96,8 @@ export class PollLoop {
   }
 
   #arm(delayMs: number): void {
+    // A tick that produced (from a listener) may have woken the loop already: never two timers.
+    this.#clear();
     // An unref()ed immediate runs only when something else wakes the event loop, so a zero
     // period would not mean "every turn". It is ref()ed instead: only while work is pending (a
     // zero idle period is refused), and stop() clears it.

@@ -4,11 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { AIOProducer } from '../../src';
-import { createItemsServer } from '../../src/app/web-app';
+import { createItemsServer, main } from '../../src/app/web-app';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
 import { readTopic } from '../helpers/read-topic';
 
 let broker: TestBroker;
+const broker_isMock = (): boolean => !process.env.KAFKA_BROKERS;
 let producer: AIOProducer;
 let server: Server;
 let url: string;
@@ -79,6 +80,30 @@ describe('POST /items', () => {
     } finally {
       failing.closeAllConnections();
       await new Promise((resolve) => failing.close(resolve));
+    }
+  });
+});
+
+describe('graceful shutdown', () => {
+  (broker_isMock() ? it : it.skip)('is bounded during a broker outage: waiting requests get 503 and the server stops', async () => {
+    const app = await main({ KAFKA_BROKERS: broker.bootstrapServers, PORT: '0', SHUTDOWN_TIMEOUT_MS: '1000' });
+    try {
+      const ok = await fetch(`${app.url}/items`, { method: 'POST', body: '{"name":"before"}' });
+      expect(ok.status).toBe(200);
+      await broker.cluster!.pause();
+      const stuck = fetch(`${app.url}/items`, { method: 'POST', body: '{"name":"stuck"}' });
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const started = Date.now();
+      await app.shutdown();
+      const tookMs = Date.now() - started;
+      const res = await stuck;
+      expect(res.status).toBe(503);
+      expect(await res.json()).toMatchObject({ error: 'AIO_PRODUCER_CLOSED' });
+      // SHUTDOWN_TIMEOUT_MS for the producer, then at most 1 s for answers to leave.
+      expect(tookMs).toBeLessThan(1000 + 1000 + 1500);
+    } finally {
+      await broker.cluster?.resume();
+      await app.shutdown();
     }
   });
 });

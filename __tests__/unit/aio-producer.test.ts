@@ -726,3 +726,74 @@ describe('deliveryTimeoutMs', () => {
     ).rejects.toThrow(/deliveryTimeoutMs/);
   });
 });
+
+describe('edge cases found in review', () => {
+  it('settles a waiting message once when librdkafka refuses it as fatal', async () => {
+    const { producer, fake } = await connect();
+    producer.on('error', () => {});
+    fake.capacity = 1;
+    const first = jest.fn();
+    const second = jest.fn();
+    void producer.produce2('t', 'a', { onDelivery: first });
+    void producer.produce2('t', 'b', { onDelivery: second });
+    fake.deliverAll();
+    fake.throwOnNextProduce(nativeError(-150, 'Local: Fatal error'));
+    await tick();
+    await tick();
+    expect(second).toHaveBeenCalledTimes(1);
+    expect(second.mock.calls[0][0]).toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(producer.closed).toBe(true);
+  });
+
+  it('sends a string key containing NUL as a Buffer, so no byte is cut', async () => {
+    const { producer, fake } = await connect();
+    track(producer.produce('t', 'v', { key: 'a\0b' }));
+    track(producer.produce('t', 'v', { key: 'plain' }));
+    expect(fake.produced[0]!.key).toEqual(Buffer.from('a\0b'));
+    expect(fake.produced[1]!.key).toBe('plain');
+  });
+
+  it.each([
+    ['a NUL in a header value', [{ h: 'x\0y' }]],
+    ['a NUL in a header Buffer', [{ h: Buffer.from([0x41, 0, 0x42]) }]],
+    ['a NUL in a header name', [{ 'h\0': 'x' }]],
+    ['a header record with no entries', [{}]],
+  ])('refuses %s', async (_what, headers) => {
+    const { producer, fake } = await connect();
+    await expect(producer.produce('t', 'v', { headers })).rejects.toBeInstanceOf(InvalidArgumentError);
+    expect(fake.produced).toHaveLength(0);
+  });
+
+  it('holds its own copy of the headers of a message that waits for room', async () => {
+    const { producer, fake } = await connect();
+    fake.capacity = 0;
+    const headers = [{ h: 'before' }];
+    track(producer.produce('t', 'v', { headers }));
+    headers[0]!.h = 'after';
+    fake.capacity = 1;
+    await tick();
+    expect(fake.produced[0]!.headers).toEqual([{ h: 'before' }]);
+  });
+
+  it('treats a flush or close timeout past what timers hold as no limit, not as 1 ms', async () => {
+    const { producer, fake } = await connect();
+    const result = track(producer.produce('t', 'v'));
+    const flushed = track(producer.flush(2 ** 31));
+    await tick(50);
+    expect(flushed.settled()).toBe(false);
+    fake.deliver(1);
+    await tick();
+    expect(flushed.settled()).toBe(true);
+    expect(flushed.error()).toBeUndefined();
+    expect(result.value()).toBeDefined();
+  });
+
+  it('refuses timer options past what timers hold, and event_cb: false', async () => {
+    await expect(
+      AIOProducer.connectWith({}, { pollIntervalMs: 2 ** 31 }, { createNative: fakeFactory().createNative }),
+    ).rejects.toThrow(/pollIntervalMs/);
+    await expect(AIOProducer.connectWith({ event_cb: false }, {}, { createNative: fakeFactory().createNative })).rejects.toThrow(
+      /event_cb/,
+    );
+  });
+});

@@ -105,3 +105,11 @@ describe('fromLibrdkafka', () => {
     expect(err).toMatchObject({ code: 'ERR__FATAL', fatal: true });
   });
 });
+
+describe('code names of aliases', () => {
+  it("use librdkafka's current name, by number as by text", () => {
+    expect(codeName(15)).toBe('ERR_COORDINATOR_NOT_AVAILABLE');
+    expect(codeName(16)).toBe('ERR_NOT_COORDINATOR');
+    expect(nativeCodeName(LibrdKafkaError.create(new Error('Broker: Coordinator not available')))).toBe('ERR_COORDINATOR_NOT_AVAILABLE');
+  });
+});

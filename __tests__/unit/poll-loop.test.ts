@@ -81,3 +81,31 @@ describe('PollLoop with a zero busy period', () => {
     expect(() => new PollLoop({ tick: () => {}, isBusy: () => false, onError: () => {} }, { busyMs: 1, idleMs: 0 })).toThrow(RangeError);
   });
 });
+
+describe('PollLoop re-entrancy', () => {
+  it('keeps one timer when a tick wakes the loop (a listener that produces), and never ticks after stop', () => {
+    const busy = { value: false };
+    let ticks = 0;
+    let loop: PollLoop;
+    // eslint-disable-next-line prefer-const
+    loop = new PollLoop(
+      {
+        tick: () => {
+          ticks++;
+          busy.value = true;
+          loop.wake();
+        },
+        isBusy: () => busy.value,
+        onError: () => {},
+      },
+      { busyMs: 10, idleMs: 100 },
+    );
+    loop.start();
+    jest.advanceTimersByTime(100);
+    expect(jest.getTimerCount()).toBe(1);
+    jest.advanceTimersByTime(100);
+    expect(ticks).toBe(11); // one idle tick, then one per 10 ms: not two chains
+    loop.stop();
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});

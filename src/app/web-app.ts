@@ -4,6 +4,9 @@
  *
  *   npm start                          # embedded mock cluster, port 8000
  *   KAFKA_BROKERS=host:9092 PORT=8080 npm start
+ *
+ * Environment: KAFKA_BROKERS, PORT (8000), HOST (127.0.0.1), SHUTDOWN_TIMEOUT_MS (10000: how long
+ * a shutdown waits for pending messages).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,15 +39,17 @@ function send(res: ServerResponse, status: number, body: unknown): void {
   res.end(payload);
 }
 
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
+        // Answer, then drop the connection rather than read the rest of an oversized body.
+        res.setHeader('connection', 'close');
         reject(new HttpError(413, { error: `body larger than ${limit} bytes` }));
-        req.resume();
+        req.removeAllListeners('data');
         return;
       }
       chunks.push(chunk);
@@ -81,29 +86,36 @@ export function createItemsServer(producer: AIOProducer, options: ItemsServerOpt
   const maxNameBytes = options.maxNameBytes ?? 1024;
   const maxBodyBytes = options.maxBodyBytes ?? 16_384;
 
+  const reply = (res: ServerResponse, status: number, body: unknown): void => {
+    // The server is shutting down (close() was called): this connection ends with this answer.
+    if (!server.listening) res.setHeader('connection', 'close');
+    send(res, status, body);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (req.url !== '/items') throw new HttpError(404, { error: 'not found' });
     if (req.method !== 'POST') {
       res.setHeader('allow', 'POST');
       throw new HttpError(405, { error: 'method not allowed' });
     }
-    const name = parseName(await readBody(req, maxBodyBytes), maxNameBytes);
+    const name = parseName(await readBody(req, res, maxBodyBytes), maxNameBytes);
     try {
       const report = await producer.produce(topic, name);
-      send(res, 200, { topic: report.topic, partition: report.partition, offset: report.offset, timestamp: report.timestamp ?? null });
+      reply(res, 200, { topic: report.topic, partition: report.partition, offset: report.offset, timestamp: report.timestamp ?? null });
     } catch (err) {
       if (isAIOKafkaError(err)) throw new HttpError(503, { error: err.code, message: err.message, retriable: err.retriable });
       throw err;
     }
   };
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return;
-      if (err instanceof HttpError) send(res, err.status, err.body);
-      else send(res, 500, { error: 'internal error' });
+      if (err instanceof HttpError) reply(res, err.status, err.body);
+      else reply(res, 500, { error: 'internal error' });
     });
   });
+  return server;
 }
 
 /** Starts the service as `npm start` does; returns a function that shuts it down gracefully. */
@@ -119,6 +131,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<{ url:
   producer.on('error', (err) => console.error(`kafka client error: ${err.code}: ${err.message}`));
   const server = createItemsServer(producer);
   const port = Number(env.PORT ?? 8000);
+  const shutdownTimeoutMs = Number(env.SHUTDOWN_TIMEOUT_MS ?? 10_000);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, env.HOST ?? '127.0.0.1', () => resolve());
@@ -130,11 +143,16 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<{ url:
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>
     (stopping ??= (async () => {
-      // Stop taking requests, let those in progress finish, then flush what was produced.
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Stop taking connections; keep-alive ones are told to close with their next response.
+      const serverClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
-      await closed;
-      await producer.close({ timeoutMs: 10_000 });
+      // At the same time, give pending messages up to SHUTDOWN_TIMEOUT_MS: requests waiting on
+      // Kafka then get their answer (200, or 503 for what close gave up on), so the total is bounded.
+      await producer.close({ timeoutMs: shutdownTimeoutMs });
+      // Answers written by now are let out for a moment; then any connection left is cut.
+      await Promise.race([serverClosed, new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+      server.closeAllConnections();
+      await serverClosed;
       await cluster?.stop();
     })());
   return { url, shutdown };

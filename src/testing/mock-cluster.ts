@@ -145,9 +145,13 @@ async function isStopped(pid: number): Promise<boolean | undefined> {
  * Waits until the process is in the wanted state (rejects after 2 s). Where /proc cannot be read
  * (not Linux) it can only wait 50 ms and hope.
  */
-async function waitForState(pid: number, stopped: boolean): Promise<void> {
+async function waitForState(child: ChildProcess, stopped: boolean): Promise<void> {
+  const pid = child.pid!;
   for (let i = 0; i < 200; i++) {
     const state = await isStopped(pid);
+    if (child.exitCode !== null || child.signalCode !== null) {
+      throw new AIOKafkaError('mock cluster is stopped', { code: 'AIO_UNKNOWN' });
+    }
     if (state === undefined) return new Promise((resolve) => setTimeout(resolve, 50));
     if (state === stopped) return;
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -163,7 +167,7 @@ function makeHandle(child: ChildProcess, bootstrapServers: string, exited: Promi
       throw new AIOKafkaError('mock cluster is stopped', { code: 'AIO_UNKNOWN' });
     }
     child.kill(name);
-    await waitForState(pid, name === 'SIGSTOP');
+    await waitForState(child, name === 'SIGSTOP');
   };
   return {
     bootstrapServers,
