@@ -232,6 +232,12 @@ function git(args: string[]): string {
   }
 }
 
+/**
+ * The commit and dirty flag when this process started (the code it compiled and runs), not when
+ * a scenario finished: other engineers may commit while a run is in progress.
+ */
+const GIT_AT_START = { commit: git(['rev-parse', 'HEAD']), dirty: git(['status', '--porcelain', '--untracked-files=no']) !== '' };
+
 export function captureEnvironment(): Environment {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const rdkafka = require('node-rdkafka') as { librdkafkaVersion: string };
@@ -248,8 +254,8 @@ export function captureEnvironment(): Environment {
     nodeRdkafka: packageVersion('node-rdkafka'),
     kafkajs: packageVersion('kafkajs'),
     autocannon: packageVersion('autocannon'),
-    gitCommit: git(['rev-parse', 'HEAD']),
-    gitDirty: git(['status', '--porcelain', '--untracked-files=no']) !== '',
+    gitCommit: GIT_AT_START.commit,
+    gitDirty: GIT_AT_START.dirty,
     broker: process.env.KAFKA_BROKERS ? `external (${process.env.KAFKA_BROKERS})` : 'embedded librdkafka mock cluster, 3 brokers, topics auto-created with 4 partitions',
     pinning: PINNING
       ? `taskset: broker child and load generator on core ${CORES.broker}, measured process on core ${CORES.subject}`

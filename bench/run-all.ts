@@ -8,6 +8,7 @@
  *   npm run bench -- report            no measurement: summary, charts and docs from the JSON files
  *   BENCH_PIN=0                        no taskset pinning
  *   BENCH_RESULTS_DIR=dir              where JSON and SVG go (default bench/results)
+ *   BENCH_DOCS=1 [BENCH_RUN_NOTE=text] with `report`: rewrite docs/benchmarks.md (plus a note on the run)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -56,7 +57,9 @@ async function main(): Promise<void> {
   const charts = writeCharts(all);
   process.stdout.write(`\n${summaryText(all)}\n\nResults and charts in ${Object.values(charts)[0] ? join(Object.values(charts)[0]!, '..') : 'bench/results'}\n`);
   if (process.env.BENCH_DOCS === '1') {
-    const doc = renderDocs(all, charts, { shared: process.env.BENCH_SHARED_MACHINE !== '0', notes: NOTES });
+    // BENCH_RUN_NOTE: a fact about this particular run (e.g. what else ran on the machine).
+    const notes = process.env.BENCH_RUN_NOTE ? [...NOTES, process.env.BENCH_RUN_NOTE] : NOTES;
+    const doc = renderDocs(all, charts, { shared: process.env.BENCH_SHARED_MACHINE !== '0', notes });
     writeFileSync(join(REPO_ROOT, 'docs', 'benchmarks.md'), doc);
     progress('bench', 'wrote docs/benchmarks.md');
   }
