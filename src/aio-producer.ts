@@ -14,7 +14,7 @@ import {
   nativeCodeName,
 } from './errors';
 import { Fifo } from './fifo';
-import { toNativeMessage, type NativeMessage } from './message';
+import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './message';
 import {
   resolveConfig,
   resolveOptions,
@@ -162,6 +162,11 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #loop: PollLoop;
   readonly #reporter = new RateLimitedReporter();
   readonly #flushWaiters = new Set<() => void>();
+  /**
+   * The message being sent, reused call after call: it is read synchronously by node-rdkafka
+   * (which copies what it keeps) and copied when the message has to wait for room.
+   */
+  readonly #outgoing = emptyNativeMessage();
   readonly #deadlines: DeliveryDeadlines | undefined;
   /** Messages failed by deliveryTimeoutMs whose report has not come yet, by id (oldest first). */
   readonly #timedOut = new Map<number, Delivery>();
@@ -386,7 +391,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     let message: NativeMessage;
     try {
       this.#assertOpen(topic);
-      message = toNativeMessage(topic, value, options);
+      message = toNativeMessage(topic, value, options, this.#outgoing);
     } catch (err) {
       this.#settleLater({ topic: String(topic), partition: -1, deferred, onDelivery, outOfBand }, asTyped(err, 'produce refused'));
       return deferred.promise;
@@ -405,7 +410,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
 
   #produceFireAndForget(topic: string, value: Buffer | string | null, options: Produce2Options): void {
     this.#assertOpen(topic);
-    const message = toNativeMessage(topic, value, options);
+    const message = toNativeMessage(topic, value, options, this.#outgoing);
     const onDelivery = options.onDelivery;
     if (onDelivery !== undefined && typeof onDelivery !== 'function') {
       throw new InvalidArgumentError('onDelivery must be a function');
@@ -461,8 +466,9 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   #wait(delivery: Delivery, message: NativeMessage): void {
-    // It is sent later: keep copies of the header records, not the caller's (checked) objects.
-    const held = message.headers === undefined ? message : { ...message, headers: message.headers.map((h) => ({ ...h })) };
+    // It is sent later: copy the (reused) message, and the header records rather than hold the
+    // caller's checked objects.
+    const held = { ...message, headers: message.headers?.map((h) => ({ ...h })) };
     this.#waiting.push({ delivery, message: held, deadline: performance.now() + this.#options.enqueueTimeoutMs });
     this.#loop.wake();
   }

@@ -19,13 +19,18 @@ const MAX_TOPIC_LENGTH = 249;
 const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 const MAX_PARTITION = 2 ** 31 - 1;
 
+/** The last topic name found legal: most calls repeat it, and the check is then one comparison. */
+let lastLegalTopic: string | undefined;
+
 /** Why `topic` is not a legal Kafka topic name, or undefined if it is one. */
 function topicProblem(topic: unknown): string | undefined {
+  if (topic === lastLegalTopic) return undefined;
   if (typeof topic !== 'string') return `must be a string, got ${describe(topic)}`;
   if (topic.length === 0) return 'must not be empty';
   if (topic.length > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`;
   if (topic === '.' || topic === '..') return `must not be "${topic}"`;
   if (!LEGAL_TOPIC.test(topic)) return 'may contain only ASCII letters, digits, ".", "_" and "-"';
+  lastLegalTopic = topic;
   return undefined;
 }
 
@@ -88,11 +93,43 @@ function checkHeaders(topic: string, headers: unknown): NativeHeader[] | undefin
 }
 
 /**
- * Checks a call's arguments and converts them for node-rdkafka. Throws
- * {@link InvalidArgumentError} naming the first problem; librdkafka checks the size against
- * `message.max.bytes` itself.
+ * Writes a checked message into `into`, all at once after every option was read: a getter on the
+ * caller's options that produced re-entrantly cannot leave a mix of two messages behind.
  */
-export function toNativeMessage(topic: string, value: unknown, options: ProduceOptions | undefined): NativeMessage {
+function fill(
+  into: NativeMessage,
+  topic: string,
+  value: Buffer | null,
+  partition: number | null,
+  key: Buffer | string | null | undefined,
+  timestamp: number | null | undefined,
+  headers: NativeHeader[] | undefined,
+): NativeMessage {
+  into.topic = topic;
+  into.value = value;
+  into.partition = partition;
+  into.key = key;
+  into.timestamp = timestamp;
+  into.headers = headers;
+  return into;
+}
+
+/** A blank message for {@link toNativeMessage} to fill. */
+export function emptyNativeMessage(): NativeMessage {
+  return { topic: '', partition: null, value: null, key: undefined, timestamp: undefined, headers: undefined };
+}
+
+/**
+ * Checks a call's arguments and converts them for node-rdkafka into `into` (which it returns),
+ * so the hot path can reuse one object. Throws {@link InvalidArgumentError} naming the first
+ * problem; librdkafka checks the size against `message.max.bytes` itself.
+ */
+export function toNativeMessage(
+  topic: string,
+  value: unknown,
+  options: ProduceOptions | undefined,
+  into: NativeMessage = emptyNativeMessage(),
+): NativeMessage {
   const problem = topicProblem(topic);
   if (problem !== undefined) throw new InvalidArgumentError(`topic ${problem}`);
 
@@ -103,9 +140,7 @@ export function toNativeMessage(topic: string, value: unknown, options: ProduceO
     throw new InvalidArgumentError(`value for topic "${topic}" must be a Buffer, a string or null, got ${describe(value)}`);
   }
 
-  if (options === undefined || options === null) {
-    return { topic, partition: null, value: buffer, key: undefined, timestamp: undefined, headers: undefined };
-  }
+  if (options === undefined || options === null) return fill(into, topic, buffer, null, undefined, undefined, undefined);
   if (typeof options !== 'object') {
     throw new InvalidArgumentError(`options for topic "${topic}" must be an object, got ${describe(options)}`);
   }
@@ -125,13 +160,8 @@ export function toNativeMessage(topic: string, value: unknown, options: ProduceO
       `timestamp for topic "${topic}" must be a positive integer number of ms since the epoch, got ${describe(timestamp)}`,
     );
   }
-  return {
-    topic,
-    partition: partition ?? null,
-    value: buffer,
-    // node-rdkafka copies a string key as a C string (cut at a NUL); a Buffer keeps every byte.
-    key: typeof key === 'string' && key.includes('\0') ? Buffer.from(key) : key,
-    timestamp,
-    headers: checkHeaders(topic, options.headers),
-  };
+  const headers = checkHeaders(topic, options.headers);
+  // node-rdkafka copies a string key as a C string (cut at a NUL); a Buffer keeps every byte.
+  const nativeKey = typeof key === 'string' && key.includes('\0') ? Buffer.from(key) : key;
+  return fill(into, topic, buffer, partition ?? null, nativeKey, timestamp, headers);
 }
