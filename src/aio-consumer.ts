@@ -15,6 +15,7 @@ import {
   CommitPlanner,
   partitionKey,
   type OffsetTicket,
+  type PlannedCommit,
   type TopicPartition,
   type TopicPartitionOffset,
 } from './consumer/commit-planner';
@@ -85,8 +86,10 @@ interface Entry {
 
 /** A commit sent asynchronously and waiting for its `offset.commit` answer. */
 interface PendingCommit {
-  readonly offsets: TopicPartitionOffset[];
+  readonly offsets: PlannedCommit[];
   readonly settle: (err: AIOKafkaError | undefined) => void;
+  /** Settles with the commit (never rejects). */
+  readonly settled: Promise<unknown>;
 }
 
 /** One consumption: a `run()` or an iteration. */
@@ -103,7 +106,7 @@ interface Consumption {
   failure: AIOKafkaError | undefined;
   /** iterate(): the message last handed out, until the loop body asks for the next one. */
   current: Entry | undefined;
-  /** iterate(): next() calls waiting for a message. */
+  /** iterate(): next() calls waiting for a message; `undefined` when the consumption ended. */
   readonly waiters: Fifo<(entry: Entry | undefined) => void>;
 }
 
@@ -144,8 +147,11 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   readonly #running = new Map<Entry, Promise<void>>();
   /** Partitions whose revocation is under way: their messages are dropped on arrival. */
   readonly #revoking = new Set<string>();
-  /** Where a partition revoked in the last rebalance would resume, if it comes straight back. */
-  readonly #resumeAt = new Map<string, number>();
+  /**
+   * Where a partition revoked in the last (eager) rebalance step resumes if the very next step
+   * gives it straight back: set only when the commit on revocation failed.
+   */
+  #resumeAt = new Map<string, number>();
   readonly #pendingCommits = new Set<PendingCommit>();
   #assignment: TopicPartition[] = [];
   #state = State.Open;
@@ -153,13 +159,18 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   #closing: Promise<void> | undefined;
   /** Rebalance steps run one after another, in the order librdkafka asked for them. */
   #rebalancing: Promise<void> = Promise.resolve();
+  /** Rebalance steps asked for and not finished. */
+  #rebalanceSteps = 0;
   #paused = false;
   // The consume loop.
   #polling = false;
   #consumeInFlight = false;
+  /** Rebalance steps that keep the loop from starting a consume call. */
+  #loopHolds = 0;
   #loopTimer: NodeJS.Timeout | undefined;
   #loopImmediate: NodeJS.Immediate | undefined;
-  #loopStopped: (() => void) | undefined;
+  /** Waiting for the consume call in flight to return. */
+  readonly #consumeReturned: Array<() => void> = [];
   #commitTimer: NodeJS.Timeout | undefined;
   /** Set while librdkafka closes: a revoke then just releases the partitions. */
   #disconnecting = false;
@@ -253,7 +264,9 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * for, while the consume loop keeps polling. Resolves when {@link AIOConsumer.close} ends it
    * (after the finished offsets were committed); rejects with the {@link HandlerError} that
    * stopped it (`onError: 'stop'`, the default), or with a fatal client error. Either way the
-   * consumption is over: close the consumer (a new one resumes from the committed offsets).
+   * consumption is over: close the consumer (a new one resumes from the committed offsets). Once
+   * it has ended the consumer no longer polls: until `close()`, the group's rebalances wait for
+   * this member up to `max.poll.interval.ms`.
    *
    * @example
    * ```ts
@@ -289,7 +302,13 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * Hands out messages one at a time to `for await`. A message counts as processed when the loop
    * asks for the next one; leaving the loop (`break`, `return`, a throw) ends the consumption and
    * leaves the message in hand uncommitted (it is delivered again after a restart), while the
-   * ones before it are committed. `close()` ends the loop too.
+   * ones before it are committed. `close()` ends the loop too. A fatal client error makes the
+   * waiting (and every later) `next()` reject with it, so the loop throws. Calls to `next()` that
+   * overlap are served one after another, in call order; each one finishes the message the
+   * previous one handed out.
+   *
+   * After the loop is left the consumer no longer polls: until `close()`, the group's rebalances
+   * wait for this member up to `max.poll.interval.ms`. Close it promptly.
    *
    * @example
    * ```ts
@@ -302,28 +321,42 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    */
   [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
     const consumption = this.#begin('iterate', new OrderedScheduler<Entry>(1, () => undefined), undefined);
+    const done: IteratorResult<ConsumerMessage> = { done: true, value: undefined };
     const end = async (): Promise<IteratorResult<ConsumerMessage>> => {
       if (!(consumption instanceof AIOKafkaError)) {
         // The message in hand was not finished: release its slot without committing it.
         this.#releaseCurrent(consumption, false);
         await this.#end(consumption, undefined);
       }
-      return { done: true, value: undefined };
+      return done;
+    };
+    // One next() at a time, like an async generator: a call waits for the previous one.
+    let previous: Promise<unknown> = Promise.resolve();
+    const serve = (c: Consumption): Promise<IteratorResult<ConsumerMessage>> => {
+      this.#releaseCurrent(c, true);
+      if (c.failure !== undefined) return Promise.reject(c.failure);
+      if (c.ending) return Promise.resolve(done);
+      return new Promise<IteratorResult<ConsumerMessage>>((resolve, reject) => {
+        c.waiters.push((entry) => {
+          if (entry !== undefined) resolve({ done: false, value: entry.message });
+          else if (c.failure !== undefined) reject(c.failure);
+          else resolve(done);
+        });
+        this.#dispatch();
+      });
     };
     return {
       next: () => {
         if (consumption instanceof AIOKafkaError) return Promise.reject(consumption);
-        this.#releaseCurrent(consumption, true);
-        if (consumption.ending) return Promise.resolve({ done: true, value: undefined });
-        return new Promise<IteratorResult<ConsumerMessage>>((resolve) => {
-          consumption.waiters.push((entry) => {
-            resolve(entry === undefined ? { done: true, value: undefined } : { done: false, value: entry.message });
-          });
-          this.#dispatch();
-        });
+        const result = previous.then(() => serve(consumption));
+        previous = result.catch(noop);
+        return result;
       },
       return: end,
-      throw: end,
+      throw: async (err?: unknown) => {
+        await end();
+        throw err;
+      },
     };
   }
 
@@ -483,6 +516,8 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
       await this.#rebalancing;
       const err = await this.#commit(this.#planner.plan());
       if (err !== undefined) this.#reportError(err, 'final commit failed');
+      // Answers to commits (a revocation's, say) arrive only while the loop polls.
+      await this.#settleRebalancesAndCommits();
       await this.#stopLoop();
       if (failure !== undefined) consumption.done.reject(failure);
       else consumption.done.resolve();
@@ -515,20 +550,57 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     if (this.#loopImmediate !== undefined) clearImmediate(this.#loopImmediate);
     this.#loopTimer = undefined;
     this.#loopImmediate = undefined;
+    return this.#consumeIdle();
+  }
+
+  /** Resolves once no native consume call is in flight. */
+  #consumeIdle(): Promise<void> {
     if (!this.#consumeInFlight) return Promise.resolve();
-    return new Promise<void>((resolve) => {
-      const previous = this.#loopStopped;
-      this.#loopStopped = () => {
-        previous?.();
-        resolve();
-      };
-    });
+    return new Promise<void>((resolve) => this.#consumeReturned.push(resolve));
+  }
+
+  /**
+   * Keeps the loop from starting consume calls (it goes on polling when released) and resolves
+   * once the call in flight, if any, has returned and its messages went through #accept.
+   */
+  #holdLoop(): Promise<void> {
+    this.#loopHolds++;
+    return this.#consumeIdle();
+  }
+
+  #releaseLoop(): void {
+    this.#loopHolds--;
+    if (this.#loopHolds > 0 || !this.#polling || this.#consumeInFlight) return;
+    if (this.#loopTimer === undefined && this.#loopImmediate === undefined) this.#loopImmediate = setImmediate(this.#poll);
+  }
+
+  /**
+   * Before the loop stops: waits, while it still polls, for the rebalance steps and the commits
+   * in flight (their answers arrive only through polling), bounded by a revocation's time limits.
+   */
+  async #settleRebalancesAndCommits(): Promise<void> {
+    const deadline = Date.now() + this.#options.revokeTimeoutMs + COMMIT_TIMEOUT_MS;
+    for (;;) {
+      const rebalancing = this.#rebalancing;
+      const commits = [...this.#pendingCommits];
+      if (commits.length === 0 && this.#rebalanceSteps === 0) return;
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all([rebalancing, ...commits.map((c) => c.settled)]),
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, remaining);
+        }),
+      ]);
+      clearTimeout(timer);
+    }
   }
 
   readonly #poll = (): void => {
     this.#loopTimer = undefined;
     this.#loopImmediate = undefined;
-    if (!this.#polling) return;
+    if (!this.#polling || this.#loopHolds > 0) return;
     // Ask for no more than there is room for, but always poll: polling serves rebalances and
     // commit answers and keeps the member within max.poll.interval.ms.
     const room = this.#options.maxBufferedMessages - this.buffered;
@@ -547,28 +619,18 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     this.#consumeInFlight = false;
     if (err) {
       const typed = fromLibrdkafka(err, { kind: 'client' });
-      // A timeout is no error; an unknown topic is normal until it has been created.
+      // A timeout or a partition EOF is no error; anything else is reported.
       if (typed.code !== 'ERR__TIMED_OUT' && typed.code !== 'ERR__PARTITION_EOF') this.#reportError(typed, 'consume failed');
       if (typed.fatal && this.#consumption !== undefined) void this.#end(this.#consumption, typed);
     } else if (messages !== undefined && messages.length > 0) {
       this.#accept(messages);
     }
-    if (!this.#polling) {
-      const stopped = this.#loopStopped;
-      this.#loopStopped = undefined;
-      stopped?.();
-      return;
-    }
+    for (const returned of this.#consumeReturned.splice(0)) returned();
     this.#scheduleNext(err !== null && err !== undefined);
   }
 
   #scheduleNext(backOff: boolean): void {
-    if (!this.#polling) {
-      const stopped = this.#loopStopped;
-      this.#loopStopped = undefined;
-      stopped?.();
-      return;
-    }
+    if (!this.#polling || this.#loopHolds > 0) return;
     // Back off after an error so that a persistent one cannot spin the loop.
     if (backOff) this.#loopTimer = setTimeout(this.#poll, this.#options.pollTimeoutMs);
     else this.#loopImmediate = setImmediate(this.#poll);
@@ -617,16 +679,22 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   #onRebalance(err: { code: number; message?: string } | undefined, partitions: TopicPartition[]): void {
     const code = err?.code;
     const list = (partitions ?? []).map(({ topic, partition }) => ({ topic, partition }));
+    this.#rebalanceSteps++;
     this.#rebalancing = this.#rebalancing.then(async () => {
+      // A resume point counts for the step right after the revocation that set it, no later.
+      const resumeAt = this.#resumeAt;
+      this.#resumeAt = new Map();
       try {
-        if (code === ERR_ASSIGN_PARTITIONS) this.#assign(list);
-        else if (code === ERR_REVOKE_PARTITIONS) await this.#revoke(list);
+        if (code === ERR_ASSIGN_PARTITIONS) this.#assign(list, resumeAt);
+        else if (code === ERR_REVOKE_PARTITIONS) await this.#revoke(list, true);
         else {
           this.#reportError(err, 'rebalance failed; releasing the assignment');
-          await this.#revoke(this.assignment);
+          await this.#revoke(this.assignment, false);
         }
       } catch (e) {
         this.#reportError(e, 'rebalance step failed');
+      } finally {
+        this.#rebalanceSteps--;
       }
     });
   }
@@ -639,45 +707,68 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     }
   }
 
-  #assign(partitions: TopicPartition[]): void {
+  #assign(partitions: TopicPartition[], resumeAt: ReadonlyMap<string, number>): void {
+    const cooperative = this.#cooperative();
     const withOffsets = partitions.map(({ topic, partition }) => {
-      // A partition revoked in the previous rebalance and given straight back resumes where this
-      // member finished, even if the commit on revocation was refused.
-      const start = this.#resumeAt.get(partitionKey(topic, partition));
+      // An eager assign right after a revocation whose commit failed: a partition given straight
+      // back resumes where this member finished rather than at the older committed offset.
+      const start = cooperative ? undefined : resumeAt.get(partitionKey(topic, partition));
       this.#planner.assign(topic, partition, start);
       return start === undefined ? { topic, partition } : { topic, partition, offset: start };
     });
-    this.#resumeAt.clear();
-    const cooperative = this.#cooperative();
     this.#assignment = cooperative ? [...this.#assignment, ...partitions] : partitions;
     this.#nativeCall('assign', () =>
       cooperative ? this.#native.incrementalAssign(withOffsets) : this.#native.assign(withOffsets),
     );
-    if (this.#paused) this.#nativeCall('pause', () => this.#native.pause(partitions));
+    if (this.#paused && partitions.length > 0) this.#nativeCall('pause', () => this.#native.pause(partitions));
     this.#safeEmit('rebalance', { type: 'assign', partitions });
   }
 
-  async #revoke(partitions: TopicPartition[]): Promise<void> {
+  /**
+   * Releases `partitions`: drops their waiting messages, waits (bounded) for their running
+   * handlers, commits their finished offsets, lets the consume call in flight return (its
+   * messages of these partitions were fetched before the revocation and are dropped), then
+   * unassigns them. `revoked`: librdkafka asked for it (false: a failed rebalance, where the
+   * assignment may have been lost and the position is no resume point).
+   */
+  async #revoke(partitions: TopicPartition[], revoked: boolean): Promise<void> {
     const keys = new Set(partitions.map(({ topic, partition }) => partitionKey(topic, partition)));
     const cooperative = this.#cooperative();
-    if (!this.#disconnecting) {
-      for (const key of keys) this.#revoking.add(key);
-      // Not started yet: drop them (uncommitted); the next owner reads them.
-      this.#consumption?.scheduler.remove((entry) => keys.has(entry.pkey));
-      const running = [...this.#running].filter(([entry]) => keys.has(entry.pkey)).map(([, settled]) => settled);
-      if (this.#state === State.Open) await this.#waitForRunning(running, this.#options.revokeTimeoutMs);
-      const err = await this.#commit(this.#planner.plan(partitions));
-      if (err !== undefined) this.#reportError(err, 'commit on revocation failed');
+    let held = false;
+    let commitFailed = false;
+    try {
+      if (!this.#disconnecting) {
+        for (const key of keys) this.#revoking.add(key);
+        // Not started yet: drop them (uncommitted); the next owner reads them.
+        this.#consumption?.scheduler.remove((entry) => keys.has(entry.pkey));
+        const running = [...this.#running].filter(([entry]) => keys.has(entry.pkey)).map(([, settled]) => settled);
+        if (this.#state === State.Open) await this.#waitForRunning(running, this.#options.revokeTimeoutMs);
+        const err = await this.#commit(this.#planner.plan(partitions));
+        if (err !== undefined) {
+          commitFailed = true;
+          this.#reportError(err, 'commit on revocation failed');
+        }
+        // One native consume() may still be running, holding messages fetched before this
+        // revocation: let it return while #revoking drops them. Left to a later call, they would
+        // land in the partition's next assignment ahead of the offsets librdkafka fetches again.
+        held = true;
+        await this.#holdLoop();
+      }
+      for (const { topic, partition } of partitions) {
+        const position = this.#planner.revoke(topic, partition);
+        if (position !== undefined && commitFailed && revoked && !cooperative) {
+          this.#resumeAt.set(partitionKey(topic, partition), position);
+        }
+      }
+      this.#assignment = this.#assignment.filter(({ topic, partition }) => !keys.has(partitionKey(topic, partition)));
+      const report = !this.#disconnecting;
+      // Under the cooperative protocol unassign() would drop partitions this member keeps.
+      if (cooperative) this.#nativeCall('unassign', () => this.#native.incrementalUnassign(partitions), report);
+      else this.#nativeCall('unassign', () => this.#native.unassign(), report);
+    } finally {
+      for (const key of keys) this.#revoking.delete(key);
+      if (held) this.#releaseLoop();
     }
-    for (const { topic, partition } of partitions) {
-      const position = this.#planner.revoke(topic, partition);
-      if (position !== undefined) this.#resumeAt.set(partitionKey(topic, partition), position);
-    }
-    this.#assignment = this.#assignment.filter(({ topic, partition }) => !keys.has(partitionKey(topic, partition)));
-    const released =
-      cooperative && this.#nativeCall('unassign', () => this.#native.incrementalUnassign(partitions), !this.#disconnecting);
-    if (!released) this.#nativeCall('unassign', () => this.#native.unassign(), !this.#disconnecting);
-    for (const key of keys) this.#revoking.delete(key);
     this.#safeEmit('rebalance', { type: 'revoke', partitions });
     this.#dispatch();
   }
@@ -689,39 +780,42 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * Commits `offsets` asynchronously and waits (bounded) for librdkafka's answer, which arrives
    * as `offset.commit` while the loop polls. Resolves with the error, never rejects.
    */
-  #commit(offsets: TopicPartitionOffset[]): Promise<AIOKafkaError | undefined> {
+  #commit(offsets: PlannedCommit[]): Promise<AIOKafkaError | undefined> {
     if (offsets.length === 0) return Promise.resolve(undefined);
+    const native: TopicPartitionOffset[] = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
     if (!this.#polling) {
       // Nothing polls, so no answer would come: commit synchronously instead.
       try {
-        this.#native.commitSync(offsets);
+        this.#native.commitSync(native);
         this.#planner.markCommitted(offsets);
         return Promise.resolve(undefined);
       } catch (err) {
         return Promise.resolve(fromLibrdkafka(err, { kind: 'client' }));
       }
     }
-    return new Promise<AIOKafkaError | undefined>((resolve) => {
-      const timer = setTimeout(() => {
+    const outcome = pDefer<AIOKafkaError | undefined>();
+    const timer = setTimeout(() => {
+      this.#pendingCommits.delete(pending);
+      outcome.resolve(new OperationTimeoutError(`commit: no answer from the group coordinator within ${COMMIT_TIMEOUT_MS} ms`, COMMIT_TIMEOUT_MS));
+    }, COMMIT_TIMEOUT_MS).unref();
+    const pending: PendingCommit = {
+      offsets,
+      settled: outcome.promise,
+      settle: (err) => {
+        clearTimeout(timer);
         this.#pendingCommits.delete(pending);
-        resolve(new OperationTimeoutError(`commit: no answer from the group coordinator within ${COMMIT_TIMEOUT_MS} ms`, COMMIT_TIMEOUT_MS));
-      }, COMMIT_TIMEOUT_MS).unref();
-      const pending: PendingCommit = {
-        offsets,
-        settle: (err) => {
-          clearTimeout(timer);
-          this.#pendingCommits.delete(pending);
-          if (err === undefined) this.#planner.markCommitted(offsets);
-          resolve(err);
-        },
-      };
-      this.#pendingCommits.add(pending);
-      try {
-        this.#native.commit(offsets);
-      } catch (err) {
-        pending.settle(fromLibrdkafka(err, { kind: 'client' }));
-      }
-    });
+        // Tagged with their assignment: a late answer cannot mark a newer one committed.
+        if (err === undefined) this.#planner.markCommitted(offsets);
+        outcome.resolve(err);
+      },
+    };
+    this.#pendingCommits.add(pending);
+    try {
+      this.#native.commit(native);
+    } catch (err) {
+      pending.settle(fromLibrdkafka(err, { kind: 'client' }));
+    }
+    return outcome.promise;
   }
 
   /** librdkafka's answer to a commit: settles the pending commits it covers. */

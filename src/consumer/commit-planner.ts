@@ -1,5 +1,3 @@
-import { Fifo } from '../fifo';
-
 /** A topic partition and an offset: for commits, "the next offset to read". */
 export interface TopicPartitionOffset {
   topic: string;
@@ -19,22 +17,37 @@ export function partitionKey(topic: string, partition: number): string {
 }
 
 /**
- * The offsets received from one partition during one assignment, in order, until the commit
- * point passes them.
+ * The offsets received from one partition during one assignment, until the commit point passes
+ * them.
+ *
+ * librdkafka delivers a partition's messages in offset order, so what one assignment received is
+ * kept as runs: `[lo, hi]` means every offset that exists between lo and hi was received. One run
+ * is the normal case. An offset below the run being extended that this assignment never received
+ * means the fetch position moved back (a seek, or a re-fetch of offsets a stale batch jumped
+ * over): it starts a new run and is accepted, never dropped, and the commit point stays below the
+ * first offset that may be missing.
  */
 class PartitionTrack {
   readonly topic: string;
   readonly partition: number;
-  /** Offsets received and not yet behind the commit point, oldest first. */
-  readonly #window = new Fifo<number>();
+  /** Offsets received and not yet behind the commit point, ascending from `#head`. */
+  #window: number[] = [];
+  #head = 0;
   /** Offsets in the window whose message is finished. */
   readonly #done = new Set<number>();
-  /** The highest offset received, -1 before the first. */
-  #highest = -1;
+  /** Runs of received offsets, ascending and disjoint. */
+  readonly #runs: Array<[number, number]> = [];
+  /** The run the fetcher extends. */
+  #current: [number, number] | undefined;
   /** Offsets below this one are not ours to process (they were finished in an earlier assignment). */
   readonly #start: number | undefined;
-  /** The "next offset" last committed (or known committed), if any. */
+  /** The "next offset" last confirmed committed for this assignment, if any. */
   committed: number | undefined;
+  /** Sequence number of the last planned commit, and of the last confirmed one. */
+  planned = 0;
+  confirmed = 0;
+  /** How many times the fetch position moved back below what this assignment received. */
+  rewinds = 0;
 
   constructor(topic: string, partition: number, start: number | undefined) {
     this.topic = topic;
@@ -42,39 +55,96 @@ class PartitionTrack {
     this.#start = start;
   }
 
-  /** Registers a received offset; false for one at or below what was already received. */
+  /** Registers a received offset; false for one this assignment received already or below the start. */
   receive(offset: number): boolean {
-    if (offset <= this.#highest) return false;
     if (this.#start !== undefined && offset < this.#start) return false;
-    this.#highest = offset;
-    this.#window.push(offset);
+    const current = this.#current;
+    const seen = this.#runs.findIndex(([lo, hi]) => offset >= lo && offset <= hi);
+    if (seen >= 0) {
+      // Received already. The fetcher moved from the run it extends into the next one: every
+      // offset in between was received (or does not exist), so the two are one run now.
+      const run = this.#runs[seen]!;
+      if (current !== undefined && run !== current && this.#runs[seen - 1] === current && offset > current[1]) {
+        current[1] = run[1];
+        this.#runs.splice(seen, 1);
+      }
+      return false;
+    }
+    if (current !== undefined && offset > current[1]) {
+      current[1] = offset;
+      // Runs the fetcher has now passed (their offsets came again as re-fetches) merge into it.
+      for (let i = this.#runs.indexOf(current) + 1; i < this.#runs.length && this.#runs[i]![0] <= offset; ) {
+        this.#runs.splice(i, 1);
+      }
+    } else {
+      if (current !== undefined) this.rewinds++;
+      const run: [number, number] = [offset, offset];
+      let i = 0;
+      while (i < this.#runs.length && this.#runs[i]![0] < offset) i++;
+      this.#runs.splice(i, 0, run);
+      this.#current = run;
+    }
+    this.#insert(offset);
     return true;
   }
 
   finish(offset: number): void {
+    if (!this.#inWindow(offset)) return;
     this.#done.add(offset);
     // Move the commit point past every finished offset at the head.
-    for (let head = this.#window.peek(); head !== undefined && this.#done.has(head); head = this.#window.peek()) {
-      this.#window.shift();
-      this.#done.delete(head);
+    while (this.#head < this.#window.length && this.#done.has(this.#window[this.#head]!)) {
+      this.#done.delete(this.#window[this.#head]!);
+      this.#head++;
+    }
+    if (this.#head === this.#window.length) {
+      this.#window = [];
+      this.#head = 0;
+    } else if (this.#head > 1024 && this.#head * 2 > this.#window.length) {
+      this.#window = this.#window.slice(this.#head);
+      this.#head = 0;
     }
   }
 
   /** Offsets received and not yet finished. */
   get outstanding(): number {
-    return this.#window.length - this.#done.size;
+    return this.#window.length - this.#head - this.#done.size;
   }
 
   /**
-   * The offset to commit: the oldest unfinished one (everything below it is finished), or one past
-   * the highest received when all are finished; undefined when nothing was ever received and no
-   * start is known.
+   * The offset to commit: the oldest unfinished one (everything received below it is finished),
+   * never above the first offset that may not have been received; one past the highest received
+   * when all are finished; undefined when nothing was received. The assignment's start is never
+   * a position: it was neither received nor confirmed by this member.
    */
   get position(): number | undefined {
-    const head = this.#window.peek();
-    if (head !== undefined) return head;
-    if (this.#highest >= 0) return this.#highest + 1;
-    return this.#start;
+    const first = this.#runs[0];
+    if (first === undefined) return undefined;
+    const gap = first[1] + 1;
+    const head = this.#head < this.#window.length ? this.#window[this.#head]! : undefined;
+    return head === undefined ? gap : Math.min(head, gap);
+  }
+
+  #inWindow(offset: number): boolean {
+    const i = this.#search(offset);
+    return i < this.#window.length && this.#window[i] === offset;
+  }
+
+  #insert(offset: number): void {
+    const last = this.#window[this.#window.length - 1];
+    if (this.#head === this.#window.length || last === undefined || offset > last) this.#window.push(offset);
+    else this.#window.splice(this.#search(offset), 0, offset);
+  }
+
+  /** The index in the window of the first offset >= `offset`. */
+  #search(offset: number): number {
+    let lo = this.#head;
+    let hi = this.#window.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#window[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 }
 
@@ -83,6 +153,14 @@ export interface OffsetTicket {
   /** @internal the assignment it belongs to: a ticket of an earlier assignment is ignored. */
   readonly track: object;
   readonly offset: number;
+}
+
+/** A commit {@link CommitPlanner.plan} asks for: the offset, and the assignment it was planned for. */
+export interface PlannedCommit extends TopicPartitionOffset {
+  /** @internal the assignment it belongs to. */
+  readonly track: object;
+  /** @internal the order it was planned in, within its assignment. */
+  readonly seq: number;
 }
 
 /**
@@ -99,8 +177,8 @@ export class CommitPlanner {
 
   /**
    * Starts tracking a partition (a new assignment). `start`, when known, is the offset the
-   * assignment resumes from: it becomes the commit position until something is received, and
-   * anything received below it is refused.
+   * assignment resumes from: anything received below it is refused. It is never committed by
+   * itself: only positions of received messages are.
    */
   assign(topic: string, partition: number, start?: number): void {
     this.#tracks.set(partitionKey(topic, partition), new PartitionTrack(topic, partition, start));
@@ -113,8 +191,9 @@ export class CommitPlanner {
 
   /**
    * Registers a received message. Returns its ticket, or undefined when the message must be
-   * dropped: its partition is not assigned, or the offset was received already (a re-fetch after a
-   * rebalance) or lies below the assignment's start.
+   * dropped: its partition is not assigned, this assignment received the offset already, or it
+   * lies below the assignment's start. An offset below what was received and never received
+   * itself (the fetch position moved back) is accepted.
    */
   receive(topic: string, partition: number, offset: number): OffsetTicket | undefined {
     const track = this.#tracks.get(partitionKey(topic, partition));
@@ -138,31 +217,48 @@ export class CommitPlanner {
     return total;
   }
 
+  /** How many times a partition's fetch position moved back below offsets it had received. */
+  rewinds(topic: string, partition: number): number {
+    return this.#tracks.get(partitionKey(topic, partition))?.rewinds ?? 0;
+  }
+
   /**
-   * The commits to make now: for each tracked partition (or each of `only`) whose position moved
-   * since its last commit, `{ topic, partition, offset }` with offset = next offset to read.
+   * The commits to make now: for each tracked partition (or each of `only`) whose position
+   * differs from its last confirmed commit, `{ topic, partition, offset }` with offset = next
+   * offset to read, tagged with its assignment (see {@link CommitPlanner.markCommitted}).
    */
-  plan(only?: readonly TopicPartition[]): TopicPartitionOffset[] {
+  plan(only?: readonly TopicPartition[]): PlannedCommit[] {
     const tracks =
       only === undefined
         ? [...this.#tracks.values()]
         : only.flatMap((tp) => this.#tracks.get(partitionKey(tp.topic, tp.partition)) ?? []);
-    const commits: TopicPartitionOffset[] = [];
+    const commits: PlannedCommit[] = [];
     for (const track of tracks) {
       const offset = track.position;
       if (offset !== undefined && offset !== track.committed) {
-        commits.push({ topic: track.topic, partition: track.partition, offset });
+        // The tags are not enumerable: a planned commit reads (and compares) as a plain offset.
+        commits.push(
+          Object.defineProperties(
+            { topic: track.topic, partition: track.partition, offset },
+            { track: { value: track }, seq: { value: ++track.planned } },
+          ) as PlannedCommit,
+        );
       }
     }
     return commits;
   }
 
-  /** Records that `commits` succeeded, so the same positions are not committed again. */
-  markCommitted(commits: readonly TopicPartitionOffset[]): void {
-    for (const { topic, partition, offset } of commits) {
-      const track = this.#tracks.get(partitionKey(topic, partition));
-      // An older commit confirmed late must not hide a newer position.
-      if (track !== undefined && (track.committed === undefined || offset > track.committed)) track.committed = offset;
+  /**
+   * Records that `commits` succeeded, so the same positions are not committed again. A commit
+   * planned for an earlier assignment of the partition, or confirmed after a later one of the
+   * same assignment, changes nothing.
+   */
+  markCommitted(commits: readonly PlannedCommit[]): void {
+    for (const commit of commits) {
+      const track = this.#tracks.get(partitionKey(commit.topic, commit.partition));
+      if (track === undefined || track !== commit.track || commit.seq <= track.confirmed) continue;
+      track.confirmed = commit.seq;
+      track.committed = commit.offset;
     }
   }
 

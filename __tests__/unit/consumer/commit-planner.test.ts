@@ -82,12 +82,12 @@ describe('CommitPlanner', () => {
     expect(planner.plan()).toEqual([]);
   });
 
-  it('refuses unassigned partitions, re-fetched offsets and offsets below the start', () => {
+  it('refuses unassigned partitions, offsets received twice and offsets below the start', () => {
     const planner = new CommitPlanner();
     expect(planner.receive(T, 0, 1)).toBeUndefined();
     planner.assign(T, 0, 10);
-    // The start is the commit position until something is received.
-    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 10 }]);
+    // The start is never committed by itself: it was neither received nor confirmed.
+    expect(planner.plan()).toEqual([]);
     expect(planner.receive(T, 0, 9)).toBeUndefined();
     expect(planner.receive(T, 0, 10)).toBeDefined();
     expect(planner.receive(T, 0, 10)).toBeUndefined();
@@ -130,4 +130,49 @@ describe('CommitPlanner', () => {
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 5000 }]);
     expect(planner.partitions()).toEqual([{ topic: T, partition: 0 }]);
   });
+
+  it('accepts offsets below what was received that this assignment never received (the fetch position moved back)', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    // A stale batch 21..30 first, then librdkafka fetches again from 5.
+    const stale = receiveAll(planner, 0, [21, 22, 23]);
+    for (const ticket of stale.values()) planner.finish(T, 0, ticket);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 24 }]);
+    const refetched = receiveAll(planner, 0, [5, 6, 7]);
+    expect(planner.rewinds(T, 0)).toBe(1);
+    // 5..7 are not finished: nothing at or above 5 may be committed.
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 5 }]);
+    for (const ticket of refetched.values()) planner.finish(T, 0, ticket);
+    // 8..20 were never received: the commit point stops there.
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 8 }]);
+    const rest = receiveAll(planner, 0, range(8, 20));
+    // 21..23 come again: received already in this assignment, dropped.
+    expect(planner.receive(T, 0, 21)).toBeUndefined();
+    expect(planner.receive(T, 0, 23)).toBeUndefined();
+    for (const ticket of rest.values()) planner.finish(T, 0, ticket);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 24 }]);
+    const next = receiveAll(planner, 0, [24]);
+    planner.finish(T, 0, next.get(24)!);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 25 }]);
+    expect(planner.outstanding()).toBe(0);
+  });
+
+  it('a late answer to a commit planned for an earlier assignment does not mark the new one', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0);
+    const old = receiveAll(planner, 0, [0, 1, 2]);
+    for (const ticket of old.values()) planner.finish(T, 0, ticket);
+    const oldCommit = planner.plan();
+    expect(oldCommit).toEqual([{ topic: T, partition: 0, offset: 3 }]);
+    planner.revoke(T, 0);
+    planner.assign(T, 0);
+    const fresh = receiveAll(planner, 0, [0, 1, 2]);
+    for (const ticket of fresh.values()) planner.finish(T, 0, ticket);
+    planner.markCommitted(oldCommit);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 3 }]);
+  });
 });
+
+function range(from: number, to: number): number[] {
+  return Array.from({ length: to - from + 1 }, (_, i) => from + i);
+}

@@ -1,0 +1,333 @@
+import { AIOConsumer, type AIOKafkaError, type ConsumerMessage } from '../../../src';
+import type { AIOConsumerOptions } from '../../../src/consumer/options';
+import { nativeError } from '../../helpers/fake-native';
+import { ASSIGN, FakeNativeConsumer, REVOKE, sleep, until } from './fake-native-consumer';
+
+/*
+ * AIOConsumer against a fake native consumer (the connectWith seam): interleavings a broker
+ * cannot produce on demand. Real time, short waits; no assertion on durations.
+ */
+
+const msg = FakeNativeConsumer.message;
+const P0 = { topic: 't', partition: 0 };
+const P1 = { topic: 't', partition: 1 };
+const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+const open: AIOConsumer[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((c) => c.close({ timeoutMs: 50 })));
+});
+
+async function connect(
+  fake: FakeNativeConsumer,
+  options: Partial<AIOConsumerOptions> = {},
+): Promise<{ consumer: AIOConsumer; errors: AIOKafkaError[] }> {
+  const consumer = await AIOConsumer.connectWith(
+    { 'group.id': 'g' },
+    { topics: ['t'], commitIntervalMs: 600_000, revokeTimeoutMs: 50, closeTimeoutMs: 100, ...options },
+    { createNative: fake.factory },
+  );
+  open.push(consumer);
+  const errors: AIOKafkaError[] = [];
+  consumer.on('error', (e) => errors.push(e));
+  return { consumer, errors };
+}
+
+describe('rebalances', () => {
+  test('a batch fetched before a revocation never lands in the next assignment: every offset is processed', async () => {
+    // The interleaving of /tmp/rv/s1-stale-batch.js: one native consume() stays in flight through
+    // revoke -> assign of the same partition, then returns messages fetched before the revocation.
+    const fake = new FakeNativeConsumer();
+    fake.auto = false;
+    const { consumer } = await connect(fake);
+    const processed = new Set<number>();
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const run = consumer.run({
+      orderBy: 'partition',
+      handler: async (m) => {
+        if (m.offset === 0) await gate;
+        processed.add(m.offset);
+      },
+    });
+    fake.rebalance(ASSIGN, [P0]);
+    await until('first consume', () => fake.pending !== undefined);
+    // Batch 1: 0..20; 0 runs (blocked), 1..20 wait in the buffer.
+    fake.pending!.answer(range(0, 20).map((o) => msg(0, o)));
+    await until('second consume', () => fake.pending !== undefined);
+    const inFlight = fake.pending!;
+    // The revocation arrives while that call runs (and has fetched 21..30 already).
+    fake.rebalance(REVOKE, [P0]);
+    await until('the commit on revocation', () => fake.commits.length === 1);
+    expect(fake.commits[0]).toEqual([{ topic: 't', partition: 0, offset: 0 }]);
+    fake.serveCallbacks(); // the call in flight serves the commit's answer
+    // The group re-forms and gives the partition straight back.
+    fake.rebalance(ASSIGN, [P0]);
+    await until('the re-assignment', () => fake.logged('assign').length === 2, 300).catch(() => {});
+    inFlight.answer(range(21, 30).map((o) => msg(0, o)));
+    await until('the re-assignment', () => fake.logged('assign').length === 2);
+    const assigned = fake.logged('assign')[1] as Array<{ offset?: number }>;
+    // librdkafka now fetches again from the assigned offset, or else the committed one (0).
+    const resume = assigned[0]!.offset ?? 0;
+    await until('a consume after the re-assignment', () => fake.pending !== undefined && fake.pending !== inFlight);
+    fake.pending!.answer(range(resume, 30).map((o) => msg(0, o)));
+    fake.auto = true;
+    if (fake.pending !== undefined) fake.pending.answer([]);
+    release();
+    await until('offsets 0..30 processed', () => range(0, 30).every((o) => processed.has(o)), 2_000);
+    await consumer.commit();
+    expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: 31 }]);
+    await consumer.close();
+    await run;
+  });
+
+  test('the commit on revocation commits finished offsets, drops waiting messages and leaves a running one uncommitted', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    const started: string[] = [];
+    const run = consumer.run({
+      concurrency: 2,
+      orderBy: 'partition',
+      handler: (m) => {
+        started.push(`${m.partition}@${m.offset}`);
+        // p1@2 never finishes: p1@3 and p1@4 wait behind it in the partition's lane.
+        return m.partition === 1 && m.offset === 2 ? new Promise(() => {}) : undefined;
+      },
+    });
+    const rebalances: string[] = [];
+    consumer.on('rebalance', (e) => rebalances.push(e.type));
+    fake.rebalance(ASSIGN, [P0, P1]);
+    fake.queue.push(...range(0, 4).map((o) => msg(0, o)), ...range(0, 4).map((o) => msg(1, o)));
+    await until('p0 done and p1@2 running', () => started.includes('0@4') && started.includes('1@2'));
+    expect(consumer.buffered).toBe(2);
+    fake.rebalance(REVOKE, [P0, P1]);
+    await until('revoked', () => rebalances.includes('revoke'));
+    expect(fake.commits).toEqual([
+      [
+        { topic: 't', partition: 0, offset: 5 },
+        { topic: 't', partition: 1, offset: 2 },
+      ],
+    ]);
+    // Committed before the partitions were released.
+    const names = fake.log.map(([name]) => name);
+    expect(names.indexOf('commit')).toBeLessThan(names.indexOf('unassign'));
+    expect(consumer.buffered).toBe(0);
+    await sleep(20);
+    expect(started).not.toContain('1@3');
+    expect(started).not.toContain('1@4');
+    await consumer.close({ timeoutMs: 10 });
+    await run;
+  });
+
+  test('a partition given back after a successful commit on revocation resumes at the committed offset, and nothing is committed before a message arrives', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    let handled = 0;
+    const run = consumer.run({ handler: () => void handled++ });
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(...range(0, 4).map((o) => msg(0, o)));
+    await until('5 handled', () => handled === 5);
+    fake.rebalance(REVOKE, [P0]);
+    await until('unassigned', () => fake.logged('unassign').length === 1);
+    expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: 5 }]]);
+    // Meanwhile another member may have committed further: no stale resume point, no rewind.
+    fake.rebalance(ASSIGN, [P0]);
+    await until('re-assigned', () => fake.logged('assign').length === 2);
+    expect(fake.logged('assign')[1]).toEqual([{ topic: 't', partition: 0 }]);
+    await consumer.commit();
+    expect(fake.commits).toHaveLength(1);
+    await consumer.close();
+    await run;
+  });
+
+  test('after a refused commit on revocation only the very next eager assign resumes where this member finished', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer, errors } = await connect(fake);
+    let handled = 0;
+    const run = consumer.run({ handler: () => void handled++ });
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(...range(0, 4).map((o) => msg(0, o)));
+    await until('5 handled', () => handled === 5);
+    fake.commitError = nativeError(27); // ERR_REBALANCE_IN_PROGRESS
+    fake.rebalance(REVOKE, [P0]);
+    fake.rebalance(ASSIGN, [P0]);
+    await until('re-assigned', () => fake.logged('assign').length === 2);
+    expect(fake.logged('assign')[1]).toEqual([{ topic: 't', partition: 0, offset: 5 }]);
+    expect(errors.map((e) => e.code)).toContain('ERR_REBALANCE_IN_PROGRESS');
+    // The resume point is not committed by itself.
+    fake.commitError = null;
+    await consumer.commit();
+    expect(fake.commits).toHaveLength(1);
+    // A later assignment does not reuse it.
+    fake.rebalance(REVOKE, [P0]);
+    fake.rebalance(ASSIGN, [P1]);
+    fake.rebalance(REVOKE, [P1]);
+    fake.rebalance(ASSIGN, [P0]);
+    await until('assigned again', () => fake.logged('assign').length === 4);
+    expect(fake.logged('assign')[3]).toEqual([{ topic: 't', partition: 0 }]);
+    await consumer.close();
+    await run;
+  });
+
+  test('cooperative: a failing incrementalUnassign is reported and never turns into unassign(); an empty assign pauses nothing', async () => {
+    const fake = new FakeNativeConsumer();
+    fake.protocol = 'COOPERATIVE';
+    const { consumer, errors } = await connect(fake, { maxBufferedMessages: 1 });
+    const run = consumer.run({ handler: () => new Promise(() => {}) });
+    fake.rebalance(ASSIGN, [P0, P1]);
+    fake.queue.push(msg(0, 0), msg(0, 1), msg(0, 2));
+    await until('paused', () => consumer.paused);
+    fake.rebalance(ASSIGN, []);
+    fake.incrementalUnassignError = nativeError(-186);
+    fake.rebalance(REVOKE, [P1]);
+    await until('revoked', () => errors.some((e) => e.message.includes('unassign')) || errors.length > 0);
+    expect(fake.logged('unassign')).toEqual([]);
+    expect(fake.logged('pause')).not.toContain(0);
+    expect(consumer.assignment).toEqual([P0]);
+    await consumer.close({ timeoutMs: 10 });
+    await run;
+  });
+});
+
+describe('close', () => {
+  test('a revocation during the final commit is answered: the loop polls until it settled', async () => {
+    const fake = new FakeNativeConsumer();
+    fake.auto = false;
+    const { consumer, errors } = await connect(fake);
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let handled = 0;
+    const run = consumer.run({
+      handler: async (m) => {
+        if (m.offset === 2) await gate;
+        handled++;
+      },
+    });
+    fake.rebalance(ASSIGN, [P0]);
+    await until('first consume', () => fake.pending !== undefined);
+    fake.pending!.answer(range(0, 2).map((o) => msg(0, o)));
+    await until('0 and 1 handled', () => handled === 2);
+    await until('a consume in flight', () => fake.pending !== undefined);
+    let closed = false;
+    // close does not wait for offset 2: the final commit is {p0: 2}.
+    const closing = consumer.close({ timeoutMs: 10 }).then(() => (closed = true));
+    await until('the final commit', () => fake.commits.length === 1);
+    expect(fake.commits[0]).toEqual([{ topic: 't', partition: 0, offset: 2 }]);
+    release();
+    await until('2 handled', () => handled === 3);
+    // The revocation commits {p0: 3} while the final commit waits; its answer needs a later poll.
+    fake.holdCommitAnswers = true;
+    fake.rebalance(REVOKE, [P0]);
+    await until('the commit on revocation', () => fake.commits.length === 2);
+    expect(fake.commits[1]).toEqual([{ topic: 't', partition: 0, offset: 3 }]);
+    fake.pending!.answer([]); // answers the final commit only
+    fake.holdCommitAnswers = false;
+    fake.releaseCommitAnswers(); // the revocation's answer comes with the next consume()
+    fake.auto = true;
+    await until('a later consume', () => fake.pending !== undefined || closed, 1_000).catch(() => {});
+    fake.pending?.answer([]);
+    await closing;
+    await run;
+    expect(errors.filter((e) => e.code === 'AIO_OPERATION_TIMEOUT')).toEqual([]);
+  });
+});
+
+describe('iteration', () => {
+  test('a fatal client error makes the waiting next() reject with it, and every later one', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0), msg(0, 1));
+    const fatal = Object.assign(nativeError(-150, 'fatal error'), { isFatal: true });
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const m of consumer) {
+        seen.push(m.offset);
+        if (seen.length === 2) fake.emit('event.error', fatal);
+      }
+    })();
+    await expect(loop).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(seen).toEqual([0, 1]);
+  });
+
+  test('iterator.throw(err) ends the iteration and rejects with err', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    const it = consumer[Symbol.asyncIterator]();
+    const mine = new Error('mine');
+    await expect(it.throw!(mine)).rejects.toBe(mine);
+    await expect(it.next()).resolves.toEqual({ done: true, value: undefined });
+  });
+
+  test('overlapping next() calls are served in call order, one message each', async () => {
+    // (Before they were served in order, this hung.)
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0), msg(0, 1), msg(0, 2));
+    const it = consumer[Symbol.asyncIterator]();
+    const [a, b] = await Promise.all([it.next(), it.next()]);
+    expect([(a.value as ConsumerMessage).offset, (b.value as ConsumerMessage).offset]).toEqual([0, 1]);
+    // The second call finished the first message; the one in hand (1) is not committed.
+    await consumer.commit();
+    expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: 1 }]);
+    await it.return!();
+  }, 10_000);
+});
+
+describe('run() scheduling', () => {
+  async function runWith(orderBy: 'key' | 'partition' | 'none', concurrency: number, messages: ReturnType<typeof msg>[]) {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    const active = new Map<string, number>();
+    let concurrent = 0;
+    let maxConcurrent = 0;
+    let violations = 0;
+    const order: string[] = [];
+    const run = consumer.run({
+      concurrency,
+      orderBy,
+      handler: async (m) => {
+        const lane = orderBy === 'key' ? m.key!.toString() : orderBy === 'partition' ? String(m.partition) : `${m.partition}@${m.offset}`;
+        if ((active.get(lane) ?? 0) > 0) violations++;
+        active.set(lane, 1);
+        maxConcurrent = Math.max(maxConcurrent, ++concurrent);
+        order.push(`${m.partition}@${m.offset}`);
+        await sleep(3);
+        concurrent--;
+        active.set(lane, 0);
+      },
+    });
+    fake.rebalance(ASSIGN, [P0, P1]);
+    fake.queue.push(...messages);
+    await until('all handled', () => order.length === messages.length);
+    await consumer.close();
+    await run;
+    return { maxConcurrent, violations, order };
+  }
+
+  test('concurrency bounds the running handlers when there are more keys than slots', async () => {
+    const messages = range(0, 39).map((o) => msg(o % 2, o, `k${o}`));
+    const { maxConcurrent, violations } = await runWith('key', 3, messages);
+    expect(violations).toBe(0);
+    expect(maxConcurrent).toBe(3);
+  });
+
+  test("orderBy 'partition': one handler per partition, in offset order", async () => {
+    const messages = range(0, 19).map((o) => msg(o % 2, o, 'same'));
+    const { maxConcurrent, violations, order } = await runWith('partition', 5, messages);
+    expect(violations).toBe(0);
+    expect(maxConcurrent).toBe(2);
+    for (const p of [0, 1]) {
+      const offsets = order.filter((w) => w.startsWith(`${p}@`)).map((w) => Number(w.split('@')[1]));
+      expect(offsets).toEqual([...offsets].sort((x, y) => x - y));
+    }
+  });
+
+  test("orderBy 'none': messages of one key and partition run concurrently, up to concurrency", async () => {
+    const messages = range(0, 19).map((o) => msg(0, o, 'same'));
+    const { maxConcurrent, violations } = await runWith('none', 4, messages);
+    expect(violations).toBe(0);
+    expect(maxConcurrent).toBe(4);
+  });
+});

@@ -1,0 +1,191 @@
+import { EventEmitter } from 'node:events';
+import type { TopicPartition, TopicPartitionOffset } from '../../../src/consumer/commit-planner';
+import type {
+  NativeConsumer,
+  NativeConsumerMessage,
+  NativeRebalanceCallback,
+} from '../../../src/consumer/native-consumer';
+import type { LibrdkafkaConfig } from '../../../src/native';
+
+export const ASSIGN = -175;
+export const REVOKE = -174;
+
+/** A consume() call that has not returned yet. */
+export interface PendingConsume {
+  readonly count: number;
+  /** Returns the call with `messages` (after delivering the commit answers that came meanwhile). */
+  answer(messages: NativeConsumerMessage[]): void;
+}
+
+/**
+ * A fake of the part of node-rdkafka's KafkaConsumer that AIOConsumer uses. Like librdkafka it
+ * answers asynchronous commits only while a consume() call runs: the answers are emitted as
+ * `offset.commit` just before the call returns.
+ *
+ * `auto` mode: each consume() returns after a macrotask with what `queue` holds. Manual mode:
+ * each call waits in `pending` until the test answers it.
+ */
+export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
+  config: LibrdkafkaConfig = {};
+  protocol: 'EAGER' | 'COOPERATIVE' = 'EAGER';
+  auto = true;
+  /** What the next auto consume() calls return. */
+  readonly queue: NativeConsumerMessage[] = [];
+  /** Manual mode: the call in flight. */
+  pending: PendingConsume | undefined;
+  consumeCalls = 0;
+  /** Commits in call order (async and sync), offsets copied. */
+  readonly commits: TopicPartitionOffset[][] = [];
+  /** Every assign / unassign / pause / resume / commit, in order. */
+  readonly log: Array<[string, unknown?]> = [];
+  /** Answer of the next async commits (null: success). */
+  commitError: Error | null = null;
+  /** While true, answers to new async commits are kept back until `releaseCommitAnswers()`. */
+  holdCommitAnswers = false;
+  /** Throws from incrementalUnassign when set. */
+  incrementalUnassignError: Error | undefined;
+  readonly #answers: Array<[Error | null, TopicPartitionOffset[]]> = [];
+  readonly #heldAnswers: Array<[Error | null, TopicPartitionOffset[]]> = [];
+  #inFlight = 0;
+
+  /** The factory to pass as `createNative`. */
+  readonly factory = (config: LibrdkafkaConfig): NativeConsumer => {
+    this.config = config;
+    return this;
+  };
+
+  /** Calls the consumer's rebalance callback, as node-rdkafka does (on the main thread). */
+  rebalance(code: number, partitions: TopicPartition[]): void {
+    (this.config.rebalance_cb as NativeRebalanceCallback)({ code }, partitions);
+  }
+
+  /** A message of partition `partition` at `offset`. */
+  static message(partition: number, offset: number, key: string | null = null, topic = 't'): NativeConsumerMessage {
+    return {
+      topic,
+      partition,
+      offset,
+      key: key === null ? null : Buffer.from(key),
+      value: Buffer.from(`${partition}@${offset}`),
+      size: 1,
+      timestamp: 1,
+    };
+  }
+
+  /** Whether a consume() call is running now. */
+  get consuming(): boolean {
+    return this.#inFlight > 0;
+  }
+
+  connect(_options: { timeout?: number }, cb: (err: Error | null) => void): void {
+    setImmediate(() => cb(null));
+  }
+
+  disconnect(cb: (err?: Error | null) => void): void {
+    this.log.push(['disconnect']);
+    setImmediate(() => cb(null));
+  }
+
+  isConnected(): boolean {
+    return true;
+  }
+
+  subscribe(): void {}
+  unsubscribe(): void {}
+  setDefaultConsumeTimeout(): void {}
+
+  consume(count: number, cb: (err: Error | null, messages: NativeConsumerMessage[]) => void): void {
+    this.consumeCalls++;
+    this.#inFlight++;
+    const answer = (messages: NativeConsumerMessage[]): void => {
+      this.#inFlight--;
+      this.#deliverAnswers();
+      cb(null, messages);
+    };
+    if (this.auto) {
+      setTimeout(() => answer(this.queue.splice(0, count)), 1);
+    } else {
+      const pending: PendingConsume = {
+        count,
+        answer: (messages) => {
+          if (this.pending === pending) this.pending = undefined;
+          answer(messages);
+        },
+      };
+      this.pending = pending;
+    }
+  }
+
+  commit(offsets: TopicPartitionOffset[]): void {
+    const copy = offsets.map((o) => ({ ...o }));
+    this.commits.push(copy);
+    this.log.push(['commit', copy]);
+    (this.holdCommitAnswers ? this.#heldAnswers : this.#answers).push([this.commitError, copy]);
+  }
+
+  commitSync(offsets: TopicPartitionOffset[]): void {
+    const copy = offsets.map((o) => ({ ...o }));
+    this.commits.push(copy);
+    this.log.push(['commitSync', copy]);
+  }
+
+  assign(partitions: Array<TopicPartition | TopicPartitionOffset>): void {
+    this.log.push(['assign', partitions.map((p) => ({ ...p }))]);
+  }
+
+  unassign(): void {
+    this.log.push(['unassign']);
+  }
+
+  incrementalAssign(partitions: Array<TopicPartition | TopicPartitionOffset>): void {
+    this.log.push(['incrementalAssign', partitions.map((p) => ({ ...p }))]);
+  }
+
+  incrementalUnassign(partitions: TopicPartition[]): void {
+    if (this.incrementalUnassignError !== undefined) throw this.incrementalUnassignError;
+    this.log.push(['incrementalUnassign', partitions.map((p) => ({ ...p }))]);
+  }
+
+  rebalanceProtocol(): string {
+    return this.protocol;
+  }
+
+  pause(partitions: TopicPartition[]): void {
+    this.log.push(['pause', partitions.length]);
+  }
+
+  resume(partitions: TopicPartition[]): void {
+    this.log.push(['resume', partitions.length]);
+  }
+
+  /** The entries of `log` named `what`. */
+  logged(what: string): unknown[] {
+    return this.log.filter(([name]) => name === what).map(([, arg]) => arg);
+  }
+
+  /** The kept-back commit answers come with the next consume() return. */
+  releaseCommitAnswers(): void {
+    this.#answers.push(...this.#heldAnswers.splice(0));
+  }
+
+  /** Emits the commit answers now, as a consume() call in flight serves callbacks. */
+  serveCallbacks(): void {
+    this.#deliverAnswers();
+  }
+
+  #deliverAnswers(): void {
+    for (const [err, offsets] of this.#answers.splice(0)) this.emit('offset.commit', err, offsets);
+  }
+}
+
+/** Resolves after `ms` of real time. */
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (real time, polling every 2 ms) until `predicate()` holds; throws after `timeoutMs`. */
+export async function until(what: string, predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const started = Date.now();
+  while (!predicate()) {
+    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await sleep(2);
+  }
+}
