@@ -5,6 +5,7 @@ import {
   fromLibrdkafka,
   type AIOKafkaError,
 } from './errors';
+import { Fifo } from './fifo';
 import type { LibrdkafkaConfig } from './native';
 import {
   defaultAdminFactories,
@@ -57,12 +58,26 @@ export interface AdminInternalOptions {
 /** Extra time the JavaScript guard gives librdkafka beyond its own timeout, in ms. */
 const GUARD_GRACE_MS = 1000;
 
+/** An admin call waiting for its turn. */
+interface QueuedCall {
+  readonly what: string;
+  readonly timeoutMs: number;
+  readonly start: (timeoutMs: number, cb: (err?: Error | null) => void) => void;
+  readonly resolve: () => void;
+  readonly reject: (err: AIOKafkaError) => void;
+}
+
 const noop = (): void => {};
 
 /**
  * Promise-based topic administration over node-rdkafka's AdminClient. Every call is bounded by a
  * timeout and fails with a typed error ({@link OperationTimeoutError}, {@link InvalidArgumentError},
  * or the librdkafka error as {@link AIOKafkaError}).
+ *
+ * node-rdkafka runs one admin call at a time per client (each holds the client's lock for up to
+ * its whole timeout, on libuv's thread pool), so calls are queued here and sent one after
+ * another; a call's time limit starts when it is sent. When a call times out its outcome is
+ * unknown: the cluster may still apply it (a topic may be created after the timeout).
  *
  * @example
  * ```ts
@@ -81,6 +96,11 @@ export class AIOAdmin implements AsyncDisposable {
   readonly #factories: NativeAdminFactories;
   readonly #timeoutMs: number;
   #closed = false;
+  #closing: Promise<void> | undefined;
+  /** Calls waiting for the one in flight. */
+  readonly #queue = new Fifo<QueuedCall>();
+  /** The call in flight: settles when its native callback came. */
+  #inFlight: { readonly answered: Promise<void>; readonly deadline: number } | undefined;
 
   private constructor(native: NativeAdmin, config: LibrdkafkaConfig, factories: NativeAdminFactories, timeoutMs: number) {
     this.#native = native;
@@ -197,10 +217,35 @@ export class AIOAdmin implements AsyncDisposable {
     }
   }
 
-  /** Releases the admin client (idempotent). Calls made afterwards reject with {@link AdminClosedError}. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  /**
+   * Releases the admin client (idempotent: every call returns the same Promise). Calls still
+   * queued reject with {@link AdminClosedError}, as do calls made afterwards. The call in flight,
+   * if any, is let finish first (node-rdkafka's disconnect would otherwise block the event loop
+   * until that call's native timeout), at most until its guard's deadline.
+   */
+  close(): Promise<void> {
+    if (this.#closing === undefined) {
+      this.#closed = true;
+      for (let call = this.#queue.shift(); call !== undefined; call = this.#queue.shift()) {
+        call.reject(new AdminClosedError(`${call.what}: the admin client closed before the call was sent`));
+      }
+      this.#closing = this.#close();
+    }
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    const inFlight = this.#inFlight;
+    if (inFlight !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        inFlight.answered,
+        new Promise<void>((resolve) => {
+          timer = setTimeout(resolve, Math.max(0, inFlight.deadline - Date.now()));
+        }),
+      ]);
+      clearTimeout(timer);
+    }
     try {
       this.#native.disconnect();
     } catch {
@@ -213,7 +258,7 @@ export class AIOAdmin implements AsyncDisposable {
     return this.close();
   }
 
-  /** Checks the input (`prepare` throws on bad input), then runs the native call under a guard. */
+  /** Checks the input (`prepare` throws on bad input), then queues the native call. */
   async #call(
     what: string,
     options: AdminCallOptions,
@@ -222,26 +267,56 @@ export class AIOAdmin implements AsyncDisposable {
     if (this.#closed) throw new AdminClosedError(`${what}: the admin client is closed`);
     const timeoutMs = checkTimeout(options?.timeoutMs, this.#timeoutMs);
     const start = prepare();
-    await guarded<void>(what, timeoutMs, (cb) => start(timeoutMs, (err) => cb(err ?? null, undefined)));
+    await new Promise<void>((resolve, reject) => {
+      this.#queue.push({ what, timeoutMs, start, resolve, reject });
+      this.#sendNext();
+    });
+  }
+
+  /** Sends the next queued call once the one in flight has answered; its guard starts now. */
+  #sendNext(): void {
+    if (this.#inFlight !== undefined) return;
+    const call = this.#queue.shift();
+    if (call === undefined) return;
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    this.#inFlight = { answered, deadline: Date.now() + call.timeoutMs + GUARD_GRACE_MS };
+    void answered.then(() => {
+      this.#inFlight = undefined;
+      this.#sendNext();
+    });
+    guarded<void>(
+      call.what,
+      call.timeoutMs,
+      (cb) =>
+        call.start(call.timeoutMs, (err) => {
+          answer();
+          cb(err ?? null, undefined);
+        }),
+      noop,
+      answer,
+    ).then(call.resolve, call.reject);
   }
 }
 
 /**
  * Runs a callback-style native call and settles with its outcome, or with
  * {@link OperationTimeoutError} when librdkafka's own timeout did not fire within
- * `timeoutMs` + a grace period. `late` runs if the native call answers after we gave up.
+ * `timeoutMs` + a grace period. `late` runs if the native call answers after we gave up;
+ * `threw` if starting it threw (no callback will come).
  */
 function guarded<T>(
   what: string,
   timeoutMs: number,
   start: (cb: (err: Error | null | undefined, value: T) => void) => unknown,
   late: () => void = noop,
+  threw: () => void = noop,
 ): Promise<T> {
   return new Promise<T>((resolve, reject) => {
     let settled = false;
     const timer = setTimeout(() => {
       settled = true;
-      reject(new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms`, timeoutMs));
+      reject(new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms; its outcome is unknown`, timeoutMs));
     }, timeoutMs + GUARD_GRACE_MS);
     const done = (err: Error | null | undefined, value: T): void => {
       if (settled) {
@@ -256,6 +331,7 @@ function guarded<T>(
     try {
       start(done);
     } catch (err) {
+      threw();
       done(err as Error, undefined as T);
     }
   });

@@ -83,6 +83,16 @@ describe('AIOAdmin', () => {
     await waitFor((p) => p === undefined);
   });
 
+  itOnMock('close lets the call in flight settle before disconnecting and rejects the queued ones', async () => {
+    const other = await AIOAdmin.connect({ 'bootstrap.servers': broker.bootstrapServers });
+    const inFlight = other.createTopic({ topic: randomTopic('admin') }, { timeoutMs: 1000 }).catch((e: unknown) => e);
+    const queued = other.deleteTopic(randomTopic('admin'), { timeoutMs: 1000 }).catch((e: unknown) => e);
+    await other.close();
+    // The mock does not serve CreateTopics: librdkafka's own timeout answered before disconnect.
+    expect(await inFlight).toBeInstanceOf(OperationTimeoutError);
+    expect(await queued).toBeInstanceOf(AdminClosedError);
+  });
+
   it('rejects every call after close, and close is idempotent', async () => {
     const other = await AIOAdmin.connect({ 'bootstrap.servers': broker.bootstrapServers });
     await other.close();
