@@ -279,13 +279,18 @@ describe('handler errors', () => {
     await produce(topic, 10, { partition: 0 });
     const consumer = await connect(randomTopic('group'), topic);
     consumer.on('handlerError', () => {});
+    const reported: AIOKafkaError[] = [];
+    consumer.on('error', (e) => reported.push(e));
     const decisions: Array<[number, string]> = [];
     const err = await consumer
       .run({
         onError: (e, m) => {
-          const action = e.cause instanceof TypeError ? 'skip' : 'stop';
-          decisions.push([m.offset, action]);
-          return Promise.resolve(action);
+          if (!(e.cause instanceof TypeError)) {
+            decisions.push([m.offset, 'throw']);
+            throw new Error('policy failed');
+          }
+          decisions.push([m.offset, 'skip']);
+          return Promise.resolve('skip' as const);
         },
         handler: (m) => {
           if (valueOf(m) === 'm2') throw new TypeError('not json');
@@ -295,10 +300,12 @@ describe('handler errors', () => {
       .catch((e: unknown) => e);
     expect(decisions).toEqual([
       [2, 'skip'],
-      [6, 'stop'],
+      [6, 'throw'],
     ]);
+    // The throwing policy counted as 'stop': run() rejects with the handler's failure.
     expect((err as HandlerError).offset).toBe(6);
     expect(((err as HandlerError).cause as Error).message).toBe('database down');
+    expect(reported.some((e) => (e.cause as Error | undefined)?.message === 'policy failed')).toBe(true);
   });
 });
 
@@ -363,20 +370,27 @@ test('for await hands out messages in order; break ends it cleanly and leaves th
   expect(next).toEqual(['m4', 'm5', 'm6', 'm7', 'm8', 'm9']);
 });
 
-test('close ends a waiting iteration and a running run(); both reject once closed', async () => {
+test('close ends a waiting iteration and a running run(); both are refused once closed', async () => {
   const topic = randomTopic();
   await produce(topic, 1);
-  const consumer = await connect(randomTopic('group'), topic);
+  const [iterating, running] = await Promise.all([
+    connect(randomTopic('group'), topic),
+    connect(randomTopic('group'), topic),
+  ]);
   const errors: AIOKafkaError[] = [];
-  consumer.on('error', (e) => errors.push(e));
+  for (const c of [iterating, running]) c.on('error', (e) => errors.push(e));
   const iterated: string[] = [];
   const loop = (async () => {
-    for await (const m of consumer) iterated.push(valueOf(m));
+    for await (const m of iterating) iterated.push(valueOf(m));
   })();
-  await until('the one message', () => iterated.length === 1);
-  await consumer.close();
+  const handled: string[] = [];
+  const run = running.run({ handler: (m) => void handled.push(valueOf(m)) });
+  await until('the one message, by both', () => iterated.length === 1 && handled.length === 1);
+  await Promise.all([iterating.close(), running.close()]);
   await loop; // the waiting next() ended with done: true
-  await expect(consumer.run({ handler: () => {} })).rejects.toBeInstanceOf(ConsumerClosedError);
+  await run; // run() resolved: close ended it
+  await expect(running.run({ handler: () => {} })).rejects.toBeInstanceOf(ConsumerClosedError);
+  await expect(iterating[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(ConsumerClosedError);
   expect(errors.filter((e) => e.fatal)).toEqual([]);
 });
 

@@ -37,8 +37,10 @@ export interface AIOConsumerOptions {
    */
   batchSize?: number;
   /**
-   * How long one native `consume()` call waits for a message, in ms. Bounds how quickly close
-   * notices that the consume loop has stopped.
+   * How long one native `consume()` call waits for *each* message, in ms: the call returns at
+   * the first wait that times out or when it has `batchSize` messages, so while messages trickle
+   * in one call can last up to `batchSize × pollTimeoutMs`. Close and a revocation wait for the
+   * call in flight, so this product bounds their latency.
    * @default 100
    */
   pollTimeoutMs?: number;
