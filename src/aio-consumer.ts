@@ -11,6 +11,7 @@ import {
 import { Fifo } from './fifo';
 import type { LibrdkafkaConfig } from './native';
 import { RateLimitedReporter } from './stderr-reporter';
+import { timeoutArgumentProblem } from './options';
 import {
   CommitPlanner,
   partitionKey,
@@ -387,9 +388,8 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   close(options: ConsumerCloseOptions = {}): Promise<void> {
     if (this.#closing === undefined) {
       const timeoutMs = options.timeoutMs ?? this.#options.closeTimeoutMs;
-      if (!(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-        return Promise.reject(new InvalidArgumentError(`close timeoutMs must be a number >= 0, got ${String(timeoutMs)}`));
-      }
+      const invalid = timeoutArgumentProblem('close', timeoutMs);
+      if (invalid !== undefined) return Promise.reject(invalid);
       this.#state = State.Closing;
       this.#closing = this.#close(timeoutMs);
     }

@@ -18,6 +18,7 @@ import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './messa
 import {
   resolveConfig,
   resolveOptions,
+  timeoutArgumentProblem,
   type AIOProducerOptions,
   type CloseOptions,
   type DeliveryCallback,
@@ -301,9 +302,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * @throws (rejects) {@link OperationTimeoutError} when messages are still in flight at the limit.
    */
   flush(timeoutMs?: number): Promise<void> {
-    if (timeoutMs !== undefined && !(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-      return Promise.reject(new InvalidArgumentError(`flush timeoutMs must be a number >= 0, got ${String(timeoutMs)}`));
-    }
+    const invalid = timeoutMs === undefined ? undefined : timeoutArgumentProblem('flush', timeoutMs);
+    if (invalid !== undefined) return Promise.reject(invalid);
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
       let timer: NodeJS.Timeout | undefined;
@@ -331,9 +331,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   close(options: CloseOptions = {}): Promise<void> {
     if (this.#closing === undefined) {
       const timeoutMs = options.timeoutMs ?? this.#options.closeTimeoutMs;
-      if (!(typeof timeoutMs === 'number' && timeoutMs >= 0)) {
-        return Promise.reject(new InvalidArgumentError(`close timeoutMs must be a number >= 0, got ${String(timeoutMs)}`));
-      }
+      const invalid = timeoutArgumentProblem('close', timeoutMs);
+      if (invalid !== undefined) return Promise.reject(invalid);
       this.#state = State.Closing;
       this.#closing = this.#close(timeoutMs);
     }

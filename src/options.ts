@@ -168,6 +168,15 @@ function nonNegative(name: string, value: number | undefined, fallback: number, 
   return value;
 }
 
+/**
+ * The one rule for a call's `timeoutMs` (flush, close): a number >= 0; `Infinity`, or anything
+ * past what timers hold, means no limit. Returns the error to reject with, or undefined.
+ */
+export function timeoutArgumentProblem(call: string, timeoutMs: unknown): InvalidArgumentError | undefined {
+  if (typeof timeoutMs === 'number' && timeoutMs >= 0) return undefined;
+  return new InvalidArgumentError(`${call} timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
+}
+
 /** How much longer than `message.timeout.ms` the producer waits for librdkafka's own report. */
 const DELIVERY_TIMEOUT_MARGIN_MS = 5000;
 
