@@ -9,5 +9,10 @@ module.exports = {
   // Integration tests start a broker per file; give them room on a 2-core machine.
   testTimeout: 60_000,
   maxWorkers: 2,
+  // Examples import the package by name, as a user would: here that name is the source.
+  moduleNameMapper: {
+    '^aio-rdkafka$': '<rootDir>/src/index.ts',
+    '^aio-rdkafka/testing$': '<rootDir>/src/testing/index.ts',
+  },
   detectOpenHandles: true,
 };

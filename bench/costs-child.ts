@@ -6,7 +6,7 @@
  *   pool   <size> bootstrap messages concurrency
  *   poll   <pollIntervalMs> bootstrap seconds ratePerSec
  */
-import { AIOProducer } from '../src/aio-producer';
+import { AIOProducer } from '../src';
 import {
   KEYS,
   VALUE,

@@ -7,7 +7,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startMockCluster, type MockCluster } from '../src/testing/mock-cluster';
+import { startMockCluster, type MockCluster } from '../src/testing';
 
 /** `full` for the numbers in docs; `quick` (BENCH_QUICK=1) for development; `smoke` for the test. */
 export type Mode = 'full' | 'quick' | 'smoke';

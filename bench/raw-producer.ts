@@ -4,7 +4,7 @@
  * something is in flight. What a careful user would write without AIOProducer.
  */
 import * as Kafka from 'node-rdkafka';
-import { splitConfig } from '../src/native';
+import { splitConfig } from '../src/native/config';
 
 export interface RawReport {
   partition: number;

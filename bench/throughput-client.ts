@@ -7,7 +7,7 @@
  */
 import * as Kafka from 'node-rdkafka';
 import { Kafka as KafkaJS, logLevel, CompressionTypes, type Producer as KafkaJSProducer } from 'kafkajs';
-import { AIOProducer } from '../src/aio-producer';
+import { AIOProducer } from '../src';
 import {
   KEYS,
   VALUE,

@@ -7,8 +7,8 @@
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AIOProducer } from '../src/aio-producer';
-import type { AIOKafkaError } from '../src/errors';
+import { AIOProducer } from '../src';
+import type { AIOKafkaError } from '../src';
 import { childMain, cpuSecondsSince, librdkafkaConfig, nextParentMessage, peakRssMiB } from './harness';
 import { RawAwaitableProducer } from './raw-producer';
 

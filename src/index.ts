@@ -1,26 +1,15 @@
-export { AIOProducer } from './aio-producer';
-export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from './aio-producer';
-export type { DeliveryReport } from './delivery-report';
-export {
-  AIOErrorCodes,
-  AIOKafkaError,
-  DeliveryError,
-  InvalidArgumentError,
-  OperationTimeoutError,
-  ProducerClosedError,
-  QueueFullError,
-  isAIOKafkaError,
-} from './errors';
-export type { AIOErrorCode, AIOKafkaErrorOptions } from './errors';
-export type { AIOProducerOptions, CloseOptions, DeliveryCallback, Produce2Options, ProduceOptions } from './options';
-export type { LibrdkafkaConfig } from './native';
-export { librdkafkaVersion } from './native';
-export { startMockCluster } from './testing/mock-cluster';
-export type { MockCluster, MockClusterOptions } from './testing/mock-cluster';
-export { AIOConsumer } from './aio-consumer';
-export type { AIOConsumerEvents, RebalanceEvent } from './aio-consumer';
-export type { ConsumerMessage } from './consumer/message';
-export type { TopicPartition, TopicPartitionOffset } from './consumer/commit-planner';
+/*
+ * The public API of aio-rdkafka: the three clients, their errors and their types. Nothing else is
+ * exported; the embedded test cluster lives in the `aio-rdkafka/testing` entry.
+ */
+export { AIOProducer } from './producer/aio-producer';
+export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from './producer/events';
+export type { DeliveryReport } from './producer/delivery-report';
+export type { AIOProducerOptions, CloseOptions, DeliveryCallback, Produce2Options, ProduceOptions } from './producer/options';
+
+export { AIOConsumer } from './consumer/aio-consumer';
+export type { AIOConsumerEvents, RebalanceEvent } from './consumer/aio-consumer';
+export type { ConsumerMessage } from './consumer/consumer-message';
 export type {
   AIOConsumerOptions,
   ConsumerCloseOptions,
@@ -28,6 +17,39 @@ export type {
   HandlerErrorPolicy,
   RunOptions,
 } from './consumer/options';
-export { AdminClosedError, AIOConsumerErrorCodes, ConsumerClosedError, HandlerError } from './errors';
-export { AIOAdmin } from './aio-admin';
-export type { AdminCallOptions, AIOAdminOptions, NewTopic, TopicDescription } from './aio-admin';
+
+export { AIOAdmin } from './admin/aio-admin';
+export type { AdminCallOptions, AIOAdminOptions, NewTopic, TopicDescription } from './admin/aio-admin';
+
+export {
+  AdminClosedError,
+  AIOConsumerErrorCodes,
+  AIOErrorCodes,
+  AIOKafkaError,
+  ConsumerClosedError,
+  DeliveryError,
+  HandlerError,
+  InvalidArgumentError,
+  InvalidStateError,
+  OperationTimeoutError,
+  ProducerClosedError,
+  QueueFullError,
+  isAIOKafkaError,
+} from './core/errors';
+export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';
+export type { TopicPartition, TopicPartitionOffset } from './core/topic-partition';
+export type { LibrdkafkaConfig } from './native/config';
+export { librdkafkaVersion } from './native/loader';
+
+/**
+ * @deprecated Import it from `aio-rdkafka/testing`; this re-export goes in the next release.
+ * Loads the testing entry only when called.
+ */
+export function startMockCluster(
+  options?: import('./testing/mock-cluster').MockClusterOptions,
+): Promise<import('./testing/mock-cluster').MockCluster> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./testing/mock-cluster') as typeof import('./testing/mock-cluster')).startMockCluster(options);
+}
+/** @deprecated Import it from `aio-rdkafka/testing`. */
+export type { MockCluster, MockClusterOptions } from './testing/mock-cluster';

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { startMockCluster, type MockCluster } from '../../src';
+import { startMockCluster, type MockCluster } from '../../src/testing';
 
 /**
  * The broker an integration test talks to over TCP: a real cluster when KAFKA_BROKERS is set,

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { AIOProducer, InvalidArgumentError, startMockCluster } from '../../src';
+import { AIOProducer, InvalidArgumentError } from '../../src';
+import { startMockCluster } from '../../src/testing';
 import { onMockCluster } from '../helpers/broker';
 
 const describeMock = onMockCluster ? describe : describe.skip;

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { AIOProducer } from '../../src';
-import { createItemsServer, main } from '../../src/app/web-app';
+import { createItemsServer, main } from '../../examples/items-web-service';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
 import { readTopic } from '../helpers/read-topic';
 

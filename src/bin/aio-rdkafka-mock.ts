@@ -4,7 +4,7 @@
  * trying things out. Prints the bootstrap servers and runs until Ctrl-C.
  */
 import { parseArgs } from 'node:util';
-import { startMockCluster } from '../testing/mock-cluster';
+import { startMockCluster } from '../testing';
 
 async function main(): Promise<void> {
   const { values } = parseArgs({

@@ -1,7 +1,7 @@
-import { InvalidArgumentError, type HandlerError } from '../errors';
-import type { LibrdkafkaConfig } from '../native';
-import type { ConsumerMessage } from './message';
-import type { NativeConsumerFactory } from './native-consumer';
+import { InvalidArgumentError, type HandlerError } from '../core/errors';
+import type { LibrdkafkaConfig } from '../native/config';
+import type { NativeConsumerFactory } from '../native/consumer';
+import type { ConsumerMessage } from './consumer-message';
 
 /** Options of {@link AIOConsumer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
 export interface AIOConsumerOptions {

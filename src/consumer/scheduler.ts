@@ -1,4 +1,4 @@
-import { Fifo } from '../fifo';
+import { Fifo } from '../core/fifo';
 
 /** The items of one ordering lane, and whether one of them is running. */
 interface Lane<T> {

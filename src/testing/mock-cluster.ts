@@ -1,7 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AIOKafkaError, InvalidArgumentError, OperationTimeoutError } from '../errors';
+import { AIOKafkaError, InvalidArgumentError, OperationTimeoutError } from '../core/errors';
 
 /** Options of {@link startMockCluster}. */
 export interface MockClusterOptions {

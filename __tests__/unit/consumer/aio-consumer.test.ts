@@ -1,7 +1,7 @@
 import { AIOConsumer, type AIOKafkaError, type ConsumerMessage } from '../../../src';
 import type { AIOConsumerOptions } from '../../../src/consumer/options';
-import { nativeError } from '../../helpers/fake-native';
-import { ASSIGN, FakeNativeConsumer, REVOKE, sleep, until } from './fake-native-consumer';
+import { nativeError } from '../../helpers/fake-native-producer';
+import { ASSIGN, FakeNativeConsumer, REVOKE, sleep, until } from '../../helpers/fake-native-consumer';
 
 /*
  * AIOConsumer against a fake native consumer (the connectWith seam): interleavings a broker

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { InvalidArgumentError } from './errors';
-import type { NativeHeader } from './native';
+import { InvalidArgumentError } from '../core/errors';
+import { describe, topicProblem } from '../core/validation';
+import type { NativeHeader } from '../native/producer';
 import type { ProduceOptions } from './options';
 
 /** A message checked and converted to what node-rdkafka's `produce()` takes. */
@@ -14,32 +15,7 @@ export interface NativeMessage {
   headers: NativeHeader[] | undefined;
 }
 
-/** Kafka's limit on topic name length. */
-const MAX_TOPIC_LENGTH = 249;
-const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 const MAX_PARTITION = 2 ** 31 - 1;
-
-/** The last topic name found legal: most calls repeat it, and the check is then one comparison. */
-let lastLegalTopic: string | undefined;
-
-/** Why `topic` is not a legal Kafka topic name, or undefined if it is one. */
-function topicProblem(topic: unknown): string | undefined {
-  if (topic === lastLegalTopic) return undefined;
-  if (typeof topic !== 'string') return `must be a string, got ${describe(topic)}`;
-  if (topic.length === 0) return 'must not be empty';
-  if (topic.length > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`;
-  if (topic === '.' || topic === '..') return `must not be "${topic}"`;
-  if (!LEGAL_TOPIC.test(topic)) return 'may contain only ASCII letters, digits, ".", "_" and "-"';
-  lastLegalTopic = topic;
-  return undefined;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
-  return `${typeof value} ${String(value).slice(0, 40)}`;
-}
 
 function checkHeaders(topic: string, headers: unknown): NativeHeader[] | undefined {
   if (headers === undefined || headers === null) return undefined;

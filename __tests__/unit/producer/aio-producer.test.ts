@@ -1,4 +1,4 @@
-import { AIOProducer } from '../../src/aio-producer';
+import { AIOProducer } from '../../../src/producer/aio-producer';
 import {
   AIOKafkaError,
   DeliveryError,
@@ -6,10 +6,10 @@ import {
   OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
-} from '../../src/errors';
-import type { AIOProducerOptions } from '../../src/options';
-import type { LibrdkafkaConfig } from '../../src/native';
-import { FakeNativeProducer, fakeFactory, nativeError, textError } from '../helpers/fake-native';
+} from '../../../src/core/errors';
+import type { AIOProducerOptions } from '../../../src/producer/options';
+import type { LibrdkafkaConfig } from '../../../src/native/config';
+import { FakeNativeProducer, fakeFactory, nativeError, textError } from '../../helpers/fake-native-producer';
 
 // Promise plumbing (microtasks, nextTick) stays real; timers and the clock are faked.
 beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
@@ -91,7 +91,13 @@ describe('configuration', () => {
     ['pollIntervalMs', -1],
     ['idlePollIntervalMs', Number.NaN],
     ['enqueueTimeoutMs', 'soon'],
-    ['connectTimeoutMs', Infinity],
+    ['connectTimeoutMs', -5],
+    // A poll period must fit a timer: "never poll" would leave every delivery unsettled.
+    ['pollIntervalMs', Infinity],
+    ['pollIntervalMs', 2 ** 31],
+    ['idlePollIntervalMs', 0],
+    ['deliveryTimeoutMs', 0],
+    ['closeTimeoutMs', '10'],
   ])('rejects option %s = %p', async (name, value) => {
     await expect(
       AIOProducer.connectWith({}, { [name]: value } as AIOProducerOptions, { createNative: fakeFactory().createNative }),

@@ -10,9 +10,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AIOProducer } from '../aio-producer';
-import { isAIOKafkaError } from '../errors';
-import { startMockCluster, type MockCluster } from '../testing/mock-cluster';
+import { AIOProducer, isAIOKafkaError } from 'aio-rdkafka';
+import { startMockCluster, type MockCluster } from 'aio-rdkafka/testing';
 
 /** Options of {@link createItemsServer}. */
 export interface ItemsServerOptions {

@@ -1,4 +1,4 @@
-import { PollLoop } from '../../src/poll-loop';
+import { PollLoop } from '../../../src/producer/poll-loop';
 
 beforeEach(() => jest.useFakeTimers());
 afterEach(() => jest.useRealTimers());

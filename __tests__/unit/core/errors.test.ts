@@ -6,11 +6,9 @@ import {
   OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
-  codeName,
-  fromLibrdkafka,
   isAIOKafkaError,
-  nativeCodeName,
-} from '../../src/errors';
+} from '../../../src/core/errors';
+import { codeName, fromLibrdkafka, nativeCodeName } from '../../../src/native/errors';
 
 // node-rdkafka's own error class: what the native layer really hands us.
 // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,4 +1,4 @@
-import { Fifo } from './fifo';
+import { Fifo } from '../core/fifo';
 
 /**
  * Per-message delivery deadlines at no cost per message.

@@ -2,18 +2,18 @@ import {
   AdminClosedError,
   InvalidArgumentError,
   OperationTimeoutError,
-  fromLibrdkafka,
   type AIOKafkaError,
-} from './errors';
-import { Fifo } from './fifo';
-import type { LibrdkafkaConfig } from './native';
+} from '../core/errors';
+import { fromLibrdkafka } from '../native/errors';
+import { Fifo } from '../core/fifo';
+import type { LibrdkafkaConfig } from '../native/config';
 import {
   defaultAdminFactories,
   type NativeAdmin,
   type NativeAdminFactories,
   type NativeMetadata,
   type NativeMetadataClient,
-} from './consumer/native-consumer';
+} from '../native/admin';
 
 /** Options of {@link AIOAdmin.connect}. */
 export interface AIOAdminOptions {

@@ -1,4 +1,4 @@
-import { splitConfig } from '../../src/native';
+import { splitConfig } from '../../../src/native/config';
 
 describe('splitConfig', () => {
   it("moves topic-level properties to node-rdkafka's topic config, where librdkafka reads them", () => {

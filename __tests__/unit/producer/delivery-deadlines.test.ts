@@ -1,4 +1,4 @@
-import { DeliveryDeadlines } from '../../src/delivery-deadlines';
+import { DeliveryDeadlines } from '../../../src/producer/delivery-deadlines';
 
 describe('DeliveryDeadlines', () => {
   it('never expires an id before its timeout, and expires it within the granularity after', () => {

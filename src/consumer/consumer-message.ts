@@ -1,4 +1,4 @@
-import type { NativeConsumerMessage } from './native-consumer';
+import type { NativeConsumerMessage } from '../native/consumer';
 
 /** One message read from Kafka. */
 export interface ConsumerMessage {

@@ -1,6 +1,8 @@
-import { InvalidArgumentError, type AIOKafkaError } from './errors';
+import { InvalidArgumentError, type AIOKafkaError } from '../core/errors';
+import { checkConfig, checkOptionsObject, durationOption } from '../core/validation';
+import type { LibrdkafkaConfig } from '../native/config';
+import type { NativeProducerFactory } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
-import type { LibrdkafkaConfig, NativeProducerFactory } from './native';
 
 /** librdkafka's default `message.timeout.ms`. */
 const LIBRDKAFKA_MESSAGE_TIMEOUT_MS = 300_000;
@@ -118,9 +120,7 @@ const OWNED_CALLBACK_KEYS = ['dr_cb', 'dr_msg_cb'] as const;
  * with delivery reports forced on and data-protecting defaults where the caller set nothing.
  */
 export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new InvalidArgumentError('config must be an object of librdkafka properties');
-  }
+  checkConfig(config);
   if (config.event_cb === false) {
     throw new InvalidArgumentError(
       'config "event_cb: false" turns off client errors, statistics and logs, so fatal errors would go unseen; remove it',
@@ -155,57 +155,27 @@ export function configNumber(config: LibrdkafkaConfig, ...keys: string[]): numbe
   return undefined;
 }
 
-/** Node's timers overflow past this many ms (and then fire after 1 ms). */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-function nonNegative(name: string, value: number | undefined, fallback: number, min = 0): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !(value >= min) || value > MAX_TIMER_MS || (min > 0 && value === 0)) {
-    throw new InvalidArgumentError(
-      `option ${name} must be a number ${min > 0 ? '> 0' : '>= 0'} and at most ${MAX_TIMER_MS}, got ${String(value)}`,
-    );
-  }
-  return value;
-}
-
-/**
- * The one rule for a call's `timeoutMs` (flush, close): a number >= 0; `Infinity`, or anything
- * past what timers hold, means no limit. Returns the error to reject with, or undefined.
- */
-export function timeoutArgumentProblem(call: string, timeoutMs: unknown): InvalidArgumentError | undefined {
-  if (typeof timeoutMs === 'number' && timeoutMs >= 0) return undefined;
-  return new InvalidArgumentError(`${call} timeoutMs must be a number >= 0, got ${String(timeoutMs)}`);
-}
-
 /** How much longer than `message.timeout.ms` the producer waits for librdkafka's own report. */
 const DELIVERY_TIMEOUT_MARGIN_MS = 5000;
 
-function deliveryTimeout(value: number | undefined, fallback: number): number {
-  if (value === Infinity) return value;
-  if (value !== undefined && !(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
-    throw new InvalidArgumentError(`option deliveryTimeoutMs must be a number > 0 or Infinity, got ${String(value)}`);
-  }
-  return value ?? fallback;
-}
-
 /** Fills in the defaults of {@link AIOProducerOptions}; checks every value. */
 export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaConfig): ResolvedOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options must be an object');
-  }
+  checkOptionsObject(options);
   const configured = configNumber(config, 'message.timeout.ms', 'delivery.timeout.ms');
   // 0 means "no limit" to librdkafka: no delivery deadline then, but a wait for queue room still needs one.
   const unlimited = configured === 0;
   const messageTimeoutMs = configured || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
   return {
-    pollIntervalMs: nonNegative('pollIntervalMs', options.pollIntervalMs, 1),
-    idlePollIntervalMs: nonNegative('idlePollIntervalMs', options.idlePollIntervalMs, 1000, Number.MIN_VALUE),
-    enqueueTimeoutMs: nonNegative('enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),
-    deliveryTimeoutMs: deliveryTimeout(
+    pollIntervalMs: durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),
+    idlePollIntervalMs: durationOption('option idlePollIntervalMs', options.idlePollIntervalMs, 1000, { positive: true, finite: true }),
+    enqueueTimeoutMs: durationOption('option enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),
+    deliveryTimeoutMs: durationOption(
+      'option deliveryTimeoutMs',
       options.deliveryTimeoutMs,
       unlimited ? Infinity : messageTimeoutMs + DELIVERY_TIMEOUT_MARGIN_MS,
+      { positive: true },
     ),
-    connectTimeoutMs: nonNegative('connectTimeoutMs', options.connectTimeoutMs, 30_000),
-    closeTimeoutMs: nonNegative('closeTimeoutMs', options.closeTimeoutMs, 30_000),
+    connectTimeoutMs: durationOption('option connectTimeoutMs', options.connectTimeoutMs, 30_000),
+    closeTimeoutMs: durationOption('option closeTimeoutMs', options.closeTimeoutMs, 30_000),
   };
 }

@@ -1,4 +1,4 @@
-import type { NativeDeliveryReport } from './native';
+import type { NativeDeliveryReport } from '../native/producer';
 
 /** The broker's acknowledgement of one message. */
 export interface DeliveryReport {

@@ -1,5 +1,10 @@
-import { nodeRdkafka, splitConfig, type LibrdkafkaConfig } from '../native';
-import type { TopicPartition, TopicPartitionOffset } from './commit-planner';
+/*
+ * The part of node-rdkafka's KafkaConsumer that AIOConsumer calls: the seam where unit tests put a
+ * fake (__tests__/helpers/fake-native-consumer.ts).
+ */
+import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
+import { splitConfig, type LibrdkafkaConfig } from './config';
+import { nodeRdkafka } from './loader';
 
 /** A message as node-rdkafka's `consume()` hands it out. */
 export interface NativeConsumerMessage {
@@ -13,12 +18,6 @@ export interface NativeConsumerMessage {
   size?: number;
 }
 
-/** node-rdkafka's metadata answer, as far as we read it. */
-export interface NativeMetadata {
-  topics: Array<{ name: string; partitions: Array<{ id: number }> }>;
-  brokers: Array<{ id: number; host: string; port: number }>;
-}
-
 /**
  * librdkafka's rebalance callback as node-rdkafka calls it (asynchronously, on the main thread):
  * `err.code` is -175 (`ERR__ASSIGN_PARTITIONS`) or -174 (`ERR__REVOKE_PARTITIONS`). Until the
@@ -30,9 +29,7 @@ export type NativeRebalanceCallback = (err: { code: number; message?: string } |
 export interface NativeConsumer {
   connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
   disconnect(cb: (err?: Error | null) => void): unknown;
-  isConnected(): boolean;
   subscribe(topics: string[]): unknown;
-  unsubscribe(): unknown;
   /** How long one `consume()` waits for each message, in ms. */
   setDefaultConsumeTimeout(timeoutMs: number): void;
   /** Reads up to `count` messages on a worker thread; calls back on the main thread. */
@@ -61,50 +58,6 @@ export type NativeConsumerFactory = (config: LibrdkafkaConfig) => NativeConsumer
  * (`auto.offset.reset`, …) moved to its topic config, where they count (see `splitConfig`).
  */
 export const createNativeConsumer: NativeConsumerFactory = (config) => {
-  const Kafka = nodeRdkafka() as unknown as {
-    KafkaConsumer: new (config: LibrdkafkaConfig, topicConfig?: LibrdkafkaConfig) => NativeConsumer;
-  };
   const [global, topic] = splitConfig(config);
-  return new Kafka.KafkaConsumer(global, topic);
-};
-
-/** The AdminClient methods we use, with node-rdkafka's own signatures. */
-export interface NativeAdmin {
-  createTopic(
-    topic: { topic: string; num_partitions: number; replication_factor: number; config?: Record<string, string> },
-    timeoutMs: number,
-    cb: (err?: Error | null) => void,
-  ): void;
-  deleteTopic(topic: string, timeoutMs: number, cb: (err?: Error | null) => void): void;
-  createPartitions(topic: string, totalPartitions: number, timeoutMs: number, cb: (err?: Error | null) => void): void;
-  disconnect(): void;
-}
-
-/** A short-lived client that answers metadata requests (AdminClient has none). */
-export interface NativeMetadataClient {
-  connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
-  getMetadata(options: { allTopics?: boolean; topic?: string; timeout?: number }, cb: (err: Error | null, metadata: NativeMetadata) => void): unknown;
-  disconnect(cb: (err?: Error | null) => void): unknown;
-}
-
-/** What {@link AIOAdmin} builds its native clients with: the seam for unit-test fakes. */
-export interface NativeAdminFactories {
-  /** node-rdkafka's `AdminClient.create` (connects synchronously; throws on a bad config). */
-  createAdmin(config: LibrdkafkaConfig): NativeAdmin;
-  /** A metadata-only client: node-rdkafka's `Producer`. */
-  createMetadataClient(config: LibrdkafkaConfig): NativeMetadataClient;
-}
-
-/** The default factories: node-rdkafka's `AdminClient` and `Producer`. */
-export const defaultAdminFactories: NativeAdminFactories = {
-  createAdmin: (config) => {
-    const Kafka = nodeRdkafka() as unknown as { AdminClient: { create(config: LibrdkafkaConfig): NativeAdmin } };
-    return Kafka.AdminClient.create(config);
-  },
-  createMetadataClient: (config) => {
-    const Kafka = nodeRdkafka() as unknown as {
-      Producer: new (config: LibrdkafkaConfig) => NativeMetadataClient;
-    };
-    return new Kafka.Producer(config);
-  },
+  return new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer;
 };

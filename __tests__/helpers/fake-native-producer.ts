@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { codeName } from '../../src/errors';
-import type { LibrdkafkaConfig, NativeDeliveryReport, NativeHeader, NativeProducer } from '../../src/native';
+import { codeName } from '../../src/native/errors';
+import type { LibrdkafkaConfig } from '../../src/native/config';
+import type { NativeDeliveryReport, NativeHeader, NativeProducer } from '../../src/native/producer';
 
 /** An error shaped like node-rdkafka's LibrdKafkaError for a numeric librdkafka code. */
 export function nativeError(code: number, message: string = codeName(code)): Error & { code: number } {

@@ -1,24 +1,35 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
-import { toDeliveryReport, type DeliveryReport } from './delivery-report';
-import { DeliveryDeadlines } from './delivery-deadlines';
+import { ClientEvents } from '../core/client-events';
 import {
-  AIOErrorCodes,
-  AIOKafkaError,
   DeliveryError,
   InvalidArgumentError,
   OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
-  fromLibrdkafka,
-  nativeCodeName,
-} from './errors';
-import { Fifo } from './fifo';
-import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './message';
+  type AIOKafkaError,
+} from '../core/errors';
+import { CloseOnce, connectNative, disconnectNative } from '../core/lifecycle';
+import { noop } from '../core/noop';
+import { startTimer } from '../core/timeouts';
+import { callTimeoutMs } from '../core/validation';
+import type { LibrdkafkaConfig } from '../native/config';
+import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
+import {
+  createNativeProducer,
+  type NativeDeliveryReport,
+  type NativeLogEvent,
+  type NativeProducer,
+} from '../native/producer';
+import { toDeliveryReport, type DeliveryReport } from './delivery-report';
+import { AdmissionQueue, type Send, type Waiting } from './admission';
+import { DeliveryDeadlines } from './delivery-deadlines';
+import { settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
+import type { AIOProducerEvents, LibrdkafkaStats } from './events';
+import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import {
   resolveConfig,
   resolveOptions,
-  timeoutArgumentProblem,
   type AIOProducerOptions,
   type CloseOptions,
   type DeliveryCallback,
@@ -27,69 +38,9 @@ import {
   type ProduceOptions,
   type ResolvedOptions,
 } from './options';
-import {
-  createNativeProducer,
-  type LibrdkafkaConfig,
-  type NativeDeliveryReport,
-  type NativeLogEvent,
-  type NativeProducer,
-} from './native';
+import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
-import { RateLimitedReporter } from './stderr-reporter';
-
-/** A librdkafka log line (`event.log`), emitted as `log` when `debug` is set. */
-export interface LogEntry {
-  /** syslog severity: 0 emergency … 7 debug. */
-  severity: number;
-  /** librdkafka facility, e.g. `BROKER`, `MSG`. */
-  facility: string;
-  message: string;
-}
-
-/** librdkafka's statistics object (see librdkafka's STATISTICS.md); top-level fields typed. */
-export interface LibrdkafkaStats {
-  name: string;
-  client_id: string;
-  type: string;
-  ts: number;
-  time: number;
-  msg_cnt: number;
-  msg_size: number;
-  txmsgs: number;
-  [field: string]: unknown;
-}
-
-/**
- * A delivery report that arrived after `deliveryTimeoutMs` had already failed the message: the
- * caller was told "timed out", and this is what really happened.
- */
-export interface LateDelivery {
-  topic: string;
-  partition: number;
-  /** Set when the message was delivered after all: a retry by the caller may have duplicated it. */
-  report: DeliveryReport | undefined;
-  /** Set when librdkafka finally reported a failure. */
-  error: AIOKafkaError | undefined;
-}
-
-/** The events of an {@link AIOProducer} and their listeners. */
-export interface AIOProducerEvents {
-  /** A fire-and-forget or `produce2` message failed and no `onDelivery` was given for it. */
-  deliveryError: (err: AIOKafkaError) => void;
-  /**
-   * A librdkafka client error (broker down, authentication, …), a throwing callback or listener.
-   * Unlike a plain EventEmitter, an `error` with no listener does not crash the process: it is
-   * written to stderr, rate-limited. An error with `fatal: true` means the producer has stopped.
-   */
-  error: (err: AIOKafkaError) => void;
-  /** Parsed librdkafka statistics, every `statistics.interval.ms`. */
-  stats: (stats: LibrdkafkaStats) => void;
-  /** librdkafka log lines (set `debug` in the config to get them). */
-  log: (entry: LogEntry) => void;
-  /** librdkafka reported a message that `deliveryTimeoutMs` had already failed. */
-  lateDelivery: (late: LateDelivery) => void;
-}
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer {
@@ -101,48 +52,12 @@ export interface AIOProducer {
   emit<E extends keyof AIOProducerEvents>(event: E, ...args: Parameters<AIOProducerEvents[E]>): boolean;
 }
 
-/** One message handed to librdkafka (or waiting for room), and who hears of its outcome. */
-interface Delivery {
-  readonly topic: string;
-  /** The partition asked for, -1 for the partitioner's choice. */
-  readonly partition: number;
-  /** Absent for fire-and-forget: no Promise is allocated. */
-  readonly deferred: pDefer.DeferredPromise<DeliveryReport> | undefined;
-  readonly onDelivery: DeliveryCallback | undefined;
-  /** produce2 / fire-and-forget: a failure is also reported out of band. */
-  readonly outOfBand: boolean;
-}
-
-/** A message that found librdkafka's queue full and waits for room, in call order. */
-interface Waiting {
-  readonly delivery: Delivery;
-  readonly message: NativeMessage;
-  /** performance.now() after which it gives up with QueueFullError. */
-  readonly deadline: number;
-}
-
 const enum State {
   Open,
   Closing,
   Closed,
 }
 
-const noop = (): void => {};
-
-/** How many timed-out messages are remembered for a `lateDelivery` report. */
-const MAX_REMEMBERED_TIMEOUTS = 100_000;
-
-/** Longer delays overflow Node's timers (they fire after 1 ms): treated as "no limit". */
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** `thrown` itself when it is one of ours; otherwise wrapped, keeping it as `cause`. */
-function asTyped(thrown: unknown, what: string): AIOKafkaError {
-  if (thrown instanceof AIOKafkaError) return thrown;
-  return new AIOKafkaError(`${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
-    code: AIOErrorCodes.UNKNOWN,
-    cause: thrown,
-  });
-}
 
 /**
  * An async/await Kafka producer over node-rdkafka. One instance serves any number of concurrent
@@ -159,9 +74,10 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #native: NativeProducer;
   readonly #options: ResolvedOptions;
   readonly #pending = new PendingRegistry<Delivery>();
-  readonly #waiting = new Fifo<Waiting>();
+  readonly #waiting: AdmissionQueue;
   readonly #loop: PollLoop;
-  readonly #reporter = new RateLimitedReporter();
+  readonly #events = new ClientEvents(this);
+  readonly #closer = new CloseOnce();
   readonly #flushWaiters = new Set<() => void>();
   /**
    * The message being sent, reused call after call: it is read synchronously by node-rdkafka
@@ -169,20 +85,20 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    */
   readonly #outgoing = emptyNativeMessage();
   readonly #deadlines: DeliveryDeadlines | undefined;
-  /** Messages failed by deliveryTimeoutMs whose report has not come yet, by id (oldest first). */
-  readonly #timedOut = new Map<number, Delivery>();
+  /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
+  readonly #late = new LateDeliveries(this, this.#events);
   #state = State.Open;
   #fatal: AIOKafkaError | undefined;
-  #closing: Promise<void> | undefined;
 
   /** Use {@link AIOProducer.connect}. */
   private constructor(native: NativeProducer, options: ResolvedOptions) {
     super();
     this.#native = native;
     this.#options = options;
+    this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
     this.#loop = new PollLoop(
-      { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => this.#reportError(err, 'poll failed') },
+      { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => this.#events.error(err, 'poll failed') },
       { busyMs: options.pollIntervalMs, idleMs: options.idlePollIntervalMs },
     );
     native.on('delivery-report', this.#onDeliveryReport);
@@ -222,7 +138,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
       throw new InvalidArgumentError(`librdkafka refused the configuration: ${(err as Error).message}`, { cause: err });
     }
     const producer = new AIOProducer(native, resolved);
-    await connectNative(native, resolved.connectTimeoutMs);
+    // Connected after connect() gave up: release what librdkafka opened.
+    await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop));
     producer.#loop.start();
     return producer;
   }
@@ -302,22 +219,23 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * @throws (rejects) {@link OperationTimeoutError} when messages are still in flight at the limit.
    */
   flush(timeoutMs?: number): Promise<void> {
-    const invalid = timeoutMs === undefined ? undefined : timeoutArgumentProblem('flush', timeoutMs);
-    if (invalid !== undefined) return Promise.reject(invalid);
+    let limit: number;
+    try {
+      limit = callTimeoutMs('flush', timeoutMs, Infinity);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     if (this.inFlight === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      let timer: NodeJS.Timeout | undefined;
       const done = (): void => {
         if (timer !== undefined) clearTimeout(timer);
         resolve();
       };
       this.#flushWaiters.add(done);
-      if (timeoutMs !== undefined && timeoutMs <= MAX_TIMER_MS) {
-        timer = setTimeout(() => {
-          this.#flushWaiters.delete(done);
-          reject(new OperationTimeoutError(`flush: ${this.inFlight} message(s) still in flight after ${timeoutMs} ms`, timeoutMs));
-        }, timeoutMs);
-      }
+      const timer = startTimer(() => {
+        this.#flushWaiters.delete(done);
+        reject(new OperationTimeoutError(`flush: ${this.inFlight} message(s) still in flight after ${limit} ms`, limit));
+      }, limit);
     });
   }
 
@@ -329,14 +247,13 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * the producer keeps the process alive.
    */
   close(options: CloseOptions = {}): Promise<void> {
-    if (this.#closing === undefined) {
-      const timeoutMs = options.timeoutMs ?? this.#options.closeTimeoutMs;
-      const invalid = timeoutArgumentProblem('close', timeoutMs);
-      if (invalid !== undefined) return Promise.reject(invalid);
-      this.#state = State.Closing;
-      this.#closing = this.#close(timeoutMs);
-    }
-    return this.#closing;
+    return this.#closer.run(
+      () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
+      (timeoutMs) => {
+        this.#state = State.Closing;
+        return this.#close(timeoutMs);
+      },
+    );
   }
 
   /** `await using producer = await AIOProducer.connect(...)`: closes with the default timeout. */
@@ -350,7 +267,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     } catch {
       // Timed out: what is still pending is rejected below.
     }
-    this.#rejectAll(
+    this.#failAll(
       (delivery) =>
         new ProducerClosedError(
           `producer closed before delivery to topic "${delivery.topic}" was confirmed; the message may or may not have been delivered`,
@@ -361,21 +278,13 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
           `producer closed while the message for topic "${waiting.delivery.topic}" waited for room in the local queue; it was not sent`,
           { possiblyDelivered: false },
         ),
+      false,
     );
     this.#loop.stop();
-    this.#timedOut.clear();
-    await new Promise<void>((resolve) => {
-      try {
-        // Our own flush already waited; librdkafka's is given no more time.
-        this.#native.disconnect(0, (err) => {
-          if (err) this.#reportError(fromLibrdkafka(err, { kind: 'client' }), 'disconnect failed');
-          resolve();
-        });
-      } catch (err) {
-        this.#reportError(err, 'disconnect failed');
-        resolve();
-      }
-    });
+    this.#late.clear();
+    // Our own flush already waited; librdkafka's is given no more time.
+    const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
+    if (err !== undefined) this.#events.error(err, 'disconnect failed');
     this.#state = State.Closed;
   }
 
@@ -392,7 +301,11 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
       this.#assertOpen(topic);
       message = toNativeMessage(topic, value, options, this.#outgoing);
     } catch (err) {
-      this.#settleLater({ topic: String(topic), partition: -1, deferred, onDelivery, outOfBand }, asTyped(err, 'produce refused'));
+      settleDeliveryLater(
+        { topic: String(topic), partition: -1, deferred, onDelivery, outOfBand },
+        asAIOError(err, 'produce refused'),
+        this.#events,
+      );
       return deferred.promise;
     }
     const delivery: Delivery = { topic, partition: message.partition ?? -1, deferred, onDelivery, outOfBand };
@@ -403,7 +316,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     }
     const err = this.#send(delivery, message);
     if (err === 'full') this.#wait(delivery, message);
-    else if (err !== undefined) this.#settleLater(delivery, err);
+    else if (err !== undefined) settleDeliveryLater(delivery, err, this.#events);
     return deferred.promise;
   }
 
@@ -440,7 +353,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * Hands one message to librdkafka. Returns undefined when it was taken, `'full'` when the local
    * queue is full, or the error for any other refusal (nothing registered in either case).
    */
-  #send(delivery: Delivery, message: NativeMessage): AIOKafkaError | 'full' | undefined {
+  readonly #send: Send = (delivery, message) => {
     const id = this.#pending.add(delivery);
     try {
       this.#native.produce(
@@ -462,94 +375,32 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     }
     this.#loop.wake();
     return undefined;
-  }
+  };
 
   #wait(delivery: Delivery, message: NativeMessage): void {
-    // It is sent later: copy the (reused) message, and the header records rather than hold the
-    // caller's checked objects.
-    const held = { ...message, headers: message.headers?.map((h) => ({ ...h })) };
-    this.#waiting.push({ delivery, message: held, deadline: performance.now() + this.#options.enqueueTimeoutMs });
+    this.#waiting.hold(delivery, message);
     this.#loop.wake();
-  }
-
-  /** Moves waiting messages into librdkafka while it has room; fails those past their deadline. */
-  #admitWaiting(): void {
-    let waiting: Waiting | undefined;
-    while ((waiting = this.#waiting.peek()) !== undefined) {
-      const err = this.#send(waiting.delivery, waiting.message);
-      // A fatal refusal stopped the producer, and that already settled every waiting message.
-      if (this.#waiting.peek() !== waiting) return;
-      if (err === 'full') {
-        if (performance.now() < waiting.deadline) return;
-        this.#waiting.shift();
-        this.#settle(
-          waiting.delivery,
-          new QueueFullError(
-            `librdkafka's local queue stayed full for ${this.#options.enqueueTimeoutMs} ms (enqueueTimeoutMs); ` +
-              `message for topic "${waiting.delivery.topic}" not sent`,
-          ),
-          undefined,
-        );
-        continue;
-      }
-      this.#waiting.shift();
-      if (err !== undefined) this.#settle(waiting.delivery, err, undefined);
-    }
   }
 
   readonly #tick = (): void => {
     if (this.#state === State.Closed) return;
-    if (this.#waiting.length > 0) this.#admitWaiting();
-    this.#native.poll();
+    if (this.#waiting.length > 0) this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
+    // Deadlines first, poll second: node-rdkafka hands the reports a poll() serves to JavaScript
+    // later (through uv_async), so right after poll() a report may be on its way. By the next
+    // tick every report served by this one has arrived.
     if (this.#deadlines !== undefined) {
       const expiredBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
-      if (expiredBelow > 0) this.#expire(expiredBelow);
+      if (expiredBelow > 0) {
+        // Failed here; a report librdkafka sends later is emitted as lateDelivery.
+        for (const [id, delivery] of this.#pending.takeBelow(expiredBelow)) {
+          this.#late.remember(id, delivery);
+          this.#settle(delivery, deliveryTimeoutError(delivery, this.#options.deliveryTimeoutMs), undefined);
+        }
+      }
     }
+    this.#native.poll();
     this.#notifyIfIdle();
   };
-
-  /** Fails the messages past deliveryTimeoutMs; remembers them to report a late outcome. */
-  #expire(idLimit: number): void {
-    for (const [id, delivery] of this.#pending.takeBelow(idLimit)) {
-      this.#timedOut.set(id, delivery);
-      if (this.#timedOut.size > MAX_REMEMBERED_TIMEOUTS) this.#timedOut.delete(this.#timedOut.keys().next().value!);
-      this.#settle(
-        delivery,
-        new DeliveryError(
-          `no delivery report for the message to topic "${delivery.topic}" within ${this.#options.deliveryTimeoutMs} ms ` +
-            '(deliveryTimeoutMs); librdkafka may still deliver it: see the lateDelivery event',
-          {
-            code: AIOErrorCodes.DELIVERY_TIMEOUT,
-            retriable: true,
-            topic: delivery.topic,
-            partition: delivery.partition,
-            possiblyDelivered: true,
-          },
-        ),
-        undefined,
-      );
-    }
-  }
-
-  #onLateReport(id: number, err: Error | null, report: NativeDeliveryReport): void {
-    const delivery = this.#timedOut.get(id);
-    if (delivery === undefined) return;
-    this.#timedOut.delete(id);
-    const late: LateDelivery = {
-      topic: report.topic ?? delivery.topic,
-      partition: report.partition ?? delivery.partition,
-      report: err ? undefined : toDeliveryReport(report),
-      error: err ? fromLibrdkafka(err, { kind: 'delivery', target: delivery }) : undefined,
-    };
-    if (this.listenerCount('lateDelivery') > 0) {
-      this.#emitSafely('lateDelivery', late);
-      return;
-    }
-    const what = late.report
-      ? 'a message failed by deliveryTimeoutMs was delivered after all (a retry may have duplicated it)'
-      : 'a message failed by deliveryTimeoutMs was then reported failed by librdkafka';
-    this.#reporter.report(`${what}; listen for "lateDelivery" to handle it`, 'AIO_LATE_DELIVERY', late.error ?? `topic "${late.topic}" partition ${late.partition} offset ${late.report?.offset}`);
-  }
 
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
     const id = report?.opaque;
@@ -557,7 +408,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     const delivery = this.#pending.take(id);
     if (delivery === undefined) {
       // Failed already by deliveryTimeoutMs (report it as late), or by close / a fatal error.
-      if (this.#timedOut.size > 0) this.#onLateReport(id, err, report);
+      if (this.#late.size > 0) this.#late.report(id, err, report);
       return;
     }
     if (err) {
@@ -573,30 +424,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     if (this.#pending.size === 0) this.#notifyIfIdle();
   };
 
-  /** Settles one delivery: onDelivery (or deliveryError) first, then the Promise. Never throws. */
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
-    if (delivery.onDelivery !== undefined) {
-      try {
-        delivery.onDelivery(err, report);
-      } catch (thrown) {
-        this.#reportError(thrown, 'an onDelivery callback threw');
-      }
-    } else if (err !== null && delivery.outOfBand) {
-      this.#reportDeliveryError(err);
-    }
-    if (delivery.deferred !== undefined) {
-      if (err === null) delivery.deferred.resolve(report!);
-      else delivery.deferred.reject(err);
-    }
-  }
-
-  /** Settles a delivery that failed before reaching librdkafka: callbacks stay asynchronous. */
-  #settleLater(delivery: Delivery, err: AIOKafkaError): void {
-    if (delivery.onDelivery === undefined && !delivery.outOfBand) {
-      delivery.deferred?.reject(err);
-      return;
-    }
-    queueMicrotask(() => this.#settle(delivery, err, undefined));
+    settleDelivery(delivery, err, report, this.#events);
   }
 
   #notifyIfIdle(): void {
@@ -606,10 +435,25 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     for (const done of waiters) done();
   }
 
-  #rejectAll(pendingError: (delivery: Delivery) => AIOKafkaError, waitingError: (waiting: Waiting) => AIOKafkaError): void {
-    for (const waiting of this.#waiting.drain()) this.#settle(waiting.delivery, waitingError(waiting), undefined);
-    for (const delivery of this.#pending.takeAll()) this.#settle(delivery, pendingError(delivery), undefined);
-    this.#notifyIfIdle();
+  /**
+   * Takes every waiting and pending message out at once and fails it; `later`: settles them in a
+   * microtask, for a failure found inside an unrelated call (a fatal refusal in produce()), so
+   * that no other message's callback runs inside that call.
+   */
+  #failAll(
+    pendingError: (delivery: Delivery) => AIOKafkaError,
+    waitingError: (waiting: Waiting) => AIOKafkaError,
+    later: boolean,
+  ): void {
+    const failed: Array<[Delivery, AIOKafkaError]> = [];
+    for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
+    for (const delivery of this.#pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
+    const settleAll = (): void => {
+      for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
+      this.#notifyIfIdle();
+    };
+    if (later) queueMicrotask(settleAll);
+    else settleAll();
   }
 
   #fatalFor(topic: string, partition: number): DeliveryError {
@@ -628,7 +472,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   #enterFatal(err: AIOKafkaError): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = err;
-    this.#rejectAll(
+    this.#failAll(
       (delivery) =>
         new DeliveryError(`producer stopped by a fatal error (${err.message}); delivery to topic "${delivery.topic}" unconfirmed`, {
           code: err.code,
@@ -639,13 +483,14 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
           possiblyDelivered: true,
         }),
       (waiting) => this.#fatalFor(waiting.delivery.topic, waiting.delivery.partition),
+      true,
     );
   }
 
   #onClientError(err: Error): void {
     const typed = fromLibrdkafka(err, { kind: 'client' });
     if (typed.fatal) this.#enterFatal(typed);
-    this.#emitError(typed, 'client error');
+    this.#events.error(typed, 'client error');
   }
 
   #onStats(stats: { message: string }): void {
@@ -654,74 +499,14 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     try {
       parsed = JSON.parse(stats.message) as LibrdkafkaStats;
     } catch (err) {
-      this.#reportError(err, 'librdkafka statistics were not valid JSON');
+      this.#events.error(err, 'librdkafka statistics were not valid JSON');
       return;
     }
-    this.#emitSafely('stats', parsed);
+    this.#events.emit('stats', parsed);
   }
 
   #onLog(log: NativeLogEvent): void {
     if (this.listenerCount('log') === 0) return;
-    this.#emitSafely('log', { severity: log.severity, facility: log.fac, message: log.message });
+    this.#events.emit('log', { severity: log.severity, facility: log.fac, message: log.message });
   }
-
-  #emitSafely<E extends 'stats' | 'log' | 'deliveryError' | 'lateDelivery'>(event: E, ...args: Parameters<AIOProducerEvents[E]>): void {
-    try {
-      this.emit(event, ...args);
-    } catch (thrown) {
-      this.#reportError(thrown, `a "${event}" listener threw`);
-    }
-  }
-
-  #reportDeliveryError(err: AIOKafkaError): void {
-    if (this.listenerCount('deliveryError') > 0) this.#emitSafely('deliveryError', err);
-    else this.#reporter.report('delivery failed and nothing listens for "deliveryError"', err.code, err);
-  }
-
-  /** Wraps anything thrown into an AIOKafkaError (keeping it as cause) and emits it as `error`. */
-  #reportError(thrown: unknown, what: string): void {
-    this.#emitError(asTyped(thrown, what), what);
-  }
-
-  /** `error` without a listener, or from a throwing listener, goes to stderr instead of crashing. */
-  #emitError(err: AIOKafkaError, what: string): void {
-    if (this.listenerCount('error') > 0) {
-      try {
-        this.emit('error', err);
-        return;
-      } catch (thrown) {
-        this.#reporter.report('an "error" listener threw', 'AIO_LISTENER', thrown);
-      }
-    }
-    this.#reporter.report(what, err.code, err);
-  }
-}
-
-/** node-rdkafka's connect (which fetches metadata), bounded by our own timer as well. */
-function connectNative(native: NativeProducer, timeoutMs: number): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    let gaveUp = false;
-    const timer = setTimeout(() => {
-      gaveUp = true;
-      reject(new OperationTimeoutError(`connect: no metadata from the cluster within ${timeoutMs} ms`, timeoutMs));
-    }, Math.min(timeoutMs + 1000, MAX_TIMER_MS));
-    native.connect({ timeout: timeoutMs }, (err) => {
-      clearTimeout(timer);
-      if (gaveUp) {
-        // We stopped waiting already; release what librdkafka opened.
-        if (!err) native.disconnect(0, noop);
-        return;
-      }
-      if (err) reject(toConnectError(err, timeoutMs));
-      else resolve();
-    });
-  });
-}
-
-function toConnectError(err: Error, timeoutMs: number): AIOKafkaError {
-  const typed = fromLibrdkafka(err, { kind: 'client' });
-  if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR__TRANSPORT') {
-    return new OperationTimeoutError(`connect: no metadata from the cluster within ${timeoutMs} ms (${typed.message})`, timeoutMs, typed);
-  }
-  return typed;
 }

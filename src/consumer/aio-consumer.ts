@@ -6,27 +6,21 @@ import {
   HandlerError,
   InvalidArgumentError,
   OperationTimeoutError,
-  fromLibrdkafka,
-} from './errors';
-import { Fifo } from './fifo';
-import type { LibrdkafkaConfig } from './native';
-import { RateLimitedReporter } from './stderr-reporter';
-import { timeoutArgumentProblem } from './options';
-import {
-  CommitPlanner,
-  partitionKey,
-  type OffsetTicket,
-  type PlannedCommit,
-  type TopicPartition,
-  type TopicPartitionOffset,
-} from './consumer/commit-planner';
-import { toConsumerMessage, type ConsumerMessage } from './consumer/message';
+} from '../core/errors';
+import { fromLibrdkafka } from '../native/errors';
+import { Fifo } from '../core/fifo';
+import type { LibrdkafkaConfig } from '../native/config';
+import { RateLimitedReporter } from '../core/rate-limited-reporter';
+import { callTimeoutMs } from '../core/validation';
+import { partitionKey, type TopicPartition, type TopicPartitionOffset } from '../core/topic-partition';
+import { CommitPlanner, type OffsetTicket, type PlannedCommit } from './commit-planner';
+import { toConsumerMessage, type ConsumerMessage } from './consumer-message';
 import {
   createNativeConsumer,
   type NativeConsumer,
   type NativeConsumerMessage,
   type NativeRebalanceCallback,
-} from './consumer/native-consumer';
+} from '../native/consumer';
 import {
   resolveConsumerConfig,
   resolveConsumerOptions,
@@ -38,8 +32,8 @@ import {
   type ResolvedConsumerOptions,
   type ResolvedRunOptions,
   type RunOptions,
-} from './consumer/options';
-import { OrderedScheduler } from './consumer/scheduler';
+} from './options';
+import { OrderedScheduler } from './scheduler';
 
 /** A change of the consumer's assignment, after it was applied. */
 export interface RebalanceEvent {
@@ -387,9 +381,12 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    */
   close(options: ConsumerCloseOptions = {}): Promise<void> {
     if (this.#closing === undefined) {
-      const timeoutMs = options.timeoutMs ?? this.#options.closeTimeoutMs;
-      const invalid = timeoutArgumentProblem('close', timeoutMs);
-      if (invalid !== undefined) return Promise.reject(invalid);
+      let timeoutMs: number;
+      try {
+        timeoutMs = callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs);
+      } catch (err) {
+        return Promise.reject(err);
+      }
       this.#state = State.Closing;
       this.#closing = this.#close(timeoutMs);
     }

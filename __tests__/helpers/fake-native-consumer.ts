@@ -1,11 +1,11 @@
 import { EventEmitter } from 'node:events';
-import type { TopicPartition, TopicPartitionOffset } from '../../../src/consumer/commit-planner';
+import type { TopicPartition, TopicPartitionOffset } from '../../src/core/topic-partition';
 import type {
   NativeConsumer,
   NativeConsumerMessage,
   NativeRebalanceCallback,
-} from '../../../src/consumer/native-consumer';
-import type { LibrdkafkaConfig } from '../../../src/native';
+} from '../../src/native/consumer';
+import type { LibrdkafkaConfig } from '../../src/native/config';
 
 export const ASSIGN = -175;
 export const REVOKE = -174;

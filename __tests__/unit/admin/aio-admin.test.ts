@@ -1,6 +1,6 @@
 import { AIOAdmin, AIOKafkaError, AdminClosedError, OperationTimeoutError } from '../../../src';
-import type { NativeAdmin, NativeAdminFactories } from '../../../src/consumer/native-consumer';
-import { nativeError } from '../../helpers/fake-native';
+import type { NativeAdmin, NativeAdminFactories } from '../../../src/native/admin';
+import { nativeError } from '../../helpers/fake-native-producer';
 
 /*
  * AIOAdmin against a fake native AdminClient whose calls answer when the test says so, with jest

@@ -1,0 +1,87 @@
+/*
+ * What every client does the same way when it starts and stops: connect with a deadline,
+ * disconnect without throwing, close once.
+ */
+import { OperationTimeoutError, type AIOKafkaError } from './errors';
+import { callWithDeadline, nativeTimeoutMs } from './timeouts';
+import { fromLibrdkafka } from '../native/errors';
+
+/** A native client that connects by fetching the cluster's metadata. */
+export interface Connectable {
+  connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
+}
+
+/** Grace our own timer gives librdkafka's timeout to fire first, in ms. */
+const CONNECT_GRACE_MS = 1000;
+
+/**
+ * node-rdkafka's connect (which fetches metadata), bounded by our own timer as well. `release`
+ * runs if the connection succeeds after we gave up, to close what librdkafka opened.
+ *
+ * @throws (rejects) {@link OperationTimeoutError} when no metadata came within `timeoutMs`;
+ *   the librdkafka error otherwise.
+ */
+export function connectNative(native: Connectable, timeoutMs: number, release: () => void): Promise<void> {
+  const timeoutMessage = `connect: no metadata from the cluster within ${timeoutMs} ms`;
+  return callWithDeadline<void>(
+    'connect',
+    timeoutMs,
+    (done) => native.connect({ timeout: nativeTimeoutMs(timeoutMs) }, (err) => done(err, undefined)),
+    {
+      graceMs: CONNECT_GRACE_MS,
+      timeoutMessage,
+      late: release,
+      mapError: (err): AIOKafkaError => {
+        const typed = fromLibrdkafka(err, { kind: 'client' });
+        if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR__TRANSPORT') {
+          return new OperationTimeoutError(`${timeoutMessage} (${typed.message})`, timeoutMs, typed);
+        }
+        return typed;
+      },
+    },
+  );
+}
+
+/**
+ * A native disconnect as a Promise that never rejects: resolves with the error librdkafka
+ * reported (or the one the call threw), undefined when it went well.
+ */
+export function disconnectNative(start: (cb: (err?: Error | null) => void) => unknown): Promise<unknown> {
+  return new Promise<unknown>((resolve) => {
+    try {
+      start((err) => resolve(err ?? undefined));
+    } catch (err) {
+      resolve(err);
+    }
+  });
+}
+
+/**
+ * The close of a client, run once: the first call checks its arguments and starts it; every later
+ * call returns the same Promise. A call whose arguments are refused starts nothing.
+ */
+export class CloseOnce {
+  #closing: Promise<void> | undefined;
+
+  /** Whether close has started. */
+  get started(): boolean {
+    return this.#closing !== undefined;
+  }
+
+  /**
+   * Starts the close (`prepare` checks the arguments; a throw rejects this call only), or
+   * returns the close already under way.
+   */
+  run<T>(prepare: () => T, close: (prepared: T) => Promise<void>): Promise<void> {
+    if (this.#closing === undefined) {
+      let prepared: T;
+      try {
+        prepared = prepare();
+      } catch (err) {
+        return Promise.reject(err);
+      }
+      this.#closing = close(prepared);
+    }
+    return this.#closing;
+  }
+}

@@ -1,0 +1,103 @@
+/*
+ * Input checks shared by every client: one rule for each kind of value, one wording for each
+ * refusal. Each throws InvalidArgumentError naming the option and the value it got.
+ */
+import { InvalidArgumentError } from './errors';
+import { MAX_TIMER_MS } from './timeouts';
+import type { LibrdkafkaConfig } from '../native/config';
+
+/** A short description of a value for an error message. */
+export function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'object') return `an object (${value.constructor?.name ?? 'no prototype'})`;
+  return `${typeof value} ${String(value).slice(0, 40)}`;
+}
+
+/** Checks that a client's configuration is a plain object of librdkafka properties. */
+export function checkConfig(config: unknown): asserts config is LibrdkafkaConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new InvalidArgumentError(`config must be an object of librdkafka properties, got ${describe(config)}`);
+  }
+}
+
+/** Checks that a client's options argument is an object (or absent). */
+export function checkOptionsObject(options: unknown, hint = ''): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidArgumentError(`options must be an object${hint}, got ${describe(options)}`);
+  }
+}
+
+/** Kafka's limit on topic name length. */
+const MAX_TOPIC_LENGTH = 249;
+const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
+
+/** The last topic name found legal: most calls repeat it, and the check is then one comparison. */
+let lastLegalTopic: string | undefined;
+
+/** Why `topic` is not a legal Kafka topic name, or undefined if it is one. */
+export function topicProblem(topic: unknown): string | undefined {
+  if (topic === lastLegalTopic) return undefined;
+  if (typeof topic !== 'string') return `must be a string, got ${describe(topic)}`;
+  if (topic.length === 0) return 'must not be empty';
+  if (topic.length > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`;
+  if (topic === '.' || topic === '..') return `must not be "${topic}"`;
+  if (!LEGAL_TOPIC.test(topic)) return 'may contain only ASCII letters, digits, ".", "_" and "-"';
+  lastLegalTopic = topic;
+  return undefined;
+}
+
+/** Throws unless `topic` is a legal Kafka topic name; `what` names it in the message. */
+export function checkTopic(topic: unknown, what = 'topic'): asserts topic is string {
+  const problem = topicProblem(topic);
+  if (problem !== undefined) throw new InvalidArgumentError(`${what} ${problem}`);
+}
+
+/** How a duration option may be set. */
+export interface DurationRule {
+  /** 0 is refused (a period, or a limit that must leave some time). @default false */
+  positive?: boolean;
+  /**
+   * The value must fit a timer (at most 2^31-1 ms): for periods such as a poll interval, where
+   * "never" makes no sense. Otherwise anything longer, `Infinity` included, means no limit.
+   * @default false
+   */
+  finite?: boolean;
+  /** Whole ms only (the value goes to librdkafka). @default false */
+  integer?: boolean;
+}
+
+/**
+ * A duration option in ms (`connectTimeoutMs`, `commitIntervalMs`, a call's `timeoutMs`, ...),
+ * under the one rule: a number >= 0 (> 0 when `positive`); `Infinity`, or anything past what a
+ * timer holds, means no limit unless `finite` says it must fit one.
+ */
+export function durationOption(name: string, value: unknown, fallback: number, rule: DurationRule = {}): number {
+  if (value === undefined) return fallback;
+  const ok =
+    typeof value === 'number' &&
+    (rule.positive ? value > 0 : value >= 0) &&
+    (!rule.finite || value <= MAX_TIMER_MS) &&
+    (!rule.integer || Number.isInteger(value) || value === Infinity);
+  if (!ok) {
+    const range = rule.finite ? ` and at most ${MAX_TIMER_MS}` : ' (Infinity: no limit)';
+    throw new InvalidArgumentError(
+      `${name} must be ${rule.integer ? 'an integer' : 'a number'} ${rule.positive ? '> 0' : '>= 0'}${range}, got ${describe(value)}`,
+    );
+  }
+  return value;
+}
+
+/** A count option (`concurrency`, `batchSize`, `numPartitions`, ...): a safe integer >= `min`. */
+export function countOption(name: string, value: unknown, fallback: number | undefined, min = 1): number {
+  if (value === undefined && fallback !== undefined) return fallback;
+  if (!(typeof value === 'number' && Number.isSafeInteger(value) && value >= min)) {
+    throw new InvalidArgumentError(`${name} must be an integer >= ${min}, got ${describe(value)}`);
+  }
+  return value;
+}
+
+/** A call's `timeoutMs` argument (flush, close): the duration rule, `fallback` when absent. */
+export function callTimeoutMs(call: string, value: unknown, fallback: number): number {
+  return durationOption(`${call} timeoutMs`, value, fallback);
+}

@@ -1,0 +1,49 @@
+/*
+ * The part of node-rdkafka's AdminClient (and of a metadata-only Producer) that AIOAdmin calls:
+ * the seam where unit tests put fakes.
+ */
+import type { LibrdkafkaConfig } from './config';
+import { nodeRdkafka } from './loader';
+
+/** node-rdkafka's metadata answer, as far as we read it. */
+export interface NativeMetadata {
+  topics: Array<{ name: string; partitions: Array<{ id: number }> }>;
+  brokers: Array<{ id: number; host: string; port: number }>;
+}
+
+/** The AdminClient methods we use, with node-rdkafka's own signatures. */
+export interface NativeAdmin {
+  createTopic(
+    topic: { topic: string; num_partitions: number; replication_factor: number; config?: Record<string, string> },
+    timeoutMs: number,
+    cb: (err?: Error | null) => void,
+  ): void;
+  deleteTopic(topic: string, timeoutMs: number, cb: (err?: Error | null) => void): void;
+  createPartitions(topic: string, totalPartitions: number, timeoutMs: number, cb: (err?: Error | null) => void): void;
+  disconnect(): void;
+}
+
+/** A short-lived client that answers metadata requests (AdminClient has none). */
+export interface NativeMetadataClient {
+  connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
+  getMetadata(options: { allTopics?: boolean; topic?: string; timeout?: number }, cb: (err: Error | null, metadata: NativeMetadata) => void): unknown;
+  disconnect(cb: (err?: Error | null) => void): unknown;
+}
+
+/** What {@link AIOAdmin} builds its native clients with: the seam for unit-test fakes. */
+export interface NativeAdminFactories {
+  /** node-rdkafka's `AdminClient.create` (connects synchronously; throws on a bad config). */
+  createAdmin(config: LibrdkafkaConfig): NativeAdmin;
+  /** A metadata-only client: node-rdkafka's `Producer`. */
+  createMetadataClient(config: LibrdkafkaConfig): NativeMetadataClient;
+}
+
+/** The default factories: node-rdkafka's `AdminClient` and `Producer`. */
+export const defaultAdminFactories: NativeAdminFactories = {
+  createAdmin: (config) => {
+    return nodeRdkafka().AdminClient.create(config) as NativeAdmin;
+  },
+  createMetadataClient: (config) => {
+    return new (nodeRdkafka().Producer)(config) as NativeMetadataClient;
+  },
+};

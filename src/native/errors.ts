@@ -1,0 +1,223 @@
+/*
+ * Turning what node-rdkafka throws or reports into this package's typed errors.
+ */
+import {
+  AIOErrorCodes,
+  AIOKafkaError,
+  DeliveryError,
+  InvalidArgumentError,
+  QueueFullError,
+  type AIOErrorCode,
+  type MessageTarget,
+} from '../core/errors';
+import { librdkafkaErrorCodes, librdkafkaErrorText } from './loader';
+
+/*
+ * librdkafka gives no retriable flag for most errors node-rdkafka surfaces (delivery reports and
+ * client events carry only a message), so these tables say which codes mean "the cluster was
+ * briefly unable" (try again) and which mean "this client is finished".
+ */
+const RETRIABLE_CODES: ReadonlySet<string> = new Set([
+  'ERR__MSG_TIMED_OUT',
+  'ERR__TIMED_OUT',
+  'ERR__TIMED_OUT_QUEUE',
+  'ERR__TRANSPORT',
+  'ERR__ALL_BROKERS_DOWN',
+  'ERR__QUEUE_FULL',
+  'ERR__RESOLVE',
+  'ERR__WAIT_COORD',
+  'ERR__PARTIAL',
+  'ERR_REQUEST_TIMED_OUT',
+  'ERR_NETWORK_EXCEPTION',
+  'ERR_NOT_LEADER_FOR_PARTITION',
+  'ERR_LEADER_NOT_AVAILABLE',
+  'ERR_BROKER_NOT_AVAILABLE',
+  'ERR_REPLICA_NOT_AVAILABLE',
+  'ERR_NOT_ENOUGH_REPLICAS',
+  'ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  'ERR_KAFKA_STORAGE_ERROR',
+  'ERR_UNKNOWN_TOPIC_OR_PART',
+  'ERR_COORDINATOR_LOAD_IN_PROGRESS',
+  'ERR_COORDINATOR_NOT_AVAILABLE',
+  'ERR_NOT_COORDINATOR',
+  'ERR_THROTTLING_QUOTA_EXCEEDED',
+  'ERR_FENCED_LEADER_EPOCH',
+  'ERR_UNKNOWN_LEADER_EPOCH',
+  'ERR_OFFSET_NOT_AVAILABLE',
+  'ERR_PREFERRED_LEADER_NOT_AVAILABLE',
+  // A commit refused while the group rebalances: the next generation's commit may succeed.
+  'ERR_REBALANCE_IN_PROGRESS',
+]);
+
+const FATAL_CODES: ReadonlySet<string> = new Set([
+  'ERR__FATAL',
+  'ERR_PRODUCER_FENCED',
+  'ERR_INVALID_PRODUCER_EPOCH',
+  'ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+  'ERR_CLUSTER_AUTHORIZATION_FAILED',
+]);
+
+/*
+ * Failures after which the message may nonetheless be in the log: librdkafka reports a timeout
+ * both for messages it never sent and for messages whose request went unanswered (node-rdkafka
+ * does not expose rd_kafka_message_status(), which would tell the two apart).
+ */
+const POSSIBLY_DELIVERED_CODES: ReadonlySet<string> = new Set([
+  'ERR__MSG_TIMED_OUT',
+  'ERR__TIMED_OUT',
+  'ERR__PURGE_INFLIGHT',
+  'ERR__TRANSPORT',
+  'ERR__FATAL',
+  'ERR_REQUEST_TIMED_OUT',
+  'ERR_NETWORK_EXCEPTION',
+  // The leader wrote it, but too few replicas acknowledged.
+  'ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+]);
+
+/** Whether librdkafka code `name` is worth retrying when the error itself does not say. */
+export function isRetriableCode(name: string): boolean {
+  return RETRIABLE_CODES.has(name);
+}
+
+let codeByNumber: Map<number, string> | undefined;
+let codeByText: Map<string, string> | undefined;
+
+function buildCodeTables(): void {
+  codeByNumber = new Map();
+  codeByText = new Map();
+  for (const [name, value] of Object.entries(librdkafkaErrorCodes())) {
+    if (name === 'ERR__BEGIN' || name === 'ERR__END') continue;
+    // Aliases share a number: the first (librdkafka's current) name wins, as for texts.
+    if (!codeByNumber.has(value)) codeByNumber.set(value, name);
+    const text = librdkafkaErrorText(value);
+    // The first name wins for the (rare) codes that share a text.
+    if (text !== undefined && !codeByText.has(text.toLowerCase())) codeByText.set(text.toLowerCase(), name);
+  }
+}
+
+/**
+ * librdkafka's code name for a numeric code, e.g. `-184` → `ERR__QUEUE_FULL`;
+ * {@link AIOErrorCodes.UNKNOWN} when the number is not one librdkafka defines.
+ */
+export function codeName(code: number): AIOErrorCode {
+  if (codeByNumber === undefined) buildCodeTables();
+  return (codeByNumber!.get(code) as AIOErrorCode | undefined) ?? AIOErrorCodes.UNKNOWN;
+}
+
+/** The shape of the errors node-rdkafka hands out (`LibrdKafkaError`), as far as we read it. */
+interface NativeErrorLike {
+  message?: unknown;
+  code?: unknown;
+  origin?: unknown;
+  isRetriable?: unknown;
+  isFatal?: unknown;
+}
+
+/**
+ * Recovers librdkafka's code name from a node-rdkafka error.
+ *
+ * node-rdkafka sets a numeric `code` on errors from synchronous calls, but delivery reports and
+ * client error events reach JavaScript as a bare message (`code` -1, text split into `origin` and
+ * a lower-cased `message`), so the name is looked up from librdkafka's own error texts.
+ */
+export function nativeCodeName(err: unknown): AIOErrorCode {
+  if (typeof err === 'number') return codeName(err);
+  if (typeof err !== 'object' || err === null) return AIOErrorCodes.UNKNOWN;
+  const e = err as NativeErrorLike;
+  if (typeof e.code === 'number' && e.code !== -1) return codeName(e.code);
+  if (typeof e.message !== 'string') return AIOErrorCodes.UNKNOWN;
+  if (codeByText === undefined) buildCodeTables();
+  const full = typeof e.origin === 'string' && e.origin !== 'unknown' ? `${e.origin}: ${e.message}` : e.message;
+  return (codeByText!.get(full.toLowerCase()) as AIOErrorCode | undefined) ?? AIOErrorCodes.UNKNOWN;
+}
+
+/** What {@link fromLibrdkafka} should build from a native error. */
+export type NativeErrorContext =
+  | { kind: 'delivery'; target: MessageTarget }
+  | { kind: 'produce'; target: MessageTarget }
+  | { kind: 'client' };
+
+/**
+ * Turns an error from node-rdkafka into the matching typed error, keeping it as `cause`.
+ * Reads node-rdkafka's own `isRetriable` / `isFatal` where it sets them, and librdkafka's code
+ * otherwise.
+ *
+ * - `produce` (a synchronous `produce()` failure): `ERR__QUEUE_FULL` → {@link QueueFullError};
+ *   size, unknown partition or topic and invalid argument → {@link InvalidArgumentError};
+ *   anything else → {@link DeliveryError} (not delivered).
+ * - `delivery` (a failed delivery report) → {@link DeliveryError}.
+ * - `client` (an `event.error`, a failed connect or disconnect) → {@link AIOKafkaError}.
+ */
+export function fromLibrdkafka(err: unknown, context: NativeErrorContext): AIOKafkaError {
+  const code = nativeCodeName(err);
+  const e = (typeof err === 'object' && err !== null ? err : {}) as NativeErrorLike;
+  const retriable = typeof e.isRetriable === 'boolean' ? e.isRetriable : isRetriableCode(code);
+  const fatal = typeof e.isFatal === 'boolean' ? e.isFatal : FATAL_CODES.has(code);
+  const text = describeNative(err, code);
+
+  if (context.kind === 'client') return new AIOKafkaError(text, { code, retriable, fatal, cause: err });
+
+  const { topic, partition } = context.target;
+  const where = `topic "${topic}"${partition >= 0 ? ` partition ${partition}` : ''}`;
+  if (context.kind === 'produce') {
+    switch (code) {
+      case 'ERR__QUEUE_FULL':
+        return new QueueFullError(`librdkafka's local queue is full; message for ${where} not sent`, err);
+      case 'ERR_MSG_SIZE_TOO_LARGE':
+      case 'ERR__MSG_SIZE_TOO_LARGE':
+      case 'ERR__INVALID_ARG':
+      case 'ERR__UNKNOWN_PARTITION':
+      case 'ERR__UNKNOWN_TOPIC':
+      case 'ERR_INVALID_MSG':
+      case 'ERR_INVALID_RECORD':
+        return new InvalidArgumentError(`${text}: message for ${where} not sent`, { code, cause: err });
+      default:
+        return new DeliveryError(`${text}: message for ${where} not sent`, {
+          code, retriable, fatal, cause: err, topic, partition, possiblyDelivered: false,
+        });
+    }
+  }
+  return new DeliveryError(`delivery to ${where} failed: ${text}`, {
+    code,
+    retriable,
+    fatal,
+    cause: err,
+    topic,
+    partition,
+    possiblyDelivered: POSSIBLY_DELIVERED_CODES.has(code),
+  });
+}
+
+function describeNative(err: unknown, code: AIOErrorCode): string {
+  const message = typeof err === 'object' && err !== null ? (err as NativeErrorLike).message : undefined;
+  const text = typeof message === 'string' && message !== '' ? message : String(err);
+  return `${code}: ${text}`;
+}
+
+/** The shape of node-rdkafka's `LibrdKafkaError`: a numeric librdkafka code. */
+function isNativeError(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as NativeErrorLike).code === 'number';
+}
+
+/**
+ * Anything thrown or reported, as a typed error that says where it came from (`what`):
+ * one of ours unchanged; node-rdkafka's errors (numeric librdkafka code) mapped by
+ * {@link fromLibrdkafka}; anything else (a Node system error with a string `code`, a user
+ * listener's throw) wrapped as `AIO_UNKNOWN`, keeping it as `cause`.
+ */
+export function asAIOError(thrown: unknown, what: string): AIOKafkaError {
+  if (thrown instanceof AIOKafkaError) return thrown;
+  if (isNativeError(thrown)) {
+    const typed = fromLibrdkafka(thrown, { kind: 'client' });
+    return new AIOKafkaError(`${what}: ${typed.message}`, {
+      code: typed.code,
+      retriable: typed.retriable,
+      fatal: typed.fatal,
+      cause: thrown,
+    });
+  }
+  return new AIOKafkaError(`${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
+    code: AIOErrorCodes.UNKNOWN,
+    cause: thrown,
+  });
+}

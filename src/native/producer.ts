@@ -1,0 +1,58 @@
+/*
+ * The part of node-rdkafka's Producer that AIOProducer calls, and nothing more: the seam where
+ * unit tests put a fake (__tests__/helpers/fake-native-producer.ts).
+ */
+import { splitConfig, type LibrdkafkaConfig } from './config';
+import { nodeRdkafka } from './loader';
+
+/** One header as node-rdkafka takes it: an object with a single property. */
+export type NativeHeader = Record<string, Buffer | string>;
+
+/** A delivery report as node-rdkafka emits it (`dr_cb: true`, no `dr_msg_cb`). */
+export interface NativeDeliveryReport {
+  topic: string;
+  partition: number;
+  offset: number;
+  key?: Buffer | null;
+  opaque?: unknown;
+  timestamp?: number;
+  size: number;
+}
+
+/** A client event as node-rdkafka emits it for `event.log`. */
+export interface NativeLogEvent {
+  severity: number;
+  fac: string;
+  message: string;
+}
+
+/** The producer methods and events we use, with node-rdkafka's own signatures. */
+export interface NativeProducer {
+  connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
+  /** Throws a `LibrdKafkaError` (numeric `code`) when librdkafka refuses the message. */
+  produce(
+    topic: string,
+    partition: number | null,
+    value: Buffer | null,
+    key: Buffer | string | null | undefined,
+    timestamp: number | null | undefined,
+    opaque: number,
+    headers: NativeHeader[] | undefined,
+  ): unknown;
+  /** Serves librdkafka's queued callbacks (delivery reports, errors, stats, logs). */
+  poll(): unknown;
+  disconnect(timeoutMs: number, cb: (err?: Error | null) => void): unknown;
+  on(event: 'delivery-report', listener: (err: Error | null, report: NativeDeliveryReport) => void): unknown;
+  on(event: 'event.error', listener: (err: Error) => void): unknown;
+  on(event: 'event.stats', listener: (stats: { message: string }) => void): unknown;
+  on(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
+}
+
+/** Builds the native producer from a full librdkafka configuration. */
+export type NativeProducerFactory = (config: LibrdkafkaConfig) => NativeProducer;
+
+/** The default factory: node-rdkafka's `Producer`, with topic-level properties where they count. */
+export const createNativeProducer: NativeProducerFactory = (config) => {
+  const [global, topic] = splitConfig(config);
+  return new (nodeRdkafka().Producer)(global, topic) as NativeProducer;
+};

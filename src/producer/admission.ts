@@ -1,0 +1,74 @@
+import { QueueFullError, type AIOKafkaError } from '../core/errors';
+import { Fifo } from '../core/fifo';
+import type { Delivery } from './delivery';
+import type { NativeMessage } from './outgoing-message';
+
+/** A message that found librdkafka's queue full and waits for room, in call order. */
+export interface Waiting {
+  readonly delivery: Delivery;
+  readonly message: NativeMessage;
+  /** performance.now() after which it gives up with QueueFullError. */
+  readonly deadline: number;
+}
+
+/** How {@link AdmissionQueue.admit} hands a message to librdkafka: see `AIOProducer#send`. */
+export type Send = (delivery: Delivery, message: NativeMessage) => AIOKafkaError | 'full' | undefined;
+
+/**
+ * Backpressure for awaitable calls: messages that found librdkafka's local queue full wait here,
+ * in call order, up to `enqueueTimeoutMs`, and are handed over as room appears (on each poll).
+ */
+export class AdmissionQueue {
+  readonly #waiting = new Fifo<Waiting>();
+  readonly #timeoutMs: number;
+
+  constructor(enqueueTimeoutMs: number) {
+    this.#timeoutMs = enqueueTimeoutMs;
+  }
+
+  /** How many messages wait for room. */
+  get length(): number {
+    return this.#waiting.length;
+  }
+
+  /**
+   * Queues a message behind the others. It is sent later: the (reused) message is copied, and
+   * its header records, rather than holding on to the caller's checked objects.
+   */
+  hold(delivery: Delivery, message: NativeMessage): void {
+    const held = { ...message, headers: message.headers?.map((h) => ({ ...h })) };
+    this.#waiting.push({ delivery, message: held, deadline: performance.now() + this.#timeoutMs });
+  }
+
+  /**
+   * Sends waiting messages, oldest first, while librdkafka takes them; fails those whose deadline
+   * passed (QueueFullError) or that librdkafka refused, through `fail`.
+   */
+  admit(send: Send, fail: (delivery: Delivery, err: AIOKafkaError) => void): void {
+    let waiting: Waiting | undefined;
+    while ((waiting = this.#waiting.peek()) !== undefined) {
+      const err = send(waiting.delivery, waiting.message);
+      // A fatal refusal stopped the producer, and that already took every waiting message.
+      if (this.#waiting.peek() !== waiting) return;
+      if (err === 'full') {
+        if (performance.now() < waiting.deadline) return;
+        this.#waiting.shift();
+        fail(
+          waiting.delivery,
+          new QueueFullError(
+            `librdkafka's local queue stayed full for ${this.#timeoutMs} ms (enqueueTimeoutMs); ` +
+              `message for topic "${waiting.delivery.topic}" not sent`,
+          ),
+        );
+        continue;
+      }
+      this.#waiting.shift();
+      if (err !== undefined) fail(waiting.delivery, err);
+    }
+  }
+
+  /** Removes and returns every waiting message, oldest first. */
+  drain(): Waiting[] {
+    return this.#waiting.drain();
+  }
+}

@@ -1,0 +1,55 @@
+import type { AIOKafkaError } from '../core/errors';
+import type { DeliveryReport } from './delivery-report';
+
+/** A librdkafka log line (`event.log`), emitted as `log` when `debug` is set. */
+export interface LogEntry {
+  /** syslog severity: 0 emergency … 7 debug. */
+  severity: number;
+  /** librdkafka facility, e.g. `BROKER`, `MSG`. */
+  facility: string;
+  message: string;
+}
+
+/** librdkafka's statistics object (see librdkafka's STATISTICS.md); top-level fields typed. */
+export interface LibrdkafkaStats {
+  name: string;
+  client_id: string;
+  type: string;
+  ts: number;
+  time: number;
+  msg_cnt: number;
+  msg_size: number;
+  txmsgs: number;
+  [field: string]: unknown;
+}
+
+/**
+ * A delivery report that arrived after `deliveryTimeoutMs` had already failed the message: the
+ * caller was told "timed out", and this is what really happened.
+ */
+export interface LateDelivery {
+  topic: string;
+  partition: number;
+  /** Set when the message was delivered after all: a retry by the caller may have duplicated it. */
+  report: DeliveryReport | undefined;
+  /** Set when librdkafka finally reported a failure. */
+  error: AIOKafkaError | undefined;
+}
+
+/** The events of an {@link AIOProducer} and their listeners. */
+export interface AIOProducerEvents {
+  /** A fire-and-forget or `produce2` message failed and no `onDelivery` was given for it. */
+  deliveryError: (err: AIOKafkaError) => void;
+  /**
+   * A librdkafka client error (broker down, authentication, …), a throwing callback or listener.
+   * Unlike a plain EventEmitter, an `error` with no listener does not crash the process: it is
+   * written to stderr, rate-limited. An error with `fatal: true` means the producer has stopped.
+   */
+  error: (err: AIOKafkaError) => void;
+  /** Parsed librdkafka statistics, every `statistics.interval.ms`. */
+  stats: (stats: LibrdkafkaStats) => void;
+  /** librdkafka log lines (set `debug` in the config to get them). */
+  log: (entry: LogEntry) => void;
+  /** librdkafka reported a message that `deliveryTimeoutMs` had already failed. */
+  lateDelivery: (late: LateDelivery) => void;
+}

@@ -1,0 +1,82 @@
+import type { EventEmitter } from 'node:events';
+import type { ClientEvents } from '../core/client-events';
+import { AIOErrorCodes, DeliveryError, type MessageTarget } from '../core/errors';
+import { fromLibrdkafka } from '../native/errors';
+import type { NativeDeliveryReport } from '../native/producer';
+import { toDeliveryReport } from './delivery-report';
+import type { LateDelivery } from './events';
+
+/** How many timed-out messages are remembered for a `lateDelivery` report. */
+const MAX_REMEMBERED = 100_000;
+
+/** The error a message gets when `deliveryTimeoutMs` passed without a report. */
+export function deliveryTimeoutError(target: MessageTarget, timeoutMs: number): DeliveryError {
+  return new DeliveryError(
+    `no delivery report for the message to topic "${target.topic}" within ${timeoutMs} ms ` +
+      '(deliveryTimeoutMs); librdkafka may still deliver it: see the lateDelivery event',
+    {
+      code: AIOErrorCodes.DELIVERY_TIMEOUT,
+      retriable: true,
+      topic: target.topic,
+      partition: target.partition,
+      possiblyDelivered: true,
+    },
+  );
+}
+
+/**
+ * The messages `deliveryTimeoutMs` failed, remembered (the newest {@link MAX_REMEMBERED}) until
+ * librdkafka's own report comes, which is then emitted as `lateDelivery`: the caller was told
+ * "timed out", and this is what really happened.
+ */
+export class LateDeliveries {
+  readonly #timedOut = new Map<number, MessageTarget>();
+  readonly #emitter: EventEmitter;
+  readonly #events: ClientEvents;
+
+  constructor(emitter: EventEmitter, events: ClientEvents) {
+    this.#emitter = emitter;
+    this.#events = events;
+  }
+
+  /** How many timed-out messages wait for their report. */
+  get size(): number {
+    return this.#timedOut.size;
+  }
+
+  /** Remembers a message failed by the deadline, by its id. */
+  remember(id: number, target: MessageTarget): void {
+    this.#timedOut.set(id, target);
+    if (this.#timedOut.size > MAX_REMEMBERED) this.#timedOut.delete(this.#timedOut.keys().next().value!);
+  }
+
+  /** A report for `id`, if it was a timed-out message: emits `lateDelivery` (or writes to stderr). */
+  report(id: number, err: Error | null, report: NativeDeliveryReport): void {
+    const target = this.#timedOut.get(id);
+    if (target === undefined) return;
+    this.#timedOut.delete(id);
+    const late: LateDelivery = {
+      topic: report.topic ?? target.topic,
+      partition: report.partition ?? target.partition,
+      report: err ? undefined : toDeliveryReport(report),
+      error: err ? fromLibrdkafka(err, { kind: 'delivery', target }) : undefined,
+    };
+    if (this.#emitter.listenerCount('lateDelivery') > 0) {
+      this.#events.emit('lateDelivery', late);
+      return;
+    }
+    const what = late.report
+      ? 'a message failed by deliveryTimeoutMs was delivered after all (a retry may have duplicated it)'
+      : 'a message failed by deliveryTimeoutMs was then reported failed by librdkafka';
+    this.#events.stderr(
+      `${what}; listen for "lateDelivery" to handle it`,
+      'AIO_LATE_DELIVERY',
+      late.error ?? `topic "${late.topic}" partition ${late.partition} offset ${late.report?.offset}`,
+    );
+  }
+
+  /** Forgets every timed-out message (on close). */
+  clear(): void {
+    this.#timedOut.clear();
+  }
+}
