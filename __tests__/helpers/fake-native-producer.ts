@@ -28,8 +28,8 @@ export const QUEUE_FULL = -184;
 
 /**
  * A fake of the part of node-rdkafka's Producer that AIOProducer uses. Messages it accepts wait
- * until the test calls `deliver()`; the reports then reach AIOProducer on its next `poll()`, as
- * librdkafka's do.
+ * until the test calls `deliver()`; the reports are then served by AIOProducer's next `poll()`
+ * and reach it right after that call (a macrotask later), as node-rdkafka's do.
  */
 export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   readonly config: LibrdkafkaConfig;
@@ -113,7 +113,13 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     this.polls++;
     const ready = this.#ready;
     this.#ready = [];
-    for (const [err, report] of ready) this.emit('delivery-report', err, report);
+    // node-rdkafka hands the reports poll() served to JavaScript later, through uv_async: never
+    // inside poll() itself. (A real, not faked, process.nextTick: after the poll timer's callback.)
+    if (ready.length > 0) {
+      process.nextTick(() => {
+        for (const [err, report] of ready) this.emit('delivery-report', err, report);
+      });
+    }
     return true;
   }
 

@@ -4,28 +4,25 @@ import { ClientEvents } from '../core/client-events';
 import {
   DeliveryError,
   InvalidArgumentError,
-  OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
   type AIOKafkaError,
 } from '../core/errors';
 import { CloseOnce, connectNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
-import { startTimer } from '../core/timeouts';
 import { callTimeoutMs } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
   createNativeProducer,
   type NativeDeliveryReport,
-  type NativeLogEvent,
   type NativeProducer,
 } from '../native/producer';
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
 import { AdmissionQueue, type Send, type Waiting } from './admission';
 import { DeliveryDeadlines } from './delivery-deadlines';
-import { settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
-import type { AIOProducerEvents, LibrdkafkaStats } from './events';
+import { fatalDeliveryError, settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
+import type { AIOProducerEvents } from './events';
 import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import {
   resolveConfig,
@@ -39,6 +36,7 @@ import {
   type ResolvedOptions,
 } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
+import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
 
@@ -57,7 +55,6 @@ const enum State {
   Closing,
   Closed,
 }
-
 
 /**
  * An async/await Kafka producer over node-rdkafka. One instance serves any number of concurrent
@@ -78,13 +75,15 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #loop: PollLoop;
   readonly #events = new ClientEvents(this);
   readonly #closer = new CloseOnce();
-  readonly #flushWaiters = new Set<() => void>();
+  readonly #flushWaiters = new FlushWaiters(() => this.inFlight);
   /**
    * The message being sent, reused call after call: it is read synchronously by node-rdkafka
    * (which copies what it keeps) and copied when the message has to wait for room.
    */
   readonly #outgoing = emptyNativeMessage();
   readonly #deadlines: DeliveryDeadlines | undefined;
+  /** Ids below this one passed their deadline at the last tick: failed at the next, if still pending. */
+  #expireBelow = 0;
   /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
   readonly #late = new LateDeliveries(this, this.#events);
   #state = State.Open;
@@ -103,8 +102,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     );
     native.on('delivery-report', this.#onDeliveryReport);
     native.on('event.error', (err) => this.#onClientError(err));
-    native.on('event.stats', (stats) => this.#onStats(stats));
-    native.on('event.log', (log) => this.#onLog(log));
+    native.on('event.stats', (stats) => this.#events.stats(stats));
+    native.on('event.log', (log) => this.#events.log(log));
   }
 
   /**
@@ -225,18 +224,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     } catch (err) {
       return Promise.reject(err);
     }
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise<void>((resolve, reject) => {
-      const done = (): void => {
-        if (timer !== undefined) clearTimeout(timer);
-        resolve();
-      };
-      this.#flushWaiters.add(done);
-      const timer = startTimer(() => {
-        this.#flushWaiters.delete(done);
-        reject(new OperationTimeoutError(`flush: ${this.inFlight} message(s) still in flight after ${limit} ms`, limit));
-      }, limit);
-    });
+    return this.#flushWaiters.wait(limit);
   }
 
   /**
@@ -341,7 +329,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   #assertOpen(topic: unknown): void {
-    if (this.#fatal !== undefined) throw this.#fatalFor(String(topic), -1);
+    if (this.#fatal !== undefined) throw fatalDeliveryError(this.#fatal, { topic: String(topic), partition: -1 }, false);
     if (this.#state !== State.Open) {
       throw new ProducerClosedError(`producer is closed; message for topic "${String(topic)}" not sent`, {
         possiblyDelivered: false,
@@ -385,22 +373,21 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #tick = (): void => {
     if (this.#state === State.Closed) return;
     if (this.#waiting.length > 0) this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
-    // Deadlines first, poll second: node-rdkafka hands the reports a poll() serves to JavaScript
-    // later (through uv_async), so right after poll() a report may be on its way. By the next
-    // tick every report served by this one has arrived.
-    if (this.#deadlines !== undefined) {
-      const expiredBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
-      if (expiredBelow > 0) {
-        // Failed here; a report librdkafka sends later is emitted as lateDelivery.
-        for (const [id, delivery] of this.#pending.takeBelow(expiredBelow)) {
-          this.#late.remember(id, delivery);
-          this.#settle(delivery, deliveryTimeoutError(delivery, this.#options.deliveryTimeoutMs), undefined);
-        }
+    // node-rdkafka hands the reports a poll() serves to JavaScript later (through uv_async), so
+    // right after poll() a report may still be on its way. A message found past its deadline is
+    // therefore failed at the next tick, once every report librdkafka held at this one has come.
+    if (this.#expireBelow > 0) {
+      for (const [id, delivery] of this.#pending.takeBelow(this.#expireBelow)) {
+        this.#late.remember(id, delivery);
+        this.#settle(delivery, deliveryTimeoutError(delivery, this.#options.deliveryTimeoutMs), undefined);
       }
+      this.#expireBelow = 0;
     }
     this.#native.poll();
+    if (this.#deadlines !== undefined) this.#expireBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
     this.#notifyIfIdle();
   };
+
 
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
     const id = report?.opaque;
@@ -429,11 +416,9 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   #notifyIfIdle(): void {
-    if (this.#flushWaiters.size === 0 || this.inFlight > 0) return;
-    const waiters = [...this.#flushWaiters];
-    this.#flushWaiters.clear();
-    for (const done of waiters) done();
+    this.#flushWaiters.notifyIfIdle();
   }
+
 
   /**
    * Takes every waiting and pending message out at once and fails it; `later`: settles them in a
@@ -456,33 +441,13 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     else settleAll();
   }
 
-  #fatalFor(topic: string, partition: number): DeliveryError {
-    const fatal = this.#fatal!;
-    return new DeliveryError(`producer stopped by a fatal error (${fatal.message}); message for topic "${topic}" not delivered`, {
-      code: fatal.code,
-      fatal: true,
-      cause: fatal,
-      topic,
-      partition,
-      possiblyDelivered: false,
-    });
-  }
-
   /** A fatal librdkafka error: this client can produce no more. Fail everything, now and later. */
   #enterFatal(err: AIOKafkaError): void {
     if (this.#fatal !== undefined) return;
     this.#fatal = err;
     this.#failAll(
-      (delivery) =>
-        new DeliveryError(`producer stopped by a fatal error (${err.message}); delivery to topic "${delivery.topic}" unconfirmed`, {
-          code: err.code,
-          fatal: true,
-          cause: err,
-          topic: delivery.topic,
-          partition: delivery.partition,
-          possiblyDelivered: true,
-        }),
-      (waiting) => this.#fatalFor(waiting.delivery.topic, waiting.delivery.partition),
+      (delivery) => fatalDeliveryError(err, delivery, true),
+      (waiting) => fatalDeliveryError(err, waiting.delivery, false),
       true,
     );
   }
@@ -491,22 +456,5 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     const typed = fromLibrdkafka(err, { kind: 'client' });
     if (typed.fatal) this.#enterFatal(typed);
     this.#events.error(typed, 'client error');
-  }
-
-  #onStats(stats: { message: string }): void {
-    if (this.listenerCount('stats') === 0) return;
-    let parsed: LibrdkafkaStats;
-    try {
-      parsed = JSON.parse(stats.message) as LibrdkafkaStats;
-    } catch (err) {
-      this.#events.error(err, 'librdkafka statistics were not valid JSON');
-      return;
-    }
-    this.#events.emit('stats', parsed);
-  }
-
-  #onLog(log: NativeLogEvent): void {
-    if (this.listenerCount('log') === 0) return;
-    this.#events.emit('log', { severity: log.severity, facility: log.fac, message: log.message });
   }
 }

@@ -7,7 +7,8 @@ import { Fifo } from '../core/fifo';
  * expire in id order. Instead of a timestamp per message this keeps checkpoints "every id below N
  * was handed out by time T", at most one per `granularityMs`. A message is declared expired when a
  * checkpoint that covers it is `timeoutMs` old: never early, and late by at most the granularity
- * plus one poll period.
+ * plus two poll periods (the producer fails it one tick after finding it expired, so that a report
+ * already served by poll() can still arrive).
  */
 export class DeliveryDeadlines {
   readonly #timeoutMs: number;

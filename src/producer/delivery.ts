@@ -1,6 +1,6 @@
 import type pDefer from 'p-defer';
 import type { ClientEvents } from '../core/client-events';
-import type { AIOKafkaError } from '../core/errors';
+import { DeliveryError, type AIOKafkaError, type MessageTarget } from '../core/errors';
 import type { DeliveryReport } from './delivery-report';
 import type { DeliveryCallback } from './options';
 
@@ -52,4 +52,20 @@ export function settleDeliveryLater(delivery: Delivery, err: AIOKafkaError, even
     return;
   }
   queueMicrotask(() => settleDelivery(delivery, err, undefined, events));
+}
+
+/**
+ * The error of a message caught by a fatal error. `sent`: librdkafka had taken it, so it may have
+ * been delivered (`possiblyDelivered: true`); otherwise it was never sent.
+ */
+export function fatalDeliveryError(fatal: AIOKafkaError, target: MessageTarget, sent: boolean): DeliveryError {
+  const what = sent ? `delivery to topic "${target.topic}" unconfirmed` : `message for topic "${target.topic}" not delivered`;
+  return new DeliveryError(`producer stopped by a fatal error (${fatal.message}); ${what}`, {
+    code: fatal.code,
+    fatal: true,
+    cause: fatal,
+    topic: target.topic,
+    partition: target.partition,
+    possiblyDelivered: sent,
+  });
 }

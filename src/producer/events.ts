@@ -1,27 +1,8 @@
 import type { AIOKafkaError } from '../core/errors';
+import type { LibrdkafkaStats, LogEntry } from '../core/client-events';
 import type { DeliveryReport } from './delivery-report';
 
-/** A librdkafka log line (`event.log`), emitted as `log` when `debug` is set. */
-export interface LogEntry {
-  /** syslog severity: 0 emergency … 7 debug. */
-  severity: number;
-  /** librdkafka facility, e.g. `BROKER`, `MSG`. */
-  facility: string;
-  message: string;
-}
-
-/** librdkafka's statistics object (see librdkafka's STATISTICS.md); top-level fields typed. */
-export interface LibrdkafkaStats {
-  name: string;
-  client_id: string;
-  type: string;
-  ts: number;
-  time: number;
-  msg_cnt: number;
-  msg_size: number;
-  txmsgs: number;
-  [field: string]: unknown;
-}
+export type { LibrdkafkaStats, LogEntry };
 
 /**
  * A delivery report that arrived after `deliveryTimeoutMs` had already failed the message: the

@@ -68,10 +68,13 @@ export interface ProduceOptions {
 }
 
 /**
- * Called exactly once per message with its outcome, always asynchronously: from the poll loop for
- * delivery reports and deadlines, in a microtask for a call refused before sending, and from
- * `close()` for what close gives up on. A callback that throws does not disturb other deliveries:
- * the throw is emitted as `error`.
+ * Called exactly once with the outcome of every message the call accepted, always asynchronously
+ * (never inside the call that produced the message or any other call of yours): from the poll
+ * loop for delivery reports and deadlines, in a microtask for an awaitable `produce2` refused
+ * before sending (bad input, closed, fatal), and from `close()` for what close gives up on.
+ * A fire-and-forget call that throws (bad input, closed, fatal, queue full) accepted nothing: the
+ * throw is its outcome and `onDelivery` is never called for it. A callback that throws does not
+ * disturb other deliveries: the throw is emitted as `error`.
  */
 export type DeliveryCallback = (err: AIOKafkaError | null, report: DeliveryReport | undefined) => void;
 

@@ -39,11 +39,6 @@ export class PollLoop {
     this.#intervals = intervals;
   }
 
-  /** Whether the loop is running. */
-  get running(): boolean {
-    return this.#running;
-  }
-
   /** Starts polling (idempotent). */
   start(): void {
     if (this.#running) return;
