@@ -6,6 +6,10 @@ import {
 } from '../core/errors';
 import { fromLibrdkafka } from '../native/errors';
 import { Fifo } from '../core/fifo';
+import { CloseOnce } from '../core/lifecycle';
+import { noop } from '../core/noop';
+import { callWithDeadline, nativeTimeoutMs, settlesWithin, type NativeCallback } from '../core/timeouts';
+import { checkConfig, checkTopic, countOption, durationOption } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
 import {
   defaultAdminFactories,
@@ -18,7 +22,7 @@ import {
 /** Options of {@link AIOAdmin.connect}. */
 export interface AIOAdminOptions {
   /**
-   * Default time limit of every call, in ms; each call may pass its own.
+   * Default time limit of every call, in ms (`Infinity`: no limit); each call may pass its own.
    * @default 30000
    */
   timeoutMs?: number;
@@ -46,7 +50,7 @@ export interface TopicDescription {
 
 /** Options of one admin call. */
 export interface AdminCallOptions {
-  /** Time limit of this call, in ms. @default the admin's `timeoutMs` */
+  /** Time limit of this call, in ms (`Infinity`: no limit). @default the admin's `timeoutMs` */
   timeoutMs?: number;
 }
 
@@ -67,7 +71,6 @@ interface QueuedCall {
   readonly reject: (err: AIOKafkaError) => void;
 }
 
-const noop = (): void => {};
 
 /**
  * Promise-based topic administration over node-rdkafka's AdminClient. Every call is bounded by a
@@ -96,7 +99,7 @@ export class AIOAdmin implements AsyncDisposable {
   readonly #factories: NativeAdminFactories;
   readonly #timeoutMs: number;
   #closed = false;
-  #closing: Promise<void> | undefined;
+  readonly #closer = new CloseOnce();
   /** Calls waiting for the one in flight. */
   readonly #queue = new Fifo<QueuedCall>();
   /** The call in flight: settles when its native callback came. */
@@ -122,10 +125,8 @@ export class AIOAdmin implements AsyncDisposable {
 
   /** @internal `connect` with the native factories replaceable: the seam unit tests use. */
   static async connectWith(config: LibrdkafkaConfig, options: AIOAdminOptions, internal: AdminInternalOptions): Promise<AIOAdmin> {
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-      throw new InvalidArgumentError('config must be an object of librdkafka properties');
-    }
-    const timeoutMs = checkTimeout(options?.timeoutMs, 30_000);
+    checkConfig(config);
+    const timeoutMs = durationOption('option timeoutMs', options?.timeoutMs, 30_000);
     const copy: LibrdkafkaConfig = { ...config };
     const factories = internal.factories ?? defaultAdminFactories;
     let native: NativeAdmin;
@@ -150,9 +151,9 @@ export class AIOAdmin implements AsyncDisposable {
   createTopic(topic: NewTopic, options: AdminCallOptions = {}): Promise<void> {
     return this.#call('createTopic', options, () => {
       if (typeof topic !== 'object' || topic === null) throw new InvalidArgumentError('createTopic needs { topic, numPartitions, replicationFactor }');
-      checkTopicName(topic.topic);
-      const numPartitions = checkCount('numPartitions', topic.numPartitions, 1);
-      const replicationFactor = checkCount('replicationFactor', topic.replicationFactor, 1);
+      checkTopic(topic.topic, 'topic name');
+      const numPartitions = countOption('numPartitions', topic.numPartitions, 1);
+      const replicationFactor = countOption('replicationFactor', topic.replicationFactor, 1);
       const native = { topic: topic.topic, num_partitions: numPartitions, replication_factor: replicationFactor };
       return (timeoutMs, cb) =>
         this.#native.createTopic(topic.config === undefined ? native : { ...native, config: { ...topic.config } }, timeoutMs, cb);
@@ -166,7 +167,7 @@ export class AIOAdmin implements AsyncDisposable {
    */
   deleteTopic(name: string, options: AdminCallOptions = {}): Promise<void> {
     return this.#call('deleteTopic', options, () => {
-      checkTopicName(name);
+      checkTopic(name, 'topic name');
       return (timeoutMs, cb) => this.#native.deleteTopic(name, timeoutMs, cb);
     });
   }
@@ -178,8 +179,8 @@ export class AIOAdmin implements AsyncDisposable {
    */
   createPartitions(name: string, total: number, options: AdminCallOptions = {}): Promise<void> {
     return this.#call('createPartitions', options, () => {
-      checkTopicName(name);
-      const count = checkCount('total', total, undefined);
+      checkTopic(name, 'topic name');
+      const count = countOption('total', total, undefined);
       return (timeoutMs, cb) => this.#native.createPartitions(name, count, timeoutMs, cb);
     });
   }
@@ -192,7 +193,7 @@ export class AIOAdmin implements AsyncDisposable {
    */
   async listTopics(options: AdminCallOptions = {}): Promise<TopicDescription[]> {
     if (this.#closed) throw new AdminClosedError('listTopics: the admin client is closed');
-    const timeoutMs = checkTimeout(options?.timeoutMs, this.#timeoutMs);
+    const timeoutMs = durationOption('timeoutMs', options?.timeoutMs, this.#timeoutMs);
     const deadline = Date.now() + timeoutMs;
     let client: NativeMetadataClient;
     try {
@@ -203,12 +204,17 @@ export class AIOAdmin implements AsyncDisposable {
     let connected = false;
     try {
       // Connected after we gave up: release it then.
-      await guarded<void>('listTopics (connect)', timeoutMs, (cb) => client.connect({ timeout: timeoutMs }, (err) => cb(err, undefined)), () =>
-        client.disconnect(noop),
+      await guarded<void>(
+        'listTopics (connect)',
+        timeoutMs,
+        (cb) => client.connect({ timeout: nativeTimeoutMs(timeoutMs) }, (err) => cb(err, undefined)),
+        () => client.disconnect(noop),
       );
       connected = true;
       const remaining = Math.max(1, deadline - Date.now());
-      const metadata = await guarded<NativeMetadata>('listTopics', remaining, (cb) => client.getMetadata({ allTopics: true, timeout: remaining }, cb));
+      const metadata = await guarded<NativeMetadata>('listTopics', remaining, (cb) =>
+        client.getMetadata({ allTopics: true, timeout: nativeTimeoutMs(remaining) }, cb),
+      );
       return metadata.topics
         .map((t) => ({ name: t.name, partitions: t.partitions.length }))
         .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -224,28 +230,18 @@ export class AIOAdmin implements AsyncDisposable {
    * until that call's native timeout), at most until its guard's deadline.
    */
   close(): Promise<void> {
-    if (this.#closing === undefined) {
+    return this.#closer.run(noop, () => {
       this.#closed = true;
       for (let call = this.#queue.shift(); call !== undefined; call = this.#queue.shift()) {
         call.reject(new AdminClosedError(`${call.what}: the admin client closed before the call was sent`));
       }
-      this.#closing = this.#close();
-    }
-    return this.#closing;
+      return this.#close();
+    });
   }
 
   async #close(): Promise<void> {
     const inFlight = this.#inFlight;
-    if (inFlight !== undefined) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        inFlight.answered,
-        new Promise<void>((resolve) => {
-          timer = setTimeout(resolve, Math.max(0, inFlight.deadline - Date.now()));
-        }),
-      ]);
-      clearTimeout(timer);
-    }
+    if (inFlight !== undefined) await settlesWithin(inFlight.answered, Math.max(0, inFlight.deadline - Date.now()));
     try {
       this.#native.disconnect();
     } catch {
@@ -265,7 +261,7 @@ export class AIOAdmin implements AsyncDisposable {
     prepare: () => (timeoutMs: number, cb: (err?: Error | null) => void) => void,
   ): Promise<void> {
     if (this.#closed) throw new AdminClosedError(`${what}: the admin client is closed`);
-    const timeoutMs = checkTimeout(options?.timeoutMs, this.#timeoutMs);
+    const timeoutMs = durationOption('timeoutMs', options?.timeoutMs, this.#timeoutMs);
     const start = prepare();
     await new Promise<void>((resolve, reject) => {
       this.#queue.push({ what, timeoutMs, start, resolve, reject });
@@ -289,7 +285,7 @@ export class AIOAdmin implements AsyncDisposable {
       call.what,
       call.timeoutMs,
       (cb) =>
-        call.start(call.timeoutMs, (err) => {
+        call.start(nativeTimeoutMs(call.timeoutMs), (err) => {
           answer();
           cb(err ?? null, undefined);
         }),
@@ -300,41 +296,35 @@ export class AIOAdmin implements AsyncDisposable {
 }
 
 /**
- * Runs a callback-style native call and settles with its outcome, or with
- * {@link OperationTimeoutError} when librdkafka's own timeout did not fire within
- * `timeoutMs` + a grace period. `late` runs if the native call answers after we gave up;
+ * A native admin call bounded by our own timer as well ({@link callWithDeadline}), librdkafka's
+ * own timeout given a grace period to fire first. `late` runs if it answers after we gave up;
  * `threw` if starting it threw (no callback will come).
  */
 function guarded<T>(
   what: string,
   timeoutMs: number,
-  start: (cb: (err: Error | null | undefined, value: T) => void) => unknown,
+  start: (cb: NativeCallback<T>) => unknown,
   late: () => void = noop,
   threw: () => void = noop,
 ): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    let settled = false;
-    const timer = setTimeout(() => {
-      settled = true;
-      reject(new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms; its outcome is unknown`, timeoutMs));
-    }, timeoutMs + GUARD_GRACE_MS);
-    const done = (err: Error | null | undefined, value: T): void => {
-      if (settled) {
-        if (!err) late();
-        return;
+  return callWithDeadline<T>(
+    what,
+    timeoutMs,
+    (done) => {
+      try {
+        return start(done);
+      } catch (err) {
+        threw();
+        throw err;
       }
-      settled = true;
-      clearTimeout(timer);
-      if (err) reject(toAdminError(what, err, timeoutMs));
-      else resolve(value);
-    };
-    try {
-      start(done);
-    } catch (err) {
-      threw();
-      done(err as Error, undefined as T);
-    }
-  });
+    },
+    {
+      graceMs: GUARD_GRACE_MS,
+      timeoutMessage: `${what}: no answer within ${timeoutMs} ms; its outcome is unknown`,
+      mapError: (err) => toAdminError(what, err, timeoutMs),
+      late,
+    },
+  );
 }
 
 function toAdminError(what: string, err: Error, timeoutMs: number): AIOKafkaError {
@@ -344,28 +334,4 @@ function toAdminError(what: string, err: Error, timeoutMs: number): AIOKafkaErro
     return new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms (${typed.message})`, timeoutMs, typed);
   }
   return typed;
-}
-
-function checkTimeout(value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && value > 0)) {
-    throw new InvalidArgumentError(`timeoutMs must be an integer > 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function checkTopicName(name: unknown): asserts name is string {
-  if (typeof name !== 'string' || !/^[a-zA-Z0-9._-]{1,249}$/.test(name) || name === '.' || name === '..') {
-    throw new InvalidArgumentError(
-      `topic name must be 1 to 249 ASCII letters, digits, ".", "_" or "-", got ${JSON.stringify(String(name)).slice(0, 60)}`,
-    );
-  }
-}
-
-function checkCount(name: string, value: number | undefined, fallback: number | undefined): number {
-  if (value === undefined && fallback !== undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && (value as number) >= 1)) {
-    throw new InvalidArgumentError(`${name} must be an integer >= 1, got ${String(value)}`);
-  }
-  return value as number;
 }

@@ -1,4 +1,5 @@
-import { AIOAdmin, AIOKafkaError, AdminClosedError, OperationTimeoutError } from '../../../src';
+import { AIOAdmin, AIOKafkaError, AdminClosedError, InvalidArgumentError, OperationTimeoutError } from '../../../src';
+import { MAX_TIMER_MS } from '../../../src/core/timeouts';
 import type { NativeAdmin, NativeAdminFactories } from '../../../src/native/admin';
 import { nativeError } from '../../helpers/fake-native-producer';
 
@@ -110,6 +111,32 @@ describe('AIOAdmin (fake AdminClient)', () => {
     expect(e1).not.toBeInstanceOf(OperationTimeoutError);
     expect(e1).toMatchObject({ code: 'ERR_TOPIC_ALREADY_EXISTS' });
     expect(e2).toMatchObject({ code: 'ERR_INVALID_PARTITIONS' });
+    await admin.close();
+  });
+
+  test.each([2 ** 31, Infinity])('takes timeoutMs %p as no limit: the call waits for its answer', async (timeoutMs) => {
+    const { factories, calls } = fakeAdmin();
+    const admin = await AIOAdmin.connectWith({}, { timeoutMs }, { factories });
+    const created = track(admin.createTopic({ topic: 'a' }));
+    await jest.advanceTimersByTimeAsync(60_000);
+    expect(created.state).toBe('pending');
+    // librdkafka gets the longest limit it can hold.
+    expect(calls[0]!.timeoutMs).toBe(MAX_TIMER_MS);
+    calls[0]!.cb(null);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(created.state).toBe('ok');
+    await admin.close();
+  });
+
+  test.each<[string, unknown]>([
+    ['negative', -1],
+    ['not a number', '100'],
+    ['NaN', Number.NaN],
+  ])('refuses a timeoutMs that is %s', async (_what, timeoutMs) => {
+    const { factories } = fakeAdmin();
+    await expect(AIOAdmin.connectWith({}, { timeoutMs: timeoutMs as number }, { factories })).rejects.toBeInstanceOf(InvalidArgumentError);
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    await expect(admin.deleteTopic('a', { timeoutMs: timeoutMs as number })).rejects.toBeInstanceOf(InvalidArgumentError);
     await admin.close();
   });
 });
