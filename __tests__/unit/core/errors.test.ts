@@ -1,20 +1,16 @@
-import Kafka from 'node-rdkafka';
 import {
+  AdminClosedError,
   AIOKafkaError,
+  ConsumerClosedError,
   DeliveryError,
+  HandlerError,
   InvalidArgumentError,
+  InvalidStateError,
   OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
   isAIOKafkaError,
 } from '../../../src/core/errors';
-import { codeName, fromLibrdkafka, nativeCodeName } from '../../../src/native/errors';
-
-// node-rdkafka's own error class: what the native layer really hands us.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const LibrdKafkaError = require('node-rdkafka/lib/error') as {
-  create(e: unknown): Error & { code: number; isRetriable?: boolean; isFatal?: boolean };
-};
 
 const target = { topic: 'items', partition: 3 };
 
@@ -26,6 +22,10 @@ describe('error classes', () => {
     [new ProducerClosedError('m', { possiblyDelivered: false }), 'ProducerClosedError', 'AIO_PRODUCER_CLOSED', false],
     [new InvalidArgumentError('m'), 'InvalidArgumentError', 'ERR__INVALID_ARG', false],
     [new OperationTimeoutError('m', 10), 'OperationTimeoutError', 'AIO_OPERATION_TIMEOUT', true],
+    [new ConsumerClosedError('m'), 'ConsumerClosedError', 'AIO_CONSUMER_CLOSED', false],
+    [new HandlerError('m', { ...target, offset: 1, cause: new Error('x') }), 'HandlerError', 'AIO_HANDLER_FAILED', false],
+    [new AdminClosedError('m'), 'AdminClosedError', 'AIO_ADMIN_CLOSED', false],
+    [new InvalidStateError('m'), 'InvalidStateError', 'AIO_INVALID_STATE', false],
   ])('%p has name %s, code %s, retriable %s', (err, name, code, retriable) => {
     expect(err).toBeInstanceOf(AIOKafkaError);
     expect(err).toBeInstanceOf(Error);
@@ -51,63 +51,3 @@ describe('error classes', () => {
   });
 });
 
-describe('librdkafka codes', () => {
-  it('names numeric codes from node-rdkafka', () => {
-    expect(codeName(Kafka.CODES.ERRORS.ERR__QUEUE_FULL)).toBe('ERR__QUEUE_FULL');
-    expect(codeName(10)).toBe('ERR_MSG_SIZE_TOO_LARGE');
-    expect(codeName(123456)).toBe('AIO_UNKNOWN');
-  });
-
-  it('recovers the code of a delivery-report error, which node-rdkafka hands over as text only', () => {
-    // What node-rdkafka builds for a failed delivery report: new Error(err2str(code)).
-    const fromReport = LibrdKafkaError.create(new Error('Local: Message timed out'));
-    expect(fromReport.code).toBe(-1);
-    expect(nativeCodeName(fromReport)).toBe('ERR__MSG_TIMED_OUT');
-    expect(nativeCodeName(LibrdKafkaError.create(new Error('Broker: Not leader for partition')))).toBe(
-      'ERR_NOT_LEADER_FOR_PARTITION',
-    );
-    expect(nativeCodeName(LibrdKafkaError.create(new Error('something else entirely')))).toBe('AIO_UNKNOWN');
-  });
-});
-
-describe('fromLibrdkafka', () => {
-  it('makes QueueFullError of a synchronous queue-full refusal', () => {
-    const native = LibrdKafkaError.create(Kafka.CODES.ERRORS.ERR__QUEUE_FULL);
-    const err = fromLibrdkafka(native, { kind: 'produce', target });
-    expect(err).toBeInstanceOf(QueueFullError);
-    expect(err.cause).toBe(native);
-  });
-
-  it('makes InvalidArgumentError with librdkafka\'s code of a size refusal', () => {
-    const err = fromLibrdkafka(LibrdKafkaError.create(10), { kind: 'produce', target });
-    expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect(err.code).toBe('ERR_MSG_SIZE_TOO_LARGE');
-  });
-
-  it('makes DeliveryError of a failed report, with target and possiblyDelivered', () => {
-    const timedOut = fromLibrdkafka(LibrdKafkaError.create(new Error('Local: Message timed out')), { kind: 'delivery', target });
-    expect(timedOut).toBeInstanceOf(DeliveryError);
-    expect(timedOut).toMatchObject({ topic: 'items', partition: 3, possiblyDelivered: true, retriable: true });
-    const unknown = fromLibrdkafka(LibrdKafkaError.create(new Error('Local: Unknown partition')), { kind: 'delivery', target });
-    expect(unknown).toMatchObject({ code: 'ERR__UNKNOWN_PARTITION', possiblyDelivered: false, retriable: false });
-  });
-
-  it("prefers node-rdkafka's own isRetriable / isFatal when the error carries them", () => {
-    const native = LibrdKafkaError.create({ message: 'x', code: Kafka.CODES.ERRORS.ERR__MSG_TIMED_OUT, isRetriable: false, isFatal: true });
-    const err = fromLibrdkafka(native, { kind: 'client' });
-    expect(err).toMatchObject({ code: 'ERR__MSG_TIMED_OUT', retriable: false, fatal: true });
-  });
-
-  it('marks the fatal error code fatal', () => {
-    const err = fromLibrdkafka(LibrdKafkaError.create(new Error('Local: Fatal error')), { kind: 'client' });
-    expect(err).toMatchObject({ code: 'ERR__FATAL', fatal: true });
-  });
-});
-
-describe('code names of aliases', () => {
-  it("use librdkafka's current name, by number as by text", () => {
-    expect(codeName(15)).toBe('ERR_COORDINATOR_NOT_AVAILABLE');
-    expect(codeName(16)).toBe('ERR_NOT_COORDINATOR');
-    expect(nativeCodeName(LibrdKafkaError.create(new Error('Broker: Coordinator not available')))).toBe('ERR_COORDINATOR_NOT_AVAILABLE');
-  });
-});

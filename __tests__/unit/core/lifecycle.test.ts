@@ -1,0 +1,95 @@
+import { EventEmitter } from 'node:events';
+import { ClientEvents } from '../../../src/core/client-events';
+import { AIOKafkaError, OperationTimeoutError } from '../../../src/core/errors';
+import { CloseOnce, connectNative, disconnectNative } from '../../../src/core/lifecycle';
+
+describe('CloseOnce', () => {
+  it('runs the close once and hands every caller the same promise', async () => {
+    const closer = new CloseOnce();
+    const close = jest.fn(async () => {});
+    const first = closer.run(() => 1, close);
+    const second = closer.run(() => 2, close);
+    expect(second).toBe(first);
+    expect(close).toHaveBeenCalledWith(1);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(closer.started).toBe(true);
+    await first;
+  });
+
+  it('starts nothing when the arguments are refused, and a later good call still closes', async () => {
+    const closer = new CloseOnce();
+    const close = jest.fn(async () => {});
+    await expect(
+      closer.run(() => {
+        throw new Error('bad timeout');
+      }, close),
+    ).rejects.toThrow('bad timeout');
+    expect(closer.started).toBe(false);
+    await closer.run(() => 0, close);
+    expect(close).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('connectNative', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('times out after the limit plus a grace, and releases a connection made afterwards', async () => {
+    let answer!: (err: Error | null) => void;
+    const release = jest.fn();
+    const native = { connect: (_o: { timeout?: number }, cb: (err: Error | null) => void) => (answer = cb) };
+    const outcome = connectNative(native, 500, release).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(1500);
+    expect(await outcome).toBeInstanceOf(OperationTimeoutError);
+    answer(null);
+    expect(release).toHaveBeenCalledTimes(1);
+  });
+
+  it('passes librdkafka a limit it holds, and no timer of ours for no limit', () => {
+    const timeouts: Array<number | undefined> = [];
+    const native = { connect: (o: { timeout?: number }) => void timeouts.push(o.timeout) };
+    void connectNative(native, Infinity, jest.fn());
+    expect(timeouts).toEqual([2 ** 31 - 1]);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('disconnectNative', () => {
+  it('resolves with the error reported or thrown, never rejects', async () => {
+    const err = new Error('x');
+    await expect(disconnectNative((cb) => cb(null))).resolves.toBeUndefined();
+    await expect(disconnectNative((cb) => cb(err))).resolves.toBe(err);
+    await expect(
+      disconnectNative(() => {
+        throw err;
+      }),
+    ).resolves.toBe(err);
+  });
+});
+
+describe('ClientEvents', () => {
+  it('emits error as a typed error that keeps the cause and says what failed', () => {
+    const emitter = new EventEmitter();
+    const seen: AIOKafkaError[] = [];
+    emitter.on('error', (e: AIOKafkaError) => seen.push(e));
+    const thrown = Object.assign(new Error('boom'), { code: 'EPIPE' });
+    new ClientEvents(emitter).error(thrown, 'a "stats" listener threw');
+    expect(seen[0]).toBeInstanceOf(AIOKafkaError);
+    expect(seen[0]).toMatchObject({ code: 'AIO_UNKNOWN', cause: thrown, message: 'a "stats" listener threw: boom' });
+  });
+
+  it('reports a throwing listener as error, and an error nobody hears to stderr, never throwing', () => {
+    const emitter = new EventEmitter();
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const events = new ClientEvents(emitter);
+      emitter.on('rebalance', () => {
+        throw new Error('listener bug');
+      });
+      expect(() => events.emit('rebalance', {})).not.toThrow();
+      expect(write).toHaveBeenCalledWith(expect.stringMatching(/"rebalance" listener threw: listener bug/));
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
