@@ -803,3 +803,69 @@ describe('edge cases found in review', () => {
     );
   });
 });
+
+describe('fixes of the redesign (issue 8)', () => {
+  it('does not expire a message whose report the deadline tick’s poll() served', async () => {
+    const { producer, fake } = await connect({ deliveryTimeoutMs: 100 });
+    const result = track(producer.produce('t', 'v'));
+    // librdkafka has the report ready just before the tick that finds the deadline passed: that
+    // tick's poll() serves it, and it reaches the producer only after poll() returned, as
+    // node-rdkafka's uv_async dispatch does. It was delivered in time: it must resolve.
+    await tick(100);
+    fake.deliver(1);
+    await tick(5);
+    expect(result.error()).toBeUndefined();
+    expect(result.value()).toMatchObject({ topic: 't', offset: 0 });
+  });
+
+  it('runs no other message’s callback inside the produce() call that met a fatal refusal', async () => {
+    const { producer, fake } = await connect();
+    producer.on('error', () => {});
+    const calls: string[] = [];
+    producer.produce2('t', 'a', { fireAndForget: true, onDelivery: (err) => calls.push(`a:${err?.code}`) });
+    fake.throwOnNextProduce(nativeError(-150, 'Local: Fatal error'));
+    const refused = track(producer.produce2('t', 'b', { onDelivery: (err) => calls.push(`b:${err?.code}`) }));
+    // Back from the call that met the fatal error: nothing has been called yet.
+    expect(calls).toEqual([]);
+    await tick(0);
+    expect(calls.sort()).toEqual(['a:ERR__FATAL', 'b:ERR__FATAL']);
+    expect(refused.error()).toMatchObject({ fatal: true });
+  });
+
+  it('never calls onDelivery for a fire-and-forget call that threw: the throw is the outcome', async () => {
+    const { producer, fake } = await connect();
+    const onDelivery = jest.fn();
+    fake.capacity = 0;
+    expect(() => producer.produce2('t', 'v', { fireAndForget: true, onDelivery })).toThrow(QueueFullError);
+    expect(() => producer.produce2('', 'v', { fireAndForget: true, onDelivery })).toThrow(InvalidArgumentError);
+    await tick(10);
+    expect(onDelivery).not.toHaveBeenCalled();
+  });
+
+  it('reports a listener’s throw of an object with a string code as its own failure, with context', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (err) => errors.push(err));
+    const thrown = Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    producer.on('deliveryError', () => {
+      throw thrown;
+    });
+    producer.produce2('t', 'v', { fireAndForget: true });
+    fake.deliver(1, textError('Broker: Message size too large'));
+    await tick();
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'AIO_UNKNOWN', cause: thrown });
+    expect(errors[0]!.message).toMatch(/"deliveryError" listener threw: socket hang up/);
+  });
+
+  it.each<[keyof AIOProducerOptions, number]>([
+    ['connectTimeoutMs', 2 ** 31],
+    ['connectTimeoutMs', Infinity],
+    ['enqueueTimeoutMs', Infinity],
+    ['deliveryTimeoutMs', 2 ** 31],
+    ['closeTimeoutMs', Infinity],
+  ])('takes option %s = %p as no limit', async (name, value) => {
+    const { producer } = await connect({ [name]: value });
+    expect(producer.closed).toBe(false);
+  });
+});
