@@ -108,9 +108,9 @@ describe('graceful shutdown', () => {
   });
 });
 
-describe('npm start (dist/app/web-app.js)', () => {
+describe('npm start (dist-examples/items-web-service.js)', () => {
   it('serves on the embedded cluster and shuts down gracefully on SIGTERM', async () => {
-    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist', 'app', 'web-app.js')], {
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist-examples', 'items-web-service.js')], {
       env: { ...process.env, KAFKA_BROKERS: '', PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
