@@ -71,7 +71,7 @@ describe('code in the README and docs', () => {
         types: ['node'],
         typeRoots: [join(ROOT, 'node_modules', '@types')],
         baseUrl: ROOT,
-        paths: { 'aio-rdkafka': ['src/index.ts'] },
+        paths: { 'aio-rdkafka': ['src/index.ts'], 'aio-rdkafka/testing': ['src/testing/index.ts'] },
         skipLibCheck: true,
         esModuleInterop: true,
         allowJs: true,
