@@ -20,9 +20,12 @@ export interface PendingConsume {
 /**
  * A fake of the part of node-rdkafka's KafkaConsumer that AIOConsumer uses. Like librdkafka it
  * answers asynchronous commits only while a consume() call runs: the answers are emitted as
- * `offset.commit` just before the call returns.
+ * `offset.commit` just before the call returns. Like node-rdkafka it calls back asynchronously:
+ * consume callbacks, rebalances and commit answers are dispatched on a later macrotask
+ * (setImmediate), never inside the call that caused them. Meant for jest fake timers: drive it
+ * with {@link until} and {@link drive}.
  *
- * `auto` mode: each consume() returns after a macrotask with what `queue` holds. Manual mode:
+ * `auto` mode: each consume() returns after 1 ms with what `queue` holds. Manual mode:
  * each call waits in `pending` until the test answers it.
  */
 export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
@@ -42,11 +45,14 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
   commitError: Error | null = null;
   /** While true, answers to new async commits are kept back until `releaseCommitAnswers()`. */
   holdCommitAnswers = false;
+  /** While true, connect() does not answer until `answerConnect()`. */
+  holdConnect = false;
   /** Throws from incrementalUnassign when set. */
   incrementalUnassignError: Error | undefined;
   readonly #answers: Array<[Error | null, TopicPartitionOffset[]]> = [];
   readonly #heldAnswers: Array<[Error | null, TopicPartitionOffset[]]> = [];
   #inFlight = 0;
+  #connectCb: ((err: Error | null) => void) | undefined;
 
   /** The factory to pass as `createNative`. */
   readonly factory = (config: LibrdkafkaConfig): NativeConsumer => {
@@ -54,9 +60,9 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
     return this;
   };
 
-  /** Calls the consumer's rebalance callback, as node-rdkafka does (on the main thread). */
+  /** Calls the consumer's rebalance callback, as node-rdkafka does: later, on the main thread. */
   rebalance(code: number, partitions: TopicPartition[]): void {
-    (this.config.rebalance_cb as NativeRebalanceCallback)({ code }, partitions);
+    setImmediate(() => (this.config.rebalance_cb as NativeRebalanceCallback)({ code }, partitions));
   }
 
   /** A message of partition `partition` at `offset`. */
@@ -78,7 +84,15 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
   }
 
   connect(_options: { timeout?: number }, cb: (err: Error | null) => void): void {
-    setImmediate(() => cb(null));
+    if (this.holdConnect) this.#connectCb = cb;
+    else setImmediate(() => cb(null));
+  }
+
+  /** Answers the connect() kept back by `holdConnect`. */
+  answerConnect(err: Error | null = null): void {
+    const cb = this.#connectCb;
+    this.#connectCb = undefined;
+    if (cb !== undefined) setImmediate(() => cb(err));
   }
 
   disconnect(cb: (err?: Error | null) => void): void {
@@ -86,12 +100,7 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
     setImmediate(() => cb(null));
   }
 
-  isConnected(): boolean {
-    return true;
-  }
-
   subscribe(): void {}
-  unsubscribe(): void {}
   setDefaultConsumeTimeout(): void {}
 
   consume(count: number, cb: (err: Error | null, messages: NativeConsumerMessage[]) => void): void {
@@ -102,6 +111,14 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
       this.#deliverAnswers();
       cb(null, messages);
     };
+    // A call the test answers returns on a later macrotask with the commit answers served so far.
+    const later = (messages: NativeConsumerMessage[]): void => {
+      const served = this.#answers.splice(0);
+      setImmediate(() => {
+        this.#answers.unshift(...served);
+        answer(messages);
+      });
+    };
     if (this.auto) {
       setTimeout(() => answer(this.queue.splice(0, count)), 1);
     } else {
@@ -109,7 +126,7 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
         count,
         answer: (messages) => {
           if (this.pending === pending) this.pending = undefined;
-          answer(messages);
+          later(messages);
         },
       };
       this.pending = pending;
@@ -123,6 +140,10 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
     (this.holdCommitAnswers ? this.#heldAnswers : this.#answers).push([this.commitError, copy]);
   }
 
+  /**
+   * Not part of NativeConsumer (a synchronous commit blocks the event loop): kept so that a test
+   * can prove it is never called.
+   */
   commitSync(offsets: TopicPartitionOffset[]): void {
     const copy = offsets.map((o) => ({ ...o }));
     this.commits.push(copy);
@@ -168,9 +189,9 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
     this.#answers.push(...this.#heldAnswers.splice(0));
   }
 
-  /** Emits the commit answers now, as a consume() call in flight serves callbacks. */
+  /** Emits the commit answers (on the next macrotask), as a consume() call in flight serves callbacks. */
   serveCallbacks(): void {
-    this.#deliverAnswers();
+    setImmediate(() => this.#deliverAnswers());
   }
 
   #deliverAnswers(): void {
@@ -178,14 +199,34 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
   }
 }
 
-/** Resolves after `ms` of real time. */
+/** Resolves after `ms` of (fake) time: someone must advance the clock. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Waits (real time, polling every 2 ms) until `predicate()` holds; throws after `timeoutMs`. */
+/**
+ * Advances jest's fake clock 1 ms at a time until `predicate()` holds; throws after `timeoutMs`
+ * of fake time.
+ */
 export async function until(what: string, predicate: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const started = Date.now();
-  while (!predicate()) {
-    if (Date.now() - started > timeoutMs) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(2);
+  for (let waited = 0; !predicate(); waited++) {
+    if (waited >= timeoutMs) throw new Error(`timed out waiting for: ${what}`);
+    await jest.advanceTimersByTimeAsync(1);
   }
+}
+
+/**
+ * Advances jest's fake clock until `promise` settles, then returns its outcome; throws after
+ * `timeoutMs` of fake time.
+ */
+export async function drive<T>(promise: Promise<T>, timeoutMs = 60_000, stepMs = 5): Promise<T> {
+  let settled = false;
+  promise.then(
+    () => (settled = true),
+    () => (settled = true),
+  );
+  await Promise.resolve();
+  for (let waited = 0; !settled; waited += stepMs) {
+    if (waited >= timeoutMs) throw new Error(`still pending after ${timeoutMs} ms of fake time`);
+    await jest.advanceTimersByTimeAsync(stepMs);
+  }
+  return promise;
 }

@@ -3,6 +3,7 @@ import {
   AIOProducer,
   ConsumerClosedError,
   HandlerError,
+  InvalidStateError,
   type AIOConsumerOptions,
   type AIOKafkaError,
   type ConsumerMessage,
@@ -227,8 +228,8 @@ describe('handler errors', () => {
     expect((err as HandlerError).cause).toBe(boom);
     expect((err as HandlerError).offset).toBe(5);
     expect(seen).toEqual(['m0', 'm1', 'm2', 'm3', 'm4', 'm5']);
-    // The consumption is over: a second run is refused.
-    await expect(consumer.run({ handler: () => {} })).rejects.toBeInstanceOf(ConsumerClosedError);
+    // The consumption is over: a second run on the open consumer is refused.
+    await expect(consumer.run({ handler: () => {} })).rejects.toBeInstanceOf(InvalidStateError);
     await consumer.close();
 
     const again = await connect(group, topic);
@@ -355,7 +356,7 @@ test('for await hands out messages in order; break ends it cleanly and leaves th
   }
   expect(seen).toEqual(['m0', 'm1', 'm2', 'm3', 'm4']);
   // The iteration is over; another one is refused, and close still works (twice).
-  await expect(consumer[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(ConsumerClosedError);
+  await expect(consumer[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(InvalidStateError);
   await consumer.close();
   await consumer.close();
   expect(consumer.closed).toBe(true);

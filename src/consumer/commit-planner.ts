@@ -30,8 +30,6 @@ class PartitionTrack {
   /** Sequence number of the last planned commit, and of the last confirmed one. */
   planned = 0;
   confirmed = 0;
-  /** How many times the fetch position moved back below what this assignment received. */
-  rewinds = 0;
 
   constructor(topic: string, partition: number, start: number | undefined) {
     this.topic = topic;
@@ -61,7 +59,6 @@ class PartitionTrack {
         this.#runs.splice(i, 1);
       }
     } else {
-      if (current !== undefined) this.rewinds++;
       const run: [number, number] = [offset, offset];
       let i = 0;
       while (i < this.#runs.length && this.#runs[i]![0] < offset) i++;
@@ -87,11 +84,6 @@ class PartitionTrack {
       this.#window = this.#window.slice(this.#head);
       this.#head = 0;
     }
-  }
-
-  /** Offsets received and not yet finished. */
-  get outstanding(): number {
-    return this.#window.length - this.#head - this.#done.size;
   }
 
   /**
@@ -168,11 +160,6 @@ export class CommitPlanner {
     this.#tracks.set(partitionKey(topic, partition), new PartitionTrack(topic, partition, start));
   }
 
-  /** Whether `topic`/`partition` is tracked (assigned). */
-  has(topic: string, partition: number): boolean {
-    return this.#tracks.has(partitionKey(topic, partition));
-  }
-
   /**
    * Registers a received message. Returns its ticket, or undefined when the message must be
    * dropped: its partition is not assigned, this assignment received the offset already, or it
@@ -189,21 +176,6 @@ export class CommitPlanner {
   finish(topic: string, partition: number, ticket: OffsetTicket): void {
     const track = this.#tracks.get(partitionKey(topic, partition));
     if (track !== undefined && track === ticket.track) track.finish(ticket.offset);
-  }
-
-  /** Messages received and not finished, over every tracked partition (or one). */
-  outstanding(topic?: string, partition?: number): number {
-    if (topic !== undefined && partition !== undefined) {
-      return this.#tracks.get(partitionKey(topic, partition))?.outstanding ?? 0;
-    }
-    let total = 0;
-    for (const track of this.#tracks.values()) total += track.outstanding;
-    return total;
-  }
-
-  /** How many times a partition's fetch position moved back below offsets it had received. */
-  rewinds(topic: string, partition: number): number {
-    return this.#tracks.get(partitionKey(topic, partition))?.rewinds ?? 0;
   }
 
   /**
@@ -258,8 +230,4 @@ export class CommitPlanner {
     return track?.position;
   }
 
-  /** The tracked partitions. */
-  partitions(): TopicPartition[] {
-    return [...this.#tracks.values()].map(({ topic, partition }) => ({ topic, partition }));
-  }
 }

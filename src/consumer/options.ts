@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type HandlerError } from '../core/errors';
+import { checkConfig, checkOptionsObject, checkTopic, countOption, durationOption } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
 import type { NativeConsumerFactory } from '../native/consumer';
 import type { ConsumerMessage } from './consumer-message';
@@ -8,19 +9,21 @@ export interface AIOConsumerOptions {
   /** Topics to subscribe to (exact names). */
   topics: string[];
   /**
-   * How long `connect()` waits for the cluster's first metadata answer, in ms.
+   * How long `connect()` waits for the cluster's first metadata answer, in ms; `Infinity` (or
+   * anything above 2^31-1): no limit.
    * @default 30000
    */
   connectTimeoutMs?: number;
   /**
    * Default of `close({ timeoutMs })`: how long close waits for running handlers before it
-   * commits what is finished and leaves the rest uncommitted.
+   * commits what is finished and leaves the rest uncommitted; `Infinity`: wait for them.
    * @default 30000
    */
   closeTimeoutMs?: number;
   /**
    * Period of the background commit of finished offsets, in ms. Commits also happen on partition
-   * revocation, when `run()` ends and on close.
+   * revocation, when `run()` ends and on close. Must be > 0; `Infinity` (or anything above
+   * 2^31-1): no periodic commit.
    * @default 5000
    */
   commitIntervalMs?: number;
@@ -40,7 +43,8 @@ export interface AIOConsumerOptions {
    * How long one native `consume()` call waits for *each* message, in ms: the call returns at
    * the first wait that times out or when it has `batchSize` messages, so while messages trickle
    * in one call can last up to `batchSize × pollTimeoutMs`. Close and a revocation wait for the
-   * call in flight, so this product bounds their latency.
+   * call in flight, so this product bounds their latency. A whole number > 0, at most 2^31-1
+   * (librdkafka takes it as such); also the pause after a failed `consume()`.
    * @default 100
    */
   pollTimeoutMs?: number;
@@ -48,7 +52,7 @@ export interface AIOConsumerOptions {
    * On revocation, how long to wait for the running handlers of revoked partitions before their
    * offsets are committed and the partitions are released, in ms. A handler still running after
    * it keeps running, but its message is left to the partition's next owner (which processes it
-   * again). Every member of the group waits for the slowest revocation.
+   * again). Every member of the group waits for the slowest revocation. `Infinity`: wait for them.
    * @default 5000
    */
   revokeTimeoutMs?: number;
@@ -95,7 +99,8 @@ export interface RunOptions {
 /** Options of {@link AIOConsumer.close}. */
 export interface ConsumerCloseOptions {
   /**
-   * How long to wait for running handlers before committing what is finished and disconnecting.
+   * How long to wait for running handlers before committing what is finished and disconnecting;
+   * `Infinity`: wait for them.
    * @default `closeTimeoutMs` of the consumer's options (30000)
    */
   timeoutMs?: number;
@@ -135,9 +140,7 @@ const OWNED_KEYS = ['rebalance_cb', 'offset_commit_cb'] as const;
  * commit callbacks owned by the wrapper.
  */
 export function resolveConsumerConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new InvalidArgumentError('config must be an object of librdkafka properties');
-  }
+  checkConfig(config);
   const groupId = config['group.id'];
   if (typeof groupId !== 'string' || groupId === '') {
     throw new InvalidArgumentError('config "group.id" must be a non-empty string: AIOConsumer consumes as a group member');
@@ -161,32 +164,23 @@ export function resolveConsumerConfig(config: LibrdkafkaConfig): LibrdkafkaConfi
   };
 }
 
-function integer(name: string, value: number | undefined, fallback: number, min: number): number {
-  if (value === undefined) return fallback;
-  if (!(Number.isSafeInteger(value) && value >= min)) {
-    throw new InvalidArgumentError(`option ${name} must be an integer >= ${min}, got ${String(value)}`);
-  }
-  return value;
-}
-
 /** Fills in the defaults of {@link AIOConsumerOptions}; checks every value. */
 export function resolveConsumerOptions(options: AIOConsumerOptions): ResolvedConsumerOptions {
-  if (typeof options !== 'object' || options === null) {
-    throw new InvalidArgumentError('options must be an object with at least { topics }');
-  }
+  checkOptionsObject(options, ' with at least { topics }');
   const { topics } = options;
-  if (!Array.isArray(topics) || topics.length === 0 || !topics.every((t) => typeof t === 'string' && t !== '')) {
+  if (!Array.isArray(topics) || topics.length === 0) {
     throw new InvalidArgumentError('option topics must be a non-empty array of topic names');
   }
+  topics.forEach((topic, i) => checkTopic(topic, `option topics[${i}]`));
   return {
     topics: [...topics],
-    connectTimeoutMs: integer('connectTimeoutMs', options.connectTimeoutMs, 30_000, 0),
-    closeTimeoutMs: integer('closeTimeoutMs', options.closeTimeoutMs, 30_000, 0),
-    commitIntervalMs: integer('commitIntervalMs', options.commitIntervalMs, 5_000, 1),
-    maxBufferedMessages: integer('maxBufferedMessages', options.maxBufferedMessages, 1_000, 1),
-    batchSize: integer('batchSize', options.batchSize, 100, 1),
-    pollTimeoutMs: integer('pollTimeoutMs', options.pollTimeoutMs, 100, 1),
-    revokeTimeoutMs: integer('revokeTimeoutMs', options.revokeTimeoutMs, 5_000, 0),
+    connectTimeoutMs: durationOption('connectTimeoutMs', options.connectTimeoutMs, 30_000),
+    closeTimeoutMs: durationOption('closeTimeoutMs', options.closeTimeoutMs, 30_000),
+    commitIntervalMs: durationOption('commitIntervalMs', options.commitIntervalMs, 5_000, { positive: true }),
+    maxBufferedMessages: countOption('maxBufferedMessages', options.maxBufferedMessages, 1_000),
+    batchSize: countOption('batchSize', options.batchSize, 100),
+    pollTimeoutMs: durationOption('pollTimeoutMs', options.pollTimeoutMs, 100, { positive: true, finite: true, integer: true }),
+    revokeTimeoutMs: durationOption('revokeTimeoutMs', options.revokeTimeoutMs, 5_000),
   };
 }
 
@@ -205,7 +199,7 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
   }
   return {
     handler: options.handler,
-    concurrency: integer('concurrency', options.concurrency, 1, 1),
+    concurrency: countOption('concurrency', options.concurrency, 1),
     orderBy,
     onError,
   };

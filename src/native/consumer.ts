@@ -36,8 +36,6 @@ export interface NativeConsumer {
   consume(count: number, cb: (err: Error | null, messages: NativeConsumerMessage[]) => void): unknown;
   /** Asynchronous commit: the outcome comes as `offset.commit`. Throws on a local error. */
   commit(offsets: TopicPartitionOffset[]): unknown;
-  /** Synchronous commit (blocks the calling thread for one round trip). Throws on failure. */
-  commitSync(offsets: TopicPartitionOffset[]): unknown;
   assign(partitions: Array<TopicPartition | TopicPartitionOffset>): unknown;
   unassign(): unknown;
   incrementalAssign(partitions: Array<TopicPartition | TopicPartitionOffset>): unknown;

@@ -1,11 +1,12 @@
 import { AIOConsumer, type AIOKafkaError, type ConsumerMessage } from '../../../src';
 import type { AIOConsumerOptions } from '../../../src/consumer/options';
 import { nativeError } from '../../helpers/fake-native-producer';
-import { ASSIGN, FakeNativeConsumer, REVOKE, sleep, until } from '../../helpers/fake-native-consumer';
+import { ASSIGN, drive, FakeNativeConsumer, REVOKE, sleep, until } from '../../helpers/fake-native-consumer';
 
 /*
  * AIOConsumer against a fake native consumer (the connectWith seam): interleavings a broker
- * cannot produce on demand. Real time, short waits; no assertion on durations.
+ * cannot produce on demand. Jest fake timers: `until` and `drive` advance the clock; no assertion
+ * on durations.
  */
 
 const msg = FakeNativeConsumer.message;
@@ -14,18 +15,24 @@ const P1 = { topic: 't', partition: 1 };
 const range = (from: number, to: number): number[] => Array.from({ length: to - from + 1 }, (_, i) => from + i);
 
 const open: AIOConsumer[] = [];
+beforeEach(() => {
+  jest.useFakeTimers();
+});
 afterEach(async () => {
-  await Promise.all(open.splice(0).map((c) => c.close({ timeoutMs: 50 })));
+  await drive(Promise.all(open.splice(0).map((c) => c.close({ timeoutMs: 50 }))));
+  jest.useRealTimers();
 });
 
 async function connect(
   fake: FakeNativeConsumer,
   options: Partial<AIOConsumerOptions> = {},
 ): Promise<{ consumer: AIOConsumer; errors: AIOKafkaError[] }> {
-  const consumer = await AIOConsumer.connectWith(
-    { 'group.id': 'g' },
-    { topics: ['t'], commitIntervalMs: 600_000, revokeTimeoutMs: 50, closeTimeoutMs: 100, ...options },
-    { createNative: fake.factory },
+  const consumer = await drive(
+    AIOConsumer.connectWith(
+      { 'group.id': 'g' },
+      { topics: ['t'], commitIntervalMs: 600_000, revokeTimeoutMs: 50, closeTimeoutMs: 100, ...options },
+      { createNative: fake.factory },
+    ),
   );
   open.push(consumer);
   const errors: AIOKafkaError[] = [];
@@ -75,10 +82,10 @@ describe('rebalances', () => {
     if (fake.pending !== undefined) fake.pending.answer([]);
     release();
     await until('offsets 0..30 processed', () => range(0, 30).every((o) => processed.has(o)), 2_000);
-    await consumer.commit();
+    await drive(consumer.commit());
     expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: 31 }]);
-    await consumer.close();
-    await run;
+    await drive(consumer.close());
+    await drive(run);
   });
 
   test('the commit on revocation commits finished offsets, drops waiting messages and leaves a running one uncommitted', async () => {
@@ -112,11 +119,11 @@ describe('rebalances', () => {
     const names = fake.log.map(([name]) => name);
     expect(names.indexOf('commit')).toBeLessThan(names.indexOf('unassign'));
     expect(consumer.buffered).toBe(0);
-    await sleep(20);
+    await jest.advanceTimersByTimeAsync(20);
     expect(started).not.toContain('1@3');
     expect(started).not.toContain('1@4');
-    await consumer.close({ timeoutMs: 10 });
-    await run;
+    await drive(consumer.close({ timeoutMs: 10 }));
+    await drive(run);
   });
 
   test('a partition given back after a successful commit on revocation resumes at the committed offset, and nothing is committed before a message arrives', async () => {
@@ -134,10 +141,10 @@ describe('rebalances', () => {
     fake.rebalance(ASSIGN, [P0]);
     await until('re-assigned', () => fake.logged('assign').length === 2);
     expect(fake.logged('assign')[1]).toEqual([{ topic: 't', partition: 0 }]);
-    await consumer.commit();
+    await drive(consumer.commit());
     expect(fake.commits).toHaveLength(1);
-    await consumer.close();
-    await run;
+    await drive(consumer.close());
+    await drive(run);
   });
 
   test('after a refused commit on revocation only the very next eager assign resumes where this member finished', async () => {
@@ -156,7 +163,7 @@ describe('rebalances', () => {
     expect(errors.map((e) => e.code)).toContain('ERR_REBALANCE_IN_PROGRESS');
     // The resume point is not committed by itself.
     fake.commitError = null;
-    await consumer.commit();
+    await drive(consumer.commit());
     expect(fake.commits).toHaveLength(1);
     // A later assignment does not reuse it.
     fake.rebalance(REVOKE, [P0]);
@@ -165,8 +172,8 @@ describe('rebalances', () => {
     fake.rebalance(ASSIGN, [P0]);
     await until('assigned again', () => fake.logged('assign').length === 4);
     expect(fake.logged('assign')[3]).toEqual([{ topic: 't', partition: 0 }]);
-    await consumer.close();
-    await run;
+    await drive(consumer.close());
+    await drive(run);
   });
 
   test('cooperative: a failing incrementalUnassign is reported and never turns into unassign(); an empty assign pauses nothing', async () => {
@@ -184,8 +191,8 @@ describe('rebalances', () => {
     expect(fake.logged('unassign')).toEqual([]);
     expect(fake.logged('pause')).not.toContain(0);
     expect(consumer.assignment).toEqual([P0]);
-    await consumer.close({ timeoutMs: 10 });
-    await run;
+    await drive(consumer.close({ timeoutMs: 10 }));
+    await drive(run);
   });
 });
 
@@ -226,8 +233,8 @@ describe('close', () => {
     fake.auto = true;
     await until('a later consume', () => fake.pending !== undefined || closed, 1_000).catch(() => {});
     fake.pending?.answer([]);
-    await closing;
-    await run;
+    await drive(closing);
+    await drive(run);
     expect(errors.filter((e) => e.code === 'AIO_OPERATION_TIMEOUT')).toEqual([]);
   });
 });
@@ -246,7 +253,7 @@ describe('iteration', () => {
         if (seen.length === 2) fake.emit('event.error', fatal);
       }
     })();
-    await expect(loop).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    await expect(drive(loop)).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true });
     expect(seen).toEqual([0, 1]);
   });
 
@@ -255,8 +262,8 @@ describe('iteration', () => {
     const { consumer } = await connect(fake);
     const it = consumer[Symbol.asyncIterator]();
     const mine = new Error('mine');
-    await expect(it.throw!(mine)).rejects.toBe(mine);
-    await expect(it.next()).resolves.toEqual({ done: true, value: undefined });
+    await expect(drive(it.throw!(mine))).rejects.toBe(mine);
+    await expect(drive(it.next())).resolves.toEqual({ done: true, value: undefined });
   });
 
   test('overlapping next() calls are served in call order, one message each', async () => {
@@ -266,12 +273,12 @@ describe('iteration', () => {
     fake.rebalance(ASSIGN, [P0]);
     fake.queue.push(msg(0, 0), msg(0, 1), msg(0, 2));
     const it = consumer[Symbol.asyncIterator]();
-    const [a, b] = await Promise.all([it.next(), it.next()]);
+    const [a, b] = await drive(Promise.all([it.next(), it.next()]));
     expect([(a.value as ConsumerMessage).offset, (b.value as ConsumerMessage).offset]).toEqual([0, 1]);
     // The second call finished the first message; the one in hand (1) is not committed.
-    await consumer.commit();
+    await drive(consumer.commit());
     expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: 1 }]);
-    await it.return!();
+    await drive(it.return!());
   }, 10_000);
 });
 
@@ -301,8 +308,8 @@ describe('run() scheduling', () => {
     fake.rebalance(ASSIGN, [P0, P1]);
     fake.queue.push(...messages);
     await until('all handled', () => order.length === messages.length);
-    await consumer.close();
-    await run;
+    await drive(consumer.close());
+    await drive(run);
     return { maxConcurrent, violations, order };
   }
 

@@ -34,7 +34,8 @@ describe('CommitPlanner', () => {
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 12 }]);
     planner.finish(T, 0, tickets.get(12)!);
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 14 }]);
-    expect(planner.outstanding()).toBe(0);
+    // Nothing is left unfinished: the position is the final one.
+    expect(planner.revoke(T, 0)).toBe(14);
   });
 
   it('follows received offsets, not integers: holes (compaction, transaction markers) do not block', () => {
@@ -62,7 +63,12 @@ describe('CommitPlanner', () => {
       { topic: T, partition: 1, offset: 5 },
     ]);
     expect(planner.plan([{ topic: T, partition: 1 }])).toEqual([{ topic: T, partition: 1, offset: 5 }]);
-    expect(planner.outstanding(T, 1)).toBe(1);
+    // One message of p1 (5) is unfinished: finishing it moves p1 only.
+    planner.finish(T, 1, p1.get(5)!);
+    expect(planner.plan()).toEqual([
+      { topic: T, partition: 0, offset: 2 },
+      { topic: T, partition: 1, offset: 7 },
+    ]);
   });
 
   it('does not plan a position already committed, and ignores a late confirmation of an older one', () => {
@@ -100,7 +106,9 @@ describe('CommitPlanner', () => {
     const old = receiveAll(planner, 0, [0, 1]);
     planner.finish(T, 0, old.get(0)!);
     expect(planner.revoke(T, 0)).toBe(1);
-    expect(planner.has(T, 0)).toBe(false);
+    // No longer tracked: nothing is planned for it and nothing is received.
+    expect(planner.plan()).toEqual([]);
+    expect(planner.receive(T, 0, 2)).toBeUndefined();
     planner.finish(T, 0, old.get(1)!); // finishes after the revoke: no effect, no throw
     planner.assign(T, 0, 1);
     const fresh = receiveAll(planner, 0, [1, 2]);
@@ -128,7 +136,8 @@ describe('CommitPlanner', () => {
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 0 }]);
     planner.finish(T, 0, tickets.get(0)!);
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 5000 }]);
-    expect(planner.partitions()).toEqual([{ topic: T, partition: 0 }]);
+    expect(planner.revoke(T, 0)).toBe(5000);
+    expect(planner.plan()).toEqual([]);
   });
 
   it('accepts offsets below what was received that this assignment never received (the fetch position moved back)', () => {
@@ -139,7 +148,6 @@ describe('CommitPlanner', () => {
     for (const ticket of stale.values()) planner.finish(T, 0, ticket);
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 24 }]);
     const refetched = receiveAll(planner, 0, [5, 6, 7]);
-    expect(planner.rewinds(T, 0)).toBe(1);
     // 5..7 are not finished: nothing at or above 5 may be committed.
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 5 }]);
     for (const ticket of refetched.values()) planner.finish(T, 0, ticket);
@@ -154,7 +162,7 @@ describe('CommitPlanner', () => {
     const next = receiveAll(planner, 0, [24]);
     planner.finish(T, 0, next.get(24)!);
     expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 25 }]);
-    expect(planner.outstanding()).toBe(0);
+    expect(planner.revoke(T, 0)).toBe(25);
   });
 
   it('a late answer to a commit planned for an earlier assignment does not mark the new one', () => {

@@ -1,0 +1,174 @@
+import type { ClientEvents } from '../core/client-events';
+import { settlesWithin } from '../core/timeouts';
+import { partitionKey, type TopicPartition } from '../core/topic-partition';
+import type { NativeConsumer } from '../native/consumer';
+import { nativeCall, type Backpressure } from './backpressure';
+import type { CommitPlanner } from './commit-planner';
+import type { Committer } from './committer';
+import type { ConsumeLoop } from './consume-loop';
+
+const ERR_ASSIGN_PARTITIONS = -175;
+const ERR_REVOKE_PARTITIONS = -174;
+
+/** What a {@link Rebalancer} works with. */
+export interface RebalancerParts {
+  readonly native: NativeConsumer;
+  readonly events: ClientEvents;
+  readonly planner: CommitPlanner;
+  readonly committer: Committer;
+  readonly loop: ConsumeLoop;
+  readonly backpressure: Backpressure;
+  /** How long a revocation waits for the running handlers of its partitions, in ms. */
+  readonly revokeTimeoutMs: number;
+  /**
+   * Drops the waiting messages of the partitions `keys` (uncommitted: the next owner reads them)
+   * and returns when their running handlers settle.
+   */
+  release(keys: ReadonlySet<string>): Promise<unknown>[];
+  /** Whether a revocation waits for running handlers (not once close has begun). */
+  waitsForHandlers(): boolean;
+  /** After a revocation: hand out what is left. */
+  revoked(): void;
+}
+
+/**
+ * librdkafka's rebalance callback, as steps run one after another in the order librdkafka asked
+ * for them. An assign starts tracking the partitions; a revoke drops their waiting messages,
+ * waits (bounded) for their running handlers, commits their finished offsets, lets the consume
+ * call in flight return, then unassigns them. librdkafka holds the rebalance until each step
+ * has (un)assigned.
+ */
+export class Rebalancer {
+  readonly #parts: RebalancerParts;
+  /** Partitions whose revocation is under way: their messages are dropped on arrival. */
+  readonly #revoking = new Set<string>();
+  /**
+   * Where a partition revoked in the last (eager) step resumes if the very next step gives it
+   * straight back: set only when the commit on revocation failed.
+   */
+  #resumeAt = new Map<string, number>();
+  #assignment: TopicPartition[] = [];
+  #steps: Promise<void> = Promise.resolve();
+  #stepCount = 0;
+  /** Set while librdkafka closes: a revoke then just releases the partitions. */
+  disconnecting = false;
+
+  constructor(parts: RebalancerParts) {
+    this.#parts = parts;
+  }
+
+  /** The partitions assigned now (a copy). */
+  get assignment(): TopicPartition[] {
+    return this.#assignment.map(({ topic, partition }) => ({ topic, partition }));
+  }
+
+  /** Whether steps were asked for and are not finished. */
+  get busy(): boolean {
+    return this.#stepCount > 0;
+  }
+
+  /** Resolves once the steps asked for so far have run. */
+  idle(): Promise<void> {
+    return this.#steps;
+  }
+
+  /** Whether messages of partition `pkey` are being revoked (and so dropped on arrival). */
+  revoking(pkey: string): boolean {
+    return this.#revoking.has(pkey);
+  }
+
+  /** The rebalance callback: queues the step librdkafka asks for. */
+  onRebalance(err: { code: number; message?: string } | undefined, partitions: TopicPartition[]): void {
+    const code = err?.code;
+    const list = (partitions ?? []).map(({ topic, partition }) => ({ topic, partition }));
+    this.#stepCount++;
+    this.#steps = this.#steps.then(async () => {
+      // A resume point counts for the step right after the revocation that set it, no later.
+      const resumeAt = this.#resumeAt;
+      this.#resumeAt = new Map();
+      try {
+        if (code === ERR_ASSIGN_PARTITIONS) this.#assign(list, resumeAt);
+        else if (code === ERR_REVOKE_PARTITIONS) await this.#revoke(list, true);
+        else {
+          this.#parts.events.error(err, 'rebalance failed; releasing the assignment');
+          await this.#revoke(this.assignment, false);
+        }
+      } catch (e) {
+        this.#parts.events.error(e, 'rebalance step failed');
+      } finally {
+        this.#stepCount--;
+      }
+    });
+  }
+
+  #cooperative(): boolean {
+    try {
+      return this.#parts.native.rebalanceProtocol() === 'COOPERATIVE';
+    } catch {
+      return false;
+    }
+  }
+
+  #assign(partitions: TopicPartition[], resumeAt: ReadonlyMap<string, number>): void {
+    const { native, events, planner, backpressure } = this.#parts;
+    const cooperative = this.#cooperative();
+    const withOffsets = partitions.map(({ topic, partition }) => {
+      // An eager assign right after a revocation whose commit failed: a partition given straight
+      // back resumes where this member finished rather than at the older committed offset.
+      const start = cooperative ? undefined : resumeAt.get(partitionKey(topic, partition));
+      planner.assign(topic, partition, start);
+      return start === undefined ? { topic, partition } : { topic, partition, offset: start };
+    });
+    this.#assignment = cooperative ? [...this.#assignment, ...partitions] : partitions;
+    nativeCall(events, 'assign', () => (cooperative ? native.incrementalAssign(withOffsets) : native.assign(withOffsets)));
+    if (backpressure.paused && partitions.length > 0) nativeCall(events, 'pause', () => native.pause(partitions));
+    events.emit('rebalance', { type: 'assign', partitions });
+  }
+
+  /**
+   * Releases `partitions`. `revoked`: librdkafka asked for it (false: a failed rebalance, where
+   * the assignment may have been lost and the position is no resume point).
+   */
+  async #revoke(partitions: TopicPartition[], revoked: boolean): Promise<void> {
+    const { native, events, planner, committer, loop } = this.#parts;
+    const keys = new Set(partitions.map(({ topic, partition }) => partitionKey(topic, partition)));
+    const cooperative = this.#cooperative();
+    let held = false;
+    let commitFailed = false;
+    try {
+      if (!this.disconnecting) {
+        for (const key of keys) this.#revoking.add(key);
+        const running = this.#parts.release(keys);
+        if (running.length > 0 && this.#parts.waitsForHandlers()) {
+          await settlesWithin(Promise.all(running), this.#parts.revokeTimeoutMs);
+        }
+        const err = await committer.commit(planner.plan(partitions), 'commit on revocation');
+        if (err !== undefined) {
+          commitFailed = true;
+          events.error(err, 'commit on revocation failed');
+        }
+        // One native consume() may still be running, holding messages fetched before this
+        // revocation: let it return while #revoking drops them. Left to a later call, they would
+        // land in the partition's next assignment ahead of the offsets librdkafka fetches again.
+        held = true;
+        await loop.hold();
+      }
+      for (const { topic, partition } of partitions) {
+        const position = planner.revoke(topic, partition);
+        if (position !== undefined && commitFailed && revoked && !cooperative) {
+          this.#resumeAt.set(partitionKey(topic, partition), position);
+        }
+      }
+      this.#assignment = this.#assignment.filter(({ topic, partition }) => !keys.has(partitionKey(topic, partition)));
+      const report = !this.disconnecting;
+      // Under the cooperative protocol unassign() would drop partitions this member keeps.
+      if (cooperative) nativeCall(events, 'unassign', () => native.incrementalUnassign(partitions), report);
+      else nativeCall(events, 'unassign', () => native.unassign(), report);
+    } finally {
+      for (const key of keys) this.#revoking.delete(key);
+      if (held) loop.release();
+    }
+    events.emit('rebalance', { type: 'revoke', partitions });
+    this.#parts.revoked();
+  }
+}
