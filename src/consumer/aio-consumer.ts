@@ -68,12 +68,6 @@ export interface AIOConsumer {
   emit<E extends keyof AIOConsumerEvents>(event: E, ...args: Parameters<AIOConsumerEvents[E]>): boolean;
 }
 
-const enum State {
-  Open,
-  Closing,
-  Closed,
-}
-
 /**
  * An async/await Kafka consumer over node-rdkafka's KafkaConsumer: a group member that either
  * runs a handler on up to `concurrency` messages at once ({@link AIOConsumer.run}) or hands out
@@ -99,7 +93,6 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   readonly #committer: Committer;
   readonly #backpressure: Backpressure;
   readonly #rebalancer: Rebalancer;
-  #state = State.Open;
   /** The consumption, once `run()` or an iteration started it (a consumer consumes once). */
   #consumption: Consumption | undefined;
 
@@ -132,7 +125,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
       backpressure: this.#backpressure,
       revokeTimeoutMs: options.revokeTimeoutMs,
       release: (keys) => this.#consumption?.release(keys) ?? [],
-      waitsForHandlers: () => this.#state === State.Open,
+      waitsForHandlers: () => !this.#closer.started,
       revoked: () => this.#consumption?.dispatch(),
     });
     native.on('event.error', (err) => this.#failed(fromLibrdkafka(err, { kind: 'client' }), 'client error'));
@@ -291,7 +284,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    *   only while `run()` or an iteration polls), {@link ConsumerClosedError} after close.
    */
   async commit(): Promise<void> {
-    if (this.#state === State.Closed) throw new ConsumerClosedError('commit: the consumer is closed');
+    if (this.#rebalancer.disconnecting) throw new ConsumerClosedError('commit: the consumer is closed');
     if (!this.#loop.polling) {
       throw new InvalidStateError('commit: nothing is consuming; commits are answered while run() or an iteration polls');
     }
@@ -311,10 +304,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   close(options: ConsumerCloseOptions = {}): Promise<void> {
     return this.#closer.run(
       () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
-      (timeoutMs) => {
-        this.#state = State.Closing;
-        return this.#close(timeoutMs);
-      },
+      (timeoutMs) => this.#close(timeoutMs),
     );
   }
 
@@ -325,7 +315,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
 
   /** Starts the one consumption of this consumer, and the loop that feeds it. */
   #begin(what: 'run' | 'iteration', run: ReturnType<typeof resolveRunOptions> | undefined): Consumption {
-    if (this.#state !== State.Open) throw new ConsumerClosedError(`${what}: the consumer is closed`);
+    if (this.#closer.started) throw new ConsumerClosedError(`${what}: the consumer is closed`);
     if (this.#consumption !== undefined) {
       throw new InvalidStateError(
         `${what}: a consumer consumes once: run() or one iteration, not both and not twice (close it and connect a new one)`,
@@ -337,9 +327,9 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
         events: this.#events,
         closeTimeoutMs: this.#options.closeTimeoutMs,
         // During close (or a revocation) fetched messages are dropped: never tracked, never committed.
-        takes: (pkey) => this.#state === State.Open && !this.#rebalancer.revoking(pkey),
+        takes: (pkey) => !this.#closer.started && !this.#rebalancer.revoking(pkey),
         buffered: (waiting) => {
-          if (this.#state !== State.Closed) this.#backpressure.update(waiting, this.assignment);
+          if (!this.#rebalancer.disconnecting) this.#backpressure.update(waiting, this.assignment);
         },
         wrapUp: () => this.#wrapUp(),
       },
@@ -386,8 +376,8 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     await this.#stopPolling();
     // A revocation still queued commits without waiting for an answer: nothing polls now.
     await this.#rebalancer.idle();
+    // From here on the consumer counts as closed: commit() refuses, a revoke just releases.
     this.#rebalancer.disconnecting = true;
-    this.#state = State.Closed;
     // librdkafka leaves the group; a final revoke reaches the rebalancer, which just releases.
     const err = await disconnectNative((cb) => this.#native.disconnect(cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');

@@ -1,4 +1,11 @@
-import { AIOConsumer, type AIOKafkaError, type ConsumerMessage } from '../../../src';
+import {
+  AIOConsumer,
+  ConsumerClosedError,
+  HandlerError,
+  InvalidStateError,
+  type AIOKafkaError,
+  type ConsumerMessage,
+} from '../../../src';
 import type { AIOConsumerOptions } from '../../../src/consumer/options';
 import { nativeError } from '../../helpers/fake-native-producer';
 import { ASSIGN, drive, FakeNativeConsumer, REVOKE, sleep, until } from '../../helpers/fake-native-consumer';
@@ -336,5 +343,205 @@ describe('run() scheduling', () => {
     const { maxConcurrent, violations } = await runWith('none', 4, messages);
     expect(violations).toBe(0);
     expect(maxConcurrent).toBe(4);
+  });
+});
+
+/** A gate a handler can wait on. */
+function gate(): { opened: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { opened, open };
+}
+
+/** Tracks whether `promise` settled, without waiting for it. */
+function watch(promise: Promise<unknown>): { readonly settled: boolean } {
+  const state = { settled: false };
+  promise.then(
+    () => (state.settled = true),
+    () => (state.settled = true),
+  );
+  return state;
+}
+
+describe('no limit means no limit (Infinity or above 2^31-1 arms no timer)', () => {
+  test('close({ timeoutMs: Infinity }) waits for a running handler, and its message is committed', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    const g = gate();
+    let started = false;
+    const run = consumer.run({
+      handler: async () => {
+        started = true;
+        await g.opened;
+      },
+    });
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0));
+    await until('the handler runs', () => started);
+    const closing = consumer.close({ timeoutMs: Infinity });
+    const closed = watch(closing);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(closed.settled).toBe(false);
+    expect(fake.logged('disconnect')).toEqual([]);
+    expect(fake.commits).toEqual([]);
+    g.open();
+    await drive(closing);
+    await drive(run);
+    expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: 1 }]]);
+  });
+
+  test('revokeTimeoutMs: 2**31 makes a revocation wait for the running handler', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake, { revokeTimeoutMs: 2 ** 31 });
+    const g = gate();
+    let started = false;
+    const run = consumer.run({
+      handler: async () => {
+        started = true;
+        await g.opened;
+      },
+    });
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0));
+    await until('the handler runs', () => started);
+    fake.rebalance(REVOKE, [P0]);
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(fake.logged('unassign')).toEqual([]);
+    expect(fake.commits).toEqual([]);
+    g.open();
+    await until('unassigned', () => fake.logged('unassign').length === 1);
+    expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: 1 }]]);
+    await drive(consumer.close());
+    await drive(run);
+  });
+
+  test('connectTimeoutMs: 2**31 makes connect wait for the cluster', async () => {
+    const fake = new FakeNativeConsumer();
+    fake.holdConnect = true;
+    const connecting = AIOConsumer.connectWith(
+      { 'group.id': 'g' },
+      { topics: ['t'], connectTimeoutMs: 2 ** 31 },
+      { createNative: fake.factory },
+    );
+    const connected = watch(connecting);
+    await jest.advanceTimersByTimeAsync(10_000);
+    expect(connected.settled).toBe(false);
+    fake.answerConnect();
+    const consumer = await drive(connecting);
+    open.push(consumer);
+    expect(consumer.closed).toBe(false);
+  });
+
+  test('commitIntervalMs: 2**31 means no periodic commit', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake, { commitIntervalMs: 2 ** 31 });
+    let handled = 0;
+    const run = consumer.run({ handler: () => void handled++ });
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0), msg(0, 1), msg(0, 2));
+    await until('3 handled', () => handled === 3);
+    await jest.advanceTimersByTimeAsync(1_000);
+    expect(fake.commits).toEqual([]);
+    await drive(consumer.close());
+    await drive(run);
+    // Only the final commit.
+    expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: 3 }]]);
+  });
+});
+
+describe('nothing blocks the event loop', () => {
+  test('close with a revocation queued while nothing polls never calls commitSync: the commit is sent asynchronously', async () => {
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const fake = new FakeNativeConsumer();
+      const { consumer } = await connect(fake, { revokeTimeoutMs: 10_000 });
+      const g = gate();
+      const run = consumer.run({
+        orderBy: 'none',
+        concurrency: 2,
+        handler: async (m) => {
+          if (m.offset === 1) throw new Error('boom');
+          await g.opened;
+        },
+      });
+      fake.rebalance(ASSIGN, [P0]);
+      fake.queue.push(msg(0, 0), msg(0, 1));
+      // run() stops on offset 1; offset 0 still runs when the consumption ends and the loop stops.
+      await expect(drive(run)).rejects.toBeInstanceOf(HandlerError);
+      // A revocation now waits for offset 0, then commits {p0: 1} while nothing polls.
+      fake.rebalance(REVOKE, [P0]);
+      await jest.advanceTimersByTimeAsync(1);
+      const closing = consumer.close();
+      await jest.advanceTimersByTimeAsync(10);
+      g.open();
+      await drive(closing);
+      expect(fake.logged('commitSync')).toEqual([]);
+      expect(fake.logged('commit').at(-1)).toEqual([{ topic: 't', partition: 0, offset: 1 }]);
+      const names = fake.log.map(([name]) => name);
+      expect(names.lastIndexOf('commit')).toBeLessThan(names.indexOf('disconnect'));
+      expect(stderr.mock.calls.map(([line]) => String(line)).join('')).toMatch(/unconfirmed/);
+    } finally {
+      stderr.mockRestore();
+    }
+  });
+});
+
+describe('state errors', () => {
+  test('commit() while nothing consumes throws InvalidStateError', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    await expect(consumer.commit()).rejects.toBeInstanceOf(InvalidStateError);
+    await expect(consumer.commit()).rejects.toMatchObject({ code: 'AIO_INVALID_STATE' });
+  });
+
+  test('a second run() or iteration on an open consumer rejects InvalidStateError; after close ConsumerClosedError', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    const run = consumer.run({ handler: () => {} });
+    await expect(consumer.run({ handler: () => {} })).rejects.toBeInstanceOf(InvalidStateError);
+    await expect(consumer[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(InvalidStateError);
+    await drive(consumer.close());
+    await drive(run);
+    await expect(consumer.run({ handler: () => {} })).rejects.toBeInstanceOf(ConsumerClosedError);
+    await expect(consumer[Symbol.asyncIterator]().next()).rejects.toBeInstanceOf(ConsumerClosedError);
+
+    const other = (await connect(new FakeNativeConsumer())).consumer;
+    const it = other[Symbol.asyncIterator]();
+    void it.next();
+    await expect(other.run({ handler: () => {} })).rejects.toBeInstanceOf(InvalidStateError);
+    await drive(it.return!());
+  });
+
+  test('a commit refused with ERR_REBALANCE_IN_PROGRESS surfaces retriable', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    let handled = 0;
+    const run = consumer.run({ handler: () => void handled++ });
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0));
+    await until('handled', () => handled === 1);
+    fake.commitError = nativeError(27);
+    await expect(drive(consumer.commit())).rejects.toMatchObject({ code: 'ERR_REBALANCE_IN_PROGRESS', retriable: true });
+    fake.commitError = null;
+    await drive(consumer.close());
+    await drive(run);
+  });
+});
+
+describe('error reporting', () => {
+  test('a listener throwing an object with a string code is reported as AIO_UNKNOWN, with its context', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer, errors } = await connect(fake);
+    const thrown = { code: 'EBOOM', message: 'listener broke' };
+    consumer.on('rebalance', () => {
+      throw thrown;
+    });
+    const run = consumer.run({ handler: () => {} });
+    fake.rebalance(ASSIGN, [P0]);
+    await until('reported', () => errors.length > 0);
+    expect(errors[0]).toMatchObject({ code: 'AIO_UNKNOWN', cause: thrown });
+    expect(errors[0]!.message).toMatch(/rebalance/);
+    await drive(consumer.close());
+    await drive(run);
   });
 });
