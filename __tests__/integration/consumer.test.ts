@@ -12,8 +12,9 @@ import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker
 
 /*
  * AIOConsumer against a broker over TCP: the embedded mock cluster (topics auto-created with 4
- * partitions), or a real cluster when KAFKA_BROKERS is set. A group's first join waits about 3 s
- * (the mock's initial rebalance delay), so each test joins as few consumers as it can.
+ * partitions), or a real cluster when KAFKA_BROKERS is set. On the embedded cluster a group joins at
+ * once (the kit sets the mock's initial rebalance delay to 0); a real broker waits
+ * group.initial.rebalance.delay.ms (3 s by default), so each test joins as few consumers as it can.
  */
 
 let broker: TestBroker;

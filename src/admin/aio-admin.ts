@@ -6,7 +6,7 @@ import {
 } from '../core/errors';
 import { fromLibrdkafka } from '../native/errors';
 import { Fifo } from '../core/fifo';
-import { CloseOnce } from '../core/lifecycle';
+import { CloseOnce, createNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callWithDeadline, nativeTimeoutMs, settlesWithin, type NativeCallback } from '../core/timeouts';
 import { checkConfig, checkTopic, countOption, durationOption } from '../core/validation';
@@ -16,7 +16,6 @@ import {
   type NativeAdmin,
   type NativeAdminFactories,
   type NativeMetadata,
-  type NativeMetadataClient,
 } from '../native/admin';
 
 /** Options of {@link AIOAdmin.connect}. */
@@ -129,12 +128,7 @@ export class AIOAdmin implements AsyncDisposable {
     const timeoutMs = durationOption('option timeoutMs', options?.timeoutMs, 30_000);
     const copy: LibrdkafkaConfig = { ...config };
     const factories = internal.factories ?? defaultAdminFactories;
-    let native: NativeAdmin;
-    try {
-      native = factories.createAdmin(copy);
-    } catch (err) {
-      throw new InvalidArgumentError(`librdkafka refused the admin configuration: ${(err as Error).message}`, { cause: err });
-    }
+    const native = createNative(() => factories.createAdmin(copy));
     return new AIOAdmin(native, copy, factories, timeoutMs);
   }
 
@@ -195,12 +189,7 @@ export class AIOAdmin implements AsyncDisposable {
     if (this.#closed) throw new AdminClosedError('listTopics: the admin client is closed');
     const timeoutMs = durationOption('timeoutMs', options?.timeoutMs, this.#timeoutMs);
     const deadline = Date.now() + timeoutMs;
-    let client: NativeMetadataClient;
-    try {
-      client = this.#factories.createMetadataClient({ ...this.#config });
-    } catch (err) {
-      throw new InvalidArgumentError(`librdkafka refused the configuration: ${(err as Error).message}`, { cause: err });
-    }
+    const client = createNative(() => this.#factories.createMetadataClient({ ...this.#config }));
     let connected = false;
     try {
       // Connected after we gave up: release it then.

@@ -7,7 +7,7 @@ import {
   InvalidStateError,
   type HandlerError,
 } from '../core/errors';
-import { CloseOnce, connectNative, disconnectNative } from '../core/lifecycle';
+import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { settlesWithin } from '../core/timeouts';
 import type { TopicPartition } from '../core/topic-partition';
@@ -163,12 +163,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
       if (consumer !== undefined) consumer.#rebalancer.onRebalance(err, partitions);
     };
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
-    let native: NativeConsumer;
-    try {
-      native = (internal.createNative ?? createNativeConsumer)(resolvedConfig);
-    } catch (err) {
-      throw new InvalidArgumentError(`librdkafka refused the configuration: ${(err as Error).message}`, { cause: err });
-    }
+    const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
     consumer = new AIOConsumer(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
     await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop));

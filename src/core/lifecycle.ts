@@ -2,9 +2,23 @@
  * What every client does the same way when it starts and stops: connect with a deadline,
  * disconnect without throwing, close once.
  */
-import { OperationTimeoutError, type AIOKafkaError } from './errors';
+import { InvalidArgumentError, OperationTimeoutError, type AIOKafkaError } from './errors';
 import { callWithDeadline, nativeTimeoutMs } from './timeouts';
 import { fromLibrdkafka } from '../native/errors';
+
+/**
+ * Builds a native client: node-rdkafka checks the configuration in its constructor, and a
+ * refusal becomes {@link InvalidArgumentError} (keeping the native error as `cause`).
+ */
+export function createNative<T>(create: () => T): T {
+  try {
+    return create();
+  } catch (err) {
+    throw new InvalidArgumentError(`librdkafka refused the configuration: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+    });
+  }
+}
 
 /** A native client that connects by fetching the cluster's metadata. */
 export interface Connectable {

@@ -8,7 +8,7 @@ import {
   QueueFullError,
   type AIOKafkaError,
 } from '../core/errors';
-import { CloseOnce, connectNative, disconnectNative } from '../core/lifecycle';
+import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callTimeoutMs } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
@@ -130,12 +130,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   ): Promise<AIOProducer> {
     const resolvedConfig = resolveConfig(config);
     const resolved = resolveOptions(options, resolvedConfig);
-    let native: NativeProducer;
-    try {
-      native = (internal.createNative ?? createNativeProducer)(resolvedConfig);
-    } catch (err) {
-      throw new InvalidArgumentError(`librdkafka refused the configuration: ${(err as Error).message}`, { cause: err });
-    }
+    const native = createNative(() => (internal.createNative ?? createNativeProducer)(resolvedConfig));
     const producer = new AIOProducer(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
     await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop));
