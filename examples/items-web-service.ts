@@ -100,7 +100,7 @@ export function createItemsServer(producer: AIOProducer, options: ItemsServerOpt
     const name = parseName(await readBody(req, res, maxBodyBytes), maxNameBytes);
     try {
       const report = await producer.produce(topic, name);
-      reply(res, 200, { topic: report.topic, partition: report.partition, offset: report.offset, timestamp: report.timestamp ?? null });
+      reply(res, 200, { topic: report.topic, partition: report.partition, offset: report.offset ?? null, timestamp: report.timestamp ?? null });
     } catch (err) {
       if (isAIOKafkaError(err)) throw new HttpError(503, { error: err.code, message: err.message, retriable: err.retriable });
       throw err;

@@ -63,6 +63,14 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     this.#throwNext.push(err);
   }
 
+  /**
+   * librdkafka's fatal state: from now on every produce() throws ERR__FATAL, checked first, as
+   * librdkafka's rd_kafka_producev does.
+   */
+  fatal = false;
+  /** Messages refused locally as over `message.max.bytes` (checked after the fatal state). */
+  sizeRefusals = 0;
+
   produce(
     topic: string,
     partition: number | null,
@@ -73,6 +81,12 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     headers: NativeHeader[] | undefined,
   ): boolean {
     if (!this.connected) throw new Error('Producer not connected');
+    if (this.fatal) throw nativeError(-150, 'Local: Fatal error');
+    const maxBytes = Number(this.config['message.max.bytes'] ?? 1_000_000);
+    if (value !== null && value.length > maxBytes) {
+      this.sizeRefusals++;
+      throw nativeError(10, 'Broker: Message size too large');
+    }
     const err = this.#throwNext.shift();
     if (err) throw err;
     if (this.inQueue.size >= this.capacity) throw nativeError(QUEUE_FULL);

@@ -41,7 +41,7 @@ describe('AIOProducer against a broker over TCP', () => {
       headers: [{ seq: String(i) }, { kind: Buffer.from('test') }] as Array<Record<string, string | Buffer>>,
     }));
     const reports = await Promise.all(sent.map((m) => producer.produce(topic, m.value, { key: m.key, headers: m.headers })));
-    expect(reports.every((r) => r.topic === topic && r.offset >= 0)).toBe(true);
+    expect(reports.every((r) => r.topic === topic && r.offset! >= 0)).toBe(true);
 
     const read = await readTopic(broker.bootstrapServers, topic, sent.length);
     expect(read).toHaveLength(sent.length);

@@ -14,6 +14,7 @@ export function createNative<T>(create: () => T): T {
   try {
     return create();
   } catch (err) {
+    if (err instanceof InvalidArgumentError) throw err;
     throw new InvalidArgumentError(`librdkafka refused the configuration: ${err instanceof Error ? err.message : String(err)}`, {
       cause: err,
     });

@@ -2,7 +2,7 @@
  * The part of node-rdkafka's AdminClient (and of a metadata-only Producer) that AIOAdmin calls:
  * the seam where unit tests put fakes.
  */
-import type { LibrdkafkaConfig } from './config';
+import { checkBootstrap, type LibrdkafkaConfig } from './config';
 import { nodeRdkafka } from './loader';
 
 /** node-rdkafka's metadata answer, as far as we read it. */
@@ -41,9 +41,11 @@ export interface NativeAdminFactories {
 /** The default factories: node-rdkafka's `AdminClient` and `Producer`. */
 export const defaultAdminFactories: NativeAdminFactories = {
   createAdmin: (config) => {
+    checkBootstrap(config);
     return nodeRdkafka().AdminClient.create(config) as NativeAdmin;
   },
   createMetadataClient: (config) => {
+    checkBootstrap(config);
     return new (nodeRdkafka().Producer)(config) as NativeMetadataClient;
   },
 };

@@ -2,6 +2,8 @@
  * The librdkafka configuration as the clients take it, and how it is handed to node-rdkafka.
  */
 
+import { InvalidArgumentError } from '../core/errors';
+
 /** A librdkafka configuration: property names as librdkafka spells them. */
 export type LibrdkafkaConfig = Record<string, string | number | boolean | Function | undefined>;
 
@@ -59,4 +61,17 @@ export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, Librdk
     if (!TOPIC_PROPERTIES.has(key) || BOTH_LEVELS.has(key)) global[key] = value;
   }
   return [global, topic];
+}
+
+/**
+ * Refuses, before any connection attempt, a configuration that names no broker: without one
+ * librdkafka would wait out the whole connect timeout and then say nothing of the cause.
+ * `metadata.broker.list` (librdkafka's alias) and `test.mock.num.brokers` count as well.
+ */
+export function checkBootstrap(config: LibrdkafkaConfig): void {
+  const servers = config['bootstrap.servers'] ?? config['metadata.broker.list'];
+  if (config['test.mock.num.brokers'] !== undefined) return;
+  if (typeof servers === 'string' && servers.trim() !== '') return;
+  const got = servers === undefined ? 'it is not set (undefined: an unset environment variable?)' : `got ${JSON.stringify(servers)}`;
+  throw new InvalidArgumentError(`config "bootstrap.servers" must list the brokers as "host:port,host:port": ${got}`);
 }

@@ -3,7 +3,7 @@
  * fake (__tests__/helpers/fake-native-consumer.ts).
  */
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
-import { splitConfig, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
 import { nodeRdkafka } from './loader';
 
 /** A message as node-rdkafka's `consume()` hands it out. */
@@ -56,6 +56,7 @@ export type NativeConsumerFactory = (config: LibrdkafkaConfig) => NativeConsumer
  * (`auto.offset.reset`, …) moved to its topic config, where they count (see `splitConfig`).
  */
 export const createNativeConsumer: NativeConsumerFactory = (config) => {
+  checkBootstrap(config);
   const [global, topic] = splitConfig(config);
   return new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer;
 };

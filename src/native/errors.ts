@@ -49,13 +49,14 @@ const RETRIABLE_CODES: ReadonlySet<string> = new Set([
   'ERR_REBALANCE_IN_PROGRESS',
 ]);
 
-const FATAL_CODES: ReadonlySet<string> = new Set([
-  'ERR__FATAL',
-  'ERR_PRODUCER_FENCED',
-  'ERR_INVALID_PRODUCER_EPOCH',
-  'ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
-  'ERR_CLUSTER_AUTHORIZATION_FAILED',
-]);
+/*
+ * librdkafka's fatal errors reach node-rdkafka's JavaScript as the underlying error's text, with
+ * the fatal flag dropped; only a synchronous refusal carries ERR__FATAL itself. The producer
+ * learns that librdkafka is fatal from its FATAL log line or by asking (src/producer/fatal.ts),
+ * never from the underlying code: INVALID_PRODUCER_EPOCH, say, is fatal for a transactional
+ * producer and a plain batch failure for an idempotent one.
+ */
+const FATAL_CODES: ReadonlySet<string> = new Set(['ERR__FATAL']);
 
 /*
  * Failures after which the message may nonetheless be in the log: librdkafka reports a timeout
@@ -72,6 +73,9 @@ const POSSIBLY_DELIVERED_CODES: ReadonlySet<string> = new Set([
   'ERR_NETWORK_EXCEPTION',
   // The leader wrote it, but too few replicas acknowledged.
   'ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND',
+  // Idempotence lost track of what the broker has ("possibly persisted", says librdkafka).
+  'ERR_OUT_OF_ORDER_SEQUENCE_NUMBER',
+  'ERR_UNKNOWN_PRODUCER_ID',
 ]);
 
 /** Whether librdkafka code `name` is worth retrying when the error itself does not say. */

@@ -2,7 +2,7 @@
  * The part of node-rdkafka's Producer that AIOProducer calls, and nothing more: the seam where
  * unit tests put a fake (__tests__/helpers/fake-native-producer.ts).
  */
-import { splitConfig, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
 import { nodeRdkafka } from './loader';
 
 /** One header as node-rdkafka takes it: an object with a single property. */
@@ -53,6 +53,7 @@ export type NativeProducerFactory = (config: LibrdkafkaConfig) => NativeProducer
 
 /** The default factory: node-rdkafka's `Producer`, with topic-level properties where they count. */
 export const createNativeProducer: NativeProducerFactory = (config) => {
+  checkBootstrap(config);
   const [global, topic] = splitConfig(config);
   return new (nodeRdkafka().Producer)(global, topic) as NativeProducer;
 };

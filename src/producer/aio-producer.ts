@@ -1,13 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
-import {
-  DeliveryError,
-  InvalidArgumentError,
-  ProducerClosedError,
-  QueueFullError,
-  type AIOKafkaError,
-} from '../core/errors';
+import { AIOKafkaError, DeliveryError, InvalidArgumentError, ProducerClosedError, QueueFullError } from '../core/errors';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callTimeoutMs } from '../core/validation';
@@ -16,6 +10,7 @@ import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
   createNativeProducer,
   type NativeDeliveryReport,
+  type NativeLogEvent,
   type NativeProducer,
 } from '../native/producer';
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
@@ -36,6 +31,7 @@ import {
   type ResolvedOptions,
 } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
+import { echoesFatal, fatalFromLog, probeFatal } from './fatal';
 import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
@@ -88,6 +84,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #late = new LateDeliveries(this, this.#events);
   #state = State.Open;
   #fatal: AIOKafkaError | undefined;
+  /** A topic librdkafka knows (the last one it took a message for): where a fatal probe goes. */
+  #knownTopic: string | undefined;
 
   /** Use {@link AIOProducer.connect}. */
   private constructor(native: NativeProducer, options: ResolvedOptions) {
@@ -103,7 +101,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     native.on('delivery-report', this.#onDeliveryReport);
     native.on('event.error', (err) => this.#onClientError(err));
     native.on('event.stats', (stats) => this.#events.stats(stats));
-    native.on('event.log', (log) => this.#events.log(log));
+    native.on('event.log', (log) => this.#onLog(log));
   }
 
   /**
@@ -348,6 +346,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
         id,
         message.headers,
       );
+      this.#knownTopic = message.topic;
     } catch (err) {
       this.#pending.take(id);
       const code = nativeCodeName(err);
@@ -447,9 +446,28 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     );
   }
 
+  /**
+   * A client error. node-rdkafka drops librdkafka's fatal flag, so a fatal error looks like any
+   * other: unless the FATAL log line announced it already, librdkafka is asked (src/producer/fatal.ts).
+   */
   #onClientError(err: Error): void {
-    const typed = fromLibrdkafka(err, { kind: 'client' });
+    let typed = fromLibrdkafka(err, { kind: 'client' });
+    if (this.#fatal !== undefined) {
+      if (echoesFatal(this.#fatal, err)) return; // reported when the FATAL line came
+    } else if (!typed.fatal && this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#options.messageMaxBytes)) {
+      typed = new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
+    }
     if (typed.fatal) this.#enterFatal(typed);
     this.#events.error(typed, 'client error');
+  }
+
+  /** A librdkafka log line; a FATAL one stops the producer at once. */
+  #onLog(log: NativeLogEvent): void {
+    const fatal = this.#fatal === undefined ? fatalFromLog(log) : undefined;
+    if (fatal !== undefined) {
+      this.#enterFatal(fatal);
+      this.#events.error(fatal, 'librdkafka is fatally failed');
+    }
+    this.#events.log(log);
   }
 }

@@ -102,6 +102,8 @@ export interface CloseOptions {
 
 /** Options after defaults: what the producer runs with. */
 export interface ResolvedOptions {
+  /** librdkafka's `message.max.bytes`: what a fatal-state probe must exceed. */
+  messageMaxBytes: number;
   pollIntervalMs: number;
   idlePollIntervalMs: number;
   enqueueTimeoutMs: number;
@@ -169,6 +171,7 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
   const unlimited = configured === 0;
   const messageTimeoutMs = configured || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
   return {
+    messageMaxBytes: configNumber(config, 'message.max.bytes') ?? 1_000_000,
     pollIntervalMs: durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),
     idlePollIntervalMs: durationOption('option idlePollIntervalMs', options.idlePollIntervalMs, 1000, { positive: true, finite: true }),
     enqueueTimeoutMs: durationOption('option enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),

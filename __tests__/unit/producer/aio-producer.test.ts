@@ -869,3 +869,81 @@ describe('fixes of the redesign (issue 8)', () => {
     expect(producer.closed).toBe(false);
   });
 });
+
+describe('fatal errors, which node-rdkafka hands over without their fatal flag (issue 9)', () => {
+  it('stops at once on librdkafka’s FATAL log line: pending and later calls fail fatal, the echo is not reported twice', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const pending = track(producer.produce('t', 'a'));
+    await tick();
+    const text = 'Fatal error: Broker: Broker received an out of order sequence number: ProduceRequest for t [0] failed';
+    fake.emit('event.log', { severity: 0, fac: 'FATAL', message: text });
+    await tick(0);
+    expect(pending.error()).toMatchObject({ fatal: true, possiblyDelivered: true });
+    expect(producer.closed).toBe(true);
+    await expect(producer.produce('t', 'b')).rejects.toMatchObject({ fatal: true, possiblyDelivered: false });
+    // librdkafka then reports the same error as a plain client error (code -1, lower-cased text).
+    fake.emit('event.error', textError('Broker: Broker received an out of order sequence number'));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(errors[0]!.message).toMatch(/out of order sequence number/);
+  });
+
+  it('asks librdkafka after a client error, with a message it must refuse, and stops when it is fatal', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const pending = track(producer.produce('t', 'a'));
+    await tick();
+    fake.fatal = true;
+    fake.emit('event.error', textError('Broker: Broker received an out of order sequence number'));
+    await tick(0);
+    expect(errors[0]).toMatchObject({ code: 'ERR_OUT_OF_ORDER_SEQUENCE_NUMBER', fatal: true });
+    expect(pending.error()).toMatchObject({ fatal: true, possiblyDelivered: true });
+    expect(producer.closed).toBe(true);
+  });
+
+  it('goes on after a client error when librdkafka is not fatal; the probe sends nothing', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const first = track(producer.produce('t', 'a'));
+    await tick();
+    fake.emit('event.error', textError('Local: Broker transport failure'));
+    expect(errors[0]).toMatchObject({ code: 'ERR__TRANSPORT', fatal: false });
+    expect(fake.sizeRefusals).toBe(1);
+    expect(fake.produced).toHaveLength(1);
+    expect(producer.closed).toBe(false);
+    fake.deliverAll();
+    await tick();
+    expect(first.value()).toMatchObject({ offset: 0 });
+  });
+
+  it('fails only the batch of an INVALID_PRODUCER_EPOCH report on an idempotent producer, and goes on', async () => {
+    const { producer, fake } = await connect();
+    const a = track(producer.produce('t', 'a'));
+    const b = track(producer.produce('t', 'b'));
+    await tick();
+    fake.deliver(1, textError('Broker: Producer attempted an operation with an old epoch'));
+    fake.deliver(2);
+    await tick();
+    expect(a.error()).toMatchObject({ code: 'ERR_INVALID_PRODUCER_EPOCH', fatal: false, possiblyDelivered: false });
+    expect(b.value()).toBeDefined();
+    expect(producer.closed).toBe(false);
+    const c = track(producer.produce('t', 'c'));
+    await tick();
+    fake.deliverAll();
+    await tick();
+    expect(c.value()).toBeDefined();
+  });
+
+  it('marks a report of a sequence error possibly delivered (librdkafka: possibly persisted)', async () => {
+    const { producer, fake } = await connect();
+    const a = track(producer.produce('t', 'a'));
+    await tick();
+    fake.deliver(1, textError('Broker: Broker received an out of order sequence number'));
+    await tick();
+    expect(a.error()).toMatchObject({ code: 'ERR_OUT_OF_ORDER_SEQUENCE_NUMBER', possiblyDelivered: true });
+  });
+});
