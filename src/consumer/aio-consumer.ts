@@ -12,7 +12,7 @@ import { noop } from '../core/noop';
 import { settlesWithin } from '../core/timeouts';
 import type { TopicPartition } from '../core/topic-partition';
 import { callTimeoutMs } from '../core/validation';
-import type { LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
 import { fromLibrdkafka } from '../native/errors';
 import { Backpressure } from './backpressure';
@@ -166,7 +166,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
     consumer = new AIOConsumer(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
-    await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop));
+    await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
     try {
       native.setDefaultConsumeTimeout(resolved.pollTimeoutMs);
       native.subscribe(resolved.topics);

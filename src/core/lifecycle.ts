@@ -2,7 +2,8 @@
  * What every client does the same way when it starts and stops: connect with a deadline,
  * disconnect without throwing, close once.
  */
-import { InvalidArgumentError, OperationTimeoutError, type AIOKafkaError } from './errors';
+import { BootstrapFailures } from './bootstrap-failures';
+import { AIOKafkaError, InvalidArgumentError, OperationTimeoutError } from './errors';
 import { callWithDeadline, nativeTimeoutMs } from './timeouts';
 import { fromLibrdkafka } from '../native/errors';
 
@@ -21,40 +22,68 @@ export function createNative<T>(create: () => T): T {
   }
 }
 
-/** A native client that connects by fetching the cluster's metadata. */
+/** A native client that connects by fetching the cluster's metadata, and logs while it tries. */
 export interface Connectable {
   connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
+  on(event: 'event.log', listener: (log: { severity: number; fac: string; message: string }) => void): unknown;
+  removeListener(event: 'event.log', listener: (log: { severity: number; fac: string; message: string }) => void): unknown;
 }
 
 /** Grace our own timer gives librdkafka's timeout to fire first, in ms. */
 const CONNECT_GRACE_MS = 1000;
 
 /**
- * node-rdkafka's connect (which fetches metadata), bounded by our own timer as well. `release`
+ * node-rdkafka's connect (which fetches metadata), bounded by our own timer as well, and given up
+ * early when librdkafka has failed twice to reach every broker of `bootstrapServers`: the error
+ * then names each address and what librdkafka said of it (refused, unresolvable, ...). `release`
  * runs if the connection succeeds after we gave up, to close what librdkafka opened.
  *
- * @throws (rejects) {@link OperationTimeoutError} when no metadata came within `timeoutMs`;
- *   the librdkafka error otherwise.
+ * @throws (rejects) {@link AIOKafkaError} `ERR__TRANSPORT` (retriable) when no bootstrap broker
+ *   can be reached; {@link OperationTimeoutError} when no metadata came within `timeoutMs`
+ *   (naming the failures seen); the librdkafka error otherwise.
  */
-export function connectNative(native: Connectable, timeoutMs: number, release: () => void): Promise<void> {
-  const timeoutMessage = `connect: no metadata from the cluster within ${timeoutMs} ms`;
-  return callWithDeadline<void>(
-    'connect',
-    timeoutMs,
-    (done) => native.connect({ timeout: nativeTimeoutMs(timeoutMs) }, (err) => done(err, undefined)),
-    {
-      graceMs: CONNECT_GRACE_MS,
-      timeoutMessage,
-      late: release,
-      mapError: (err): AIOKafkaError => {
-        const typed = fromLibrdkafka(err, { kind: 'client' });
-        if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR__TRANSPORT') {
-          return new OperationTimeoutError(`${timeoutMessage} (${typed.message})`, timeoutMs, typed);
-        }
-        return typed;
+export async function connectNative(
+  native: Connectable,
+  timeoutMs: number,
+  release: () => void,
+  bootstrapServers = '',
+): Promise<void> {
+  const failures = new BootstrapFailures(bootstrapServers);
+  const gaveUp = new AbortController();
+  const onLog = (log: { fac: string; message: string }): void => {
+    if (!gaveUp.signal.aborted && failures.note(log)) {
+      gaveUp.abort(
+        new AIOKafkaError(`connect: no broker of "${bootstrapServers}" can be reached: ${failures.describe()}`, {
+          code: 'ERR__TRANSPORT',
+          retriable: true,
+        }),
+      );
+    }
+  };
+  const seen = (): string => (failures.describe() === '' ? '' : `; ${failures.describe()}`);
+  native.on('event.log', onLog);
+  try {
+    await callWithDeadline<void>(
+      'connect',
+      timeoutMs,
+      (done) => native.connect({ timeout: nativeTimeoutMs(timeoutMs) }, (err) => done(err, undefined)),
+      {
+        graceMs: CONNECT_GRACE_MS,
+        timeoutMessage: () => `connect: no metadata from the cluster within ${timeoutMs} ms${seen()}`,
+        signal: gaveUp.signal,
+        late: release,
+        mapError: (err): AIOKafkaError => {
+          const typed = fromLibrdkafka(err, { kind: 'client' });
+          if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR__TRANSPORT') {
+            return new OperationTimeoutError(`connect: no metadata from the cluster within ${timeoutMs} ms (${typed.message})${seen()}`, timeoutMs, typed);
+          }
+          return typed;
+        },
       },
-    },
-  );
+    );
+  } finally {
+    native.removeListener('event.log', onLog);
+  }
 }
 
 /**

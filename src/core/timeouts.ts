@@ -45,12 +45,14 @@ export type NativeCallback<T> = (err: Error | null | undefined, value: T) => voi
 export interface DeadlineOptions {
   /** Extra time given beyond `timeoutMs` before giving up (librdkafka's own timeout goes first). @default 0 */
   graceMs?: number;
-  /** The timeout error's message. @default `<what>: no answer within <timeoutMs> ms` */
-  timeoutMessage?: string;
+  /** The timeout error's message (made when it is needed). @default `<what>: no answer within <timeoutMs> ms` */
+  timeoutMessage?: string | (() => string);
   /** Turns the native error into the one to reject with. @default the error itself */
   mapError?: (err: Error) => Error;
-  /** Runs if the call answers successfully after the limit, to release what it opened. */
+  /** Runs if the call answers successfully after the limit (or the abort), to release what it opened. */
   late?: () => void;
+  /** Gives up before the answer: rejects with the signal's reason; a later answer counts as late. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -69,8 +71,17 @@ export function callWithDeadline<T>(
     let settled = false;
     const timer = startTimer(() => {
       settled = true;
-      reject(new OperationTimeoutError(options.timeoutMessage ?? `${what}: no answer within ${timeoutMs} ms`, timeoutMs));
+      options.signal?.removeEventListener('abort', onAbort);
+      const { timeoutMessage = `${what}: no answer within ${timeoutMs} ms` } = options;
+      reject(new OperationTimeoutError(typeof timeoutMessage === 'function' ? timeoutMessage() : timeoutMessage, timeoutMs));
     }, timeoutMs + graceMs);
+    const onAbort = (): void => {
+      if (settled) return;
+      settled = true;
+      if (timer !== undefined) clearTimeout(timer);
+      reject(options.signal!.reason);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
     const done: NativeCallback<T> = (err, value) => {
       if (settled) {
         if (!err) late?.();
@@ -78,6 +89,7 @@ export function callWithDeadline<T>(
       }
       settled = true;
       if (timer !== undefined) clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       if (err) reject(mapError(err));
       else resolve(value);
     };

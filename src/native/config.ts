@@ -69,9 +69,14 @@ export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, Librdk
  * `metadata.broker.list` (librdkafka's alias) and `test.mock.num.brokers` count as well.
  */
 export function checkBootstrap(config: LibrdkafkaConfig): void {
+  if (config['test.mock.num.brokers'] !== undefined || bootstrapOf(config).trim() !== '') return;
   const servers = config['bootstrap.servers'] ?? config['metadata.broker.list'];
-  if (config['test.mock.num.brokers'] !== undefined) return;
-  if (typeof servers === 'string' && servers.trim() !== '') return;
   const got = servers === undefined ? 'it is not set (undefined: an unset environment variable?)' : `got ${JSON.stringify(servers)}`;
   throw new InvalidArgumentError(`config "bootstrap.servers" must list the brokers as "host:port,host:port": ${got}`);
+}
+
+/** The broker list of a configuration (`bootstrap.servers` or its alias), '' when there is none. */
+export function bootstrapOf(config: LibrdkafkaConfig): string {
+  const servers = config['bootstrap.servers'] ?? config['metadata.broker.list'];
+  return typeof servers === 'string' ? servers : '';
 }

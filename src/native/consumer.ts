@@ -5,6 +5,7 @@
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
 import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
 import { nodeRdkafka } from './loader';
+import type { NativeLogEvent } from './producer';
 
 /** A message as node-rdkafka's `consume()` hands it out. */
 export interface NativeConsumerMessage {
@@ -45,6 +46,8 @@ export interface NativeConsumer {
   pause(partitions: TopicPartition[]): unknown;
   resume(partitions: TopicPartition[]): unknown;
   on(event: 'event.error', listener: (err: Error) => void): unknown;
+  on(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
+  removeListener(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
   on(event: 'offset.commit', listener: (err: Error | null | undefined, offsets: TopicPartitionOffset[]) => void): unknown;
 }
 

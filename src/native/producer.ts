@@ -46,6 +46,7 @@ export interface NativeProducer {
   on(event: 'event.error', listener: (err: Error) => void): unknown;
   on(event: 'event.stats', listener: (stats: { message: string }) => void): unknown;
   on(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
+  removeListener(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
 }
 
 /** Builds the native producer from a full librdkafka configuration. */

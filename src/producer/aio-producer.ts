@@ -5,7 +5,7 @@ import { AIOKafkaError, DeliveryError, InvalidArgumentError, ProducerClosedError
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callTimeoutMs } from '../core/validation';
-import type { LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
   createNativeProducer,
@@ -131,7 +131,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     const native = createNative(() => (internal.createNative ?? createNativeProducer)(resolvedConfig));
     const producer = new AIOProducer(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
-    await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop));
+    await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
     producer.#loop.start();
     return producer;
   }

@@ -37,7 +37,7 @@ describe('connectNative', () => {
   it('times out after the limit plus a grace, and releases a connection made afterwards', async () => {
     let answer!: (err: Error | null) => void;
     const release = jest.fn();
-    const native = { connect: (_o: { timeout?: number }, cb: (err: Error | null) => void) => (answer = cb) };
+    const native = Object.assign(new EventEmitter(), { connect: (_o: { timeout?: number }, cb: (err: Error | null) => void) => (answer = cb) });
     const outcome = connectNative(native, 500, release).catch((e: unknown) => e);
     await jest.advanceTimersByTimeAsync(1500);
     expect(await outcome).toBeInstanceOf(OperationTimeoutError);
@@ -47,10 +47,67 @@ describe('connectNative', () => {
 
   it('passes librdkafka a limit it holds, and no timer of ours for no limit', () => {
     const timeouts: Array<number | undefined> = [];
-    const native = { connect: (o: { timeout?: number }) => void timeouts.push(o.timeout) };
+    const native = Object.assign(new EventEmitter(), { connect: (o: { timeout?: number }) => void timeouts.push(o.timeout) });
     void connectNative(native, Infinity, jest.fn());
     expect(timeouts).toEqual([2 ** 31 - 1]);
     expect(jest.getTimerCount()).toBe(0);
+  });
+});
+
+describe('connectNative, when the cluster cannot be reached', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const refused = (broker: string, suppressed = 0): { severity: number; fac: string; message: string } => ({
+    severity: 3,
+    fac: 'FAIL',
+    message:
+      `[thrd:${broker}/bootstrap]: ${broker}/bootstrap: Connect to ipv4#${broker} failed: Connection refused ` +
+      `(after 0ms in state CONNECT${suppressed > 0 ? `, ${suppressed} identical error(s) suppressed` : ''})`,
+  });
+
+  it('gives up once librdkafka failed twice to reach every bootstrap broker, naming each and the cause', async () => {
+    let answer!: (err: Error | null) => void;
+    const release = jest.fn();
+    const native = Object.assign(new EventEmitter(), { connect: (_o: unknown, cb: (err: Error | null) => void) => (answer = cb) });
+    const outcome = connectNative(native, 30_000, release, '127.0.0.1:1,127.0.0.1:2').catch((e: unknown) => e);
+    native.emit('event.log', refused('127.0.0.1:1'));
+    native.emit('event.log', refused('127.0.0.1:1', 1));
+    native.emit('event.log', refused('127.0.0.1:2'));
+    native.emit('event.log', { severity: 7, fac: 'BROKER', message: 'unrelated' });
+    await jest.advanceTimersByTimeAsync(0);
+    let settled = false;
+    void outcome.then(() => (settled = true));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(settled).toBe(false);
+    native.emit('event.log', refused('127.0.0.1:2', 1));
+    const err = (await outcome) as AIOKafkaError;
+    expect(err).toMatchObject({ code: 'ERR__TRANSPORT', retriable: true });
+    expect(err.message).toBe(
+      'connect: no broker of "127.0.0.1:1,127.0.0.1:2" can be reached: ' +
+        '127.0.0.1:1: Connect to ipv4#127.0.0.1:1 failed: Connection refused; 127.0.0.1:2: Connect to ipv4#127.0.0.1:2 failed: Connection refused',
+    );
+    expect(native.listenerCount('event.log')).toBe(0);
+    expect(jest.getTimerCount()).toBe(0);
+    // librdkafka's own connect goes on; should it succeed after all, what it opened is released.
+    answer(null);
+    expect(release).toHaveBeenCalledTimes(1);
+  });
+
+  it('names the failures seen in the timeout error when some broker was not tried twice', async () => {
+    const native = Object.assign(new EventEmitter(), { connect: () => undefined });
+    const outcome = connectNative(native, 1000, jest.fn(), 'nohost:9092').catch((e: unknown) => e);
+    native.emit('event.log', {
+      severity: 3,
+      fac: 'FAIL',
+      message: "[thrd:nohost:9092/bootstrap]: nohost:9092/bootstrap: Failed to resolve 'nohost:9092': Name or service not known (after 1ms in state CONNECT)",
+    });
+    await jest.advanceTimersByTimeAsync(2000);
+    const err = (await outcome) as OperationTimeoutError;
+    expect(err).toBeInstanceOf(OperationTimeoutError);
+    expect(err.message).toBe(
+      "connect: no metadata from the cluster within 1000 ms; nohost:9092: Failed to resolve 'nohost:9092': Name or service not known",
+    );
   });
 });
 
