@@ -7,6 +7,13 @@ import type { DeliveryReport } from './delivery-report';
 /** librdkafka's default `message.timeout.ms`. */
 const LIBRDKAFKA_MESSAGE_TIMEOUT_MS = 300_000;
 
+/**
+ * The producer's default `message.timeout.ms`: how long librdkafka keeps trying to deliver a
+ * message. An awaited produce in a web handler should fail within a request's patience, not
+ * librdkafka's 300 s; KafkaJS's request timeout is 30 s as well.
+ */
+export const DEFAULT_MESSAGE_TIMEOUT_MS = 30_000;
+
 /** Options of {@link AIOProducer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
 export interface AIOProducerOptions {
   /**
@@ -25,7 +32,7 @@ export interface AIOProducerOptions {
   /**
    * How long an awaitable call waits for room when librdkafka's local queue is full before it
    * rejects with `QueueFullError`, in ms.
-   * @default the configured `message.timeout.ms` (librdkafka's default: 300000)
+   * @default the configured `message.timeout.ms` (the producer's default: 30000)
    */
   enqueueTimeoutMs?: number;
   /**
@@ -35,7 +42,7 @@ export interface AIOProducerOptions {
    * and a report librdkafka sends later is emitted as `lateDelivery`. A safety net: during an
    * outage librdkafka may hold messages it already sent ("possibly persisted") past
    * `message.timeout.ms` without reporting them. `Infinity` turns it off.
-   * @default `message.timeout.ms` + 5000 (librdkafka's default: 300000 + 5000); `Infinity` when
+   * @default `message.timeout.ms` + 5000 (with the producer's default: 35000); `Infinity` when
    *   `message.timeout.ms` is 0 (librdkafka's "no limit": you asked for none)
    */
   deliveryTimeoutMs?: number;
@@ -146,6 +153,10 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
     dr_cb: true,
   };
   delete resolved.dr_msg_cb;
+  // librdkafka's 300 s would hold an awaited produce (an HTTP request) five minutes in an outage.
+  if (configNumber(config, 'message.timeout.ms', 'delivery.timeout.ms') === undefined) {
+    resolved['message.timeout.ms'] = DEFAULT_MESSAGE_TIMEOUT_MS;
+  }
   return resolved;
 }
 

@@ -69,7 +69,16 @@ describe('configuration', () => {
       'enable.idempotence': true,
       partitioner: 'murmur2_random',
       dr_cb: true,
+      'message.timeout.ms': 30_000,
     });
+  });
+
+  it('keeps the caller’s message.timeout.ms, or its alias delivery.timeout.ms', async () => {
+    const { fake } = await connect({}, { 'bootstrap.servers': 'x', 'message.timeout.ms': 300_000 });
+    expect(fake.config['message.timeout.ms']).toBe(300_000);
+    const aliased = await connect({}, { 'bootstrap.servers': 'x', 'delivery.timeout.ms': '5000' });
+    expect(aliased.fake.config['message.timeout.ms']).toBeUndefined();
+    expect(aliased.fake.config['delivery.timeout.ms']).toBe('5000');
   });
 
   it("keeps the caller's own choice of idempotence and partitioner", async () => {
