@@ -38,6 +38,7 @@ export {
 } from './core/errors';
 export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';
 export type { TopicPartition, TopicPartitionOffset } from './core/topic-partition';
+export type { Logger } from './core/logger';
 export type { LibrdkafkaConfig } from './native/config';
 export { librdkafkaVersion } from './native/loader';
 

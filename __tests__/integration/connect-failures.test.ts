@@ -20,3 +20,17 @@ describe('connect to a cluster that cannot be reached', () => {
     expect(err.message).toMatch(/nonexistent\.invalid:9092: Failed to resolve 'nonexistent\.invalid:9092'/);
   });
 });
+
+it('shows librdkafka’s failures to a logger from the first connection attempt, and nothing on stderr', async () => {
+  const lines: string[] = [];
+  const record = (_fields: Record<string, unknown>, message: string): void => void lines.push(message);
+  const logger = { debug: record, info: record, warn: record, error: record };
+  const write = jest.spyOn(process.stderr, 'write');
+  try {
+    await expect(AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { logger })).rejects.toMatchObject({ code: 'ERR__TRANSPORT' });
+    expect(lines.some((line) => /127\.0\.0\.1:1\/bootstrap: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/.test(line))).toBe(true);
+    expect(write).not.toHaveBeenCalled();
+  } finally {
+    write.mockRestore();
+  }
+});

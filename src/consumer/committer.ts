@@ -67,7 +67,7 @@ export class Committer {
       } catch (err) {
         return Promise.resolve(fromLibrdkafka(err, { kind: 'client' }));
       }
-      this.#events.stderr(`${what}: sent while nothing polls, so no answer can come; unconfirmed`, 'AIO_COMMIT_UNCONFIRMED', JSON.stringify(native));
+      this.#events.warn(`${what}: sent while nothing polls, so no answer can come; unconfirmed`, 'AIO_COMMIT_UNCONFIRMED', JSON.stringify(native));
       return Promise.resolve(undefined);
     }
     let settle!: (err: AIOKafkaError | undefined) => void;

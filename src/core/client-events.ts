@@ -1,6 +1,7 @@
 import type { EventEmitter } from 'node:events';
 import { asAIOError } from '../native/errors';
 import type { AIOKafkaError } from './errors';
+import { levelOfSeverity, writeLog, type Logger, type LogLevel } from './logger';
 import { RateLimitedReporter } from './rate-limited-reporter';
 
 /** A librdkafka log line (`event.log`), emitted as `log` when `debug` is set. */
@@ -27,16 +28,27 @@ export interface LibrdkafkaStats {
 
 /**
  * How a client tells its user what went wrong outside any call: an `error` event, or, when nobody
- * listens (or the listener throws), a rate-limited line on stderr. Unlike a plain EventEmitter,
- * an `error` nobody listens for never crashes the process, and no listener's throw can break the
- * loop that emitted it.
+ * listens (or the listener throws), a rate-limited line on stderr, or to the `logger` when one
+ * was given (then nothing goes to stderr). Unlike a plain EventEmitter, an `error` nobody listens
+ * for never crashes the process, and no listener's throw can break the loop that emitted it.
+ * librdkafka's log lines go to the `log` event and, from the first connection attempt on, to the
+ * logger.
  */
 export class ClientEvents {
   readonly #emitter: EventEmitter;
+  readonly #logger: Logger | undefined;
   readonly #stderr = new RateLimitedReporter();
 
-  constructor(emitter: EventEmitter) {
+  constructor(emitter: EventEmitter, logger?: Logger) {
     this.#emitter = emitter;
+    this.#logger = logger;
+  }
+
+  /** The rate-limited fallback: the logger at `level`, else stderr. */
+  #fallback(what: string, code: string, detail: unknown, level: LogLevel = 'error'): void {
+    const logger = this.#logger;
+    if (logger === undefined) this.#stderr.report(what, code, detail);
+    else this.#stderr.reportWith(what, code, detail, (line) => writeLog(logger, level, { code, err: detail }, line.trimEnd()));
   }
 
   /** Emits `error` with `thrown` as a typed error that says `what` failed. Never throws. */
@@ -47,10 +59,10 @@ export class ClientEvents {
         this.#emitter.emit('error', err);
         return;
       } catch (listenerErr) {
-        this.#stderr.report('an "error" listener threw', 'AIO_LISTENER', listenerErr);
+        this.#fallback('an "error" listener threw', 'AIO_LISTENER', listenerErr);
       }
     }
-    this.#stderr.report(what, err.code, err);
+    this.#fallback(what, err.code, err);
   }
 
   /** Emits `event`; a listener that throws is reported as `error`. Never throws. */
@@ -68,12 +80,15 @@ export class ClientEvents {
    */
   emitOrReport(event: string, err: AIOKafkaError, what: string): void {
     if (this.#emitter.listenerCount(event) > 0) this.emit(event, err);
-    else this.#stderr.report(`${what}; nothing listens for "${event}"`, err.code, err);
+    else this.#fallback(`${what}; nothing listens for "${event}"`, err.code, err);
   }
 
-  /** Writes a line to stderr, rate-limited per code (for outcomes that have no event of their own). */
-  stderr(what: string, code: string, detail: unknown): void {
-    this.#stderr.report(what, code, detail);
+  /**
+   * A warning with no event of its own (a late delivery, an unconfirmed commit): to the logger,
+   * else to stderr; rate-limited per code.
+   */
+  warn(what: string, code: string, detail: unknown): void {
+    this.#fallback(what, code, detail, 'warn');
   }
 
   /** librdkafka's `event.stats`, parsed and emitted as `stats` (parsed only when someone listens). */
@@ -91,6 +106,9 @@ export class ClientEvents {
 
   /** librdkafka's `event.log`, emitted as `log` (when someone listens). */
   log(raw: { severity: number; fac: string; message: string }): void {
+    if (this.#logger !== undefined) {
+      writeLog(this.#logger, levelOfSeverity(raw.severity), { facility: raw.fac, severity: raw.severity }, raw.message);
+    }
     if (this.#emitter.listenerCount('log') === 0) return;
     this.emit('log', { severity: raw.severity, facility: raw.fac, message: raw.message } satisfies LogEntry);
   }

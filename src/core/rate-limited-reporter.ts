@@ -15,6 +15,11 @@ export class RateLimitedReporter {
 
   /** Reports `err` under `code` unless the same code was written less than an interval ago. */
   report(what: string, code: string, err: unknown): void {
+    this.reportWith(what, code, err, this.#write);
+  }
+
+  /** {@link RateLimitedReporter.report}, written by `write` instead of the default writer. */
+  reportWith(what: string, code: string, err: unknown, write: (line: string) => void): void {
     const now = Date.now();
     const seen = this.#seen.get(code);
     if (seen !== undefined && now - seen.at < this.#intervalMs) {
@@ -25,7 +30,7 @@ export class RateLimitedReporter {
     this.#seen.set(code, { at: now, suppressed: 0 });
     const text = err instanceof Error ? err.message : String(err);
     try {
-      this.#write(`aio-rdkafka: ${what} [${code}]: ${text}${held}\n`);
+      write(`aio-rdkafka: ${what} [${code}]: ${text}${held}\n`);
     } catch {
       // stderr itself failing is the one thing left to ignore.
     }

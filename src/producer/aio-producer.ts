@@ -69,7 +69,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #pending = new PendingRegistry<Delivery>();
   readonly #waiting: AdmissionQueue;
   readonly #loop: PollLoop;
-  readonly #events = new ClientEvents(this);
+  readonly #events: ClientEvents;
   readonly #closer = new CloseOnce();
   readonly #flushWaiters = new FlushWaiters(() => this.inFlight);
   /**
@@ -81,7 +81,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   /** Ids below this one passed their deadline at the last tick: failed at the next, if still pending. */
   #expireBelow = 0;
   /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
-  readonly #late = new LateDeliveries(this, this.#events);
+  readonly #late: LateDeliveries;
   #state = State.Open;
   #fatal: AIOKafkaError | undefined;
   /** A topic librdkafka knows (the last one it took a message for): where a fatal probe goes. */
@@ -92,6 +92,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     super();
     this.#native = native;
     this.#options = options;
+    this.#events = new ClientEvents(this, options.logger);
+    this.#late = new LateDeliveries(this, this.#events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
     this.#loop = new PollLoop(

@@ -68,7 +68,7 @@ export class LateDeliveries {
     const what = late.report
       ? 'a message failed by deliveryTimeoutMs was delivered after all (a retry may have duplicated it)'
       : 'a message failed by deliveryTimeoutMs was then reported failed by librdkafka';
-    this.#events.stderr(
+    this.#events.warn(
       `${what}; listen for "lateDelivery" to handle it`,
       'AIO_LATE_DELIVERY',
       late.error ?? `topic "${late.topic}" partition ${late.partition} offset ${late.report?.offset}`,

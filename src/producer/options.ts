@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type AIOKafkaError } from '../core/errors';
+import { loggerOption, type Logger } from '../core/logger';
 import { checkConfig, checkOptionsObject, durationOption } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
 import type { NativeProducerFactory } from '../native/producer';
@@ -56,6 +57,13 @@ export interface AIOProducerOptions {
    * @default 30000
    */
   closeTimeoutMs?: number;
+  /**
+   * Receives librdkafka's log lines (level from their syslog severity) from the first connection
+   * attempt on, and the errors and warnings nobody listens for, instead of stderr: with a logger
+   * nothing is written to stderr. pino and `console` fit as they are.
+   * @default none: unheard errors go to stderr, rate-limited
+   */
+  logger?: Logger;
 }
 
 /** Options of one message. */
@@ -109,6 +117,7 @@ export interface CloseOptions {
 
 /** Options after defaults: what the producer runs with. */
 export interface ResolvedOptions {
+  logger: Logger | undefined;
   /** librdkafka's `message.max.bytes`: what a fatal-state probe must exceed. */
   messageMaxBytes: number;
   pollIntervalMs: number;
@@ -183,6 +192,7 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
   const messageTimeoutMs = configured || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
   return {
     messageMaxBytes: configNumber(config, 'message.max.bytes') ?? 1_000_000,
+    logger: loggerOption(options.logger),
     pollIntervalMs: durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),
     idlePollIntervalMs: durationOption('option idlePollIntervalMs', options.idlePollIntervalMs, 1000, { positive: true, finite: true }),
     enqueueTimeoutMs: durationOption('option enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),

@@ -8,6 +8,7 @@ import {
   QueueFullError,
 } from '../../../src/core/errors';
 import type { AIOProducerOptions } from '../../../src/producer/options';
+import type { Logger } from '../../../src/core/logger';
 import type { LibrdkafkaConfig } from '../../../src/native/config';
 import { FakeNativeProducer, fakeFactory, nativeError, textError } from '../../helpers/fake-native-producer';
 
@@ -954,5 +955,49 @@ describe('fatal errors, which node-rdkafka hands over without their fatal flag (
     fake.deliver(1, textError('Broker: Broker received an out of order sequence number'));
     await tick();
     expect(a.error()).toMatchObject({ code: 'ERR_OUT_OF_ORDER_SEQUENCE_NUMBER', possiblyDelivered: true });
+  });
+});
+
+describe('logger option', () => {
+  function recorder(): { logger: Logger; lines: Array<[string, Record<string, unknown>, string]> } {
+    const lines: Array<[string, Record<string, unknown>, string]> = [];
+    const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push([level, fields, message]);
+    return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+  }
+
+  it('gets librdkafka’s log lines at the level of their syslog severity', async () => {
+    const { logger, lines } = recorder();
+    const { fake } = await connect({ logger });
+    fake.emit('event.log', { severity: 3, fac: 'FAIL', message: 'b:9092/bootstrap: Connect to ipv4#b:9092 failed' });
+    fake.emit('event.log', { severity: 4, fac: 'REQTMOUT', message: 'timed out' });
+    fake.emit('event.log', { severity: 6, fac: 'STATE', message: 'up' });
+    fake.emit('event.log', { severity: 7, fac: 'MSG', message: 'sent' });
+    expect(lines.map(([level, fields]) => [level, fields.facility])).toEqual([
+      ['error', 'FAIL'],
+      ['warn', 'REQTMOUT'],
+      ['info', 'STATE'],
+      ['debug', 'MSG'],
+    ]);
+  });
+
+  it('takes the errors nobody listens for, so nothing goes to stderr', async () => {
+    const { logger, lines } = recorder();
+    const write = jest.spyOn(process.stderr, 'write');
+    const { producer, fake } = await connect({ logger });
+    fake.emit('event.error', textError('Local: Broker transport failure'));
+    producer.produce2('t', 'v', { fireAndForget: true });
+    fake.deliver(1, textError('Broker: Message size too large'));
+    await tick();
+    expect(write).not.toHaveBeenCalled();
+    expect(lines.map(([level, fields]) => [level, fields.code])).toEqual([
+      ['error', 'ERR__TRANSPORT'],
+      ['error', 'ERR_MSG_SIZE_TOO_LARGE'],
+    ]);
+  });
+
+  it.each([{}, { info: () => {} }, 'console', null])('refuses %p as a logger', async (logger) => {
+    await expect(
+      AIOProducer.connectWith({}, { logger } as unknown as AIOProducerOptions, { createNative: fakeFactory().createNative }),
+    ).rejects.toThrow(/option logger must have debug, info, warn and error/);
   });
 });
