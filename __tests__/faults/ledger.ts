@@ -13,6 +13,12 @@ export interface Outcome {
   error?: AIOKafkaError;
   /** Anything the caller got that was not a typed error. */
   untyped?: unknown;
+  /** performance.now() when the call was made. */
+  calledAt?: number;
+  /** performance.now() when it (first) settled. */
+  settledAt?: number;
+  /** Position among the ledger's settlements: 0 for the first call to settle. */
+  settleIndex?: number;
 }
 
 /**
@@ -22,6 +28,7 @@ export interface Outcome {
 export class Ledger {
   readonly outcomes = new Map<number, Outcome>();
   #next = 0;
+  #settledCount = 0;
   readonly #keys: number;
 
   constructor(readonly topic: string, keys = 8) {
@@ -33,9 +40,25 @@ export class Ledger {
     return String(seq);
   }
 
-  produce(producer: AIOProducer): Promise<void> {
+  /** Key of message `seq` when the call does not choose one. */
+  keyOf(seq: number): string {
+    return `k${seq % this.#keys}`;
+  }
+
+  /** The number the next call will get. */
+  get nextSeq(): number {
+    return this.#next;
+  }
+
+  /** `options.key`: send this message under that key instead of its own (one of the ledger's keys, for the order check). */
+  produce(producer: AIOProducer, options: { key?: string } = {}): Promise<void> {
     const seq = this.#next++;
-    const outcome: Outcome = { seq, key: `k${seq % this.#keys}`, settlements: 0 };
+    const outcome: Outcome = { seq, key: options.key ?? this.keyOf(seq), settlements: 0, calledAt: performance.now() };
+    const mark = (): void => {
+      if (outcome.settledAt !== undefined) return;
+      outcome.settledAt = performance.now();
+      outcome.settleIndex = this.#settledCount++;
+    };
     this.outcomes.set(seq, outcome);
     let callback: { err: AIOKafkaError | null; report: DeliveryReport | undefined } | undefined;
     const promise = producer.produce2(this.topic, Ledger.value(seq), {
@@ -47,11 +70,13 @@ export class Ledger {
     });
     return promise.then(
       (report) => {
+        mark();
         outcome.settlements++;
         outcome.report = report;
         if (callback?.report !== report) outcome.untyped = new Error('onDelivery and the promise disagree');
       },
       (err: unknown) => {
+        mark();
         outcome.settlements++;
         if (isAIOKafkaError(err)) outcome.error = err;
         else outcome.untyped = err;

@@ -1,4 +1,5 @@
 import { AIOProducer, type AIOProducerOptions } from '../../src';
+import { startMockCluster, type MockCluster } from '../../src/testing';
 import { startTestBroker, type TestBroker } from '../helpers/broker';
 
 /** One broker per test file, and producers closed after each test. */
@@ -51,4 +52,74 @@ export function rssSampler(): { stop: () => number } {
       return Math.round((Math.max(peak, process.memoryUsage().rss) / 2 ** 20) * 10) / 10;
     },
   };
+}
+
+/**
+ * One fault-injecting mock cluster per test file (3 brokers unless told), for scenarios that
+ * need the kit itself (brokerDown, setRtt, injectErrors, moveLeader): callers skip them against
+ * a real cluster. After each test every fault is undone (brokers up, no latency, no queued
+ * Produce errors, not paused) and the test's producers are closed, so a failure does not cascade.
+ */
+export function useMockCluster(brokers = 3): {
+  cluster: () => MockCluster;
+  connect: (config?: Record<string, string | number | boolean>, options?: AIOProducerOptions) => Promise<AIOProducer>;
+} {
+  let cluster: MockCluster | undefined;
+  const producers: AIOProducer[] = [];
+  beforeAll(async () => {
+    cluster = await startMockCluster({ brokers });
+  });
+  afterEach(async () => {
+    if (cluster !== undefined) {
+      await cluster.resume().catch(() => {});
+      await cluster.brokerUp('all').catch(() => {});
+      await cluster.setRtt('all', 0).catch(() => {});
+      await cluster.clearErrors('Produce').catch(() => {});
+    }
+    await Promise.all(producers.splice(0).map((p) => p.close({ timeoutMs: 5000 })));
+  });
+  afterAll(async () => {
+    await cluster?.stop();
+  });
+  return {
+    cluster: () => cluster!,
+    connect: async (config = {}, options = {}) => {
+      const producer = await AIOProducer.connect({ 'bootstrap.servers': cluster!.bootstrapServers, 'linger.ms': 5, ...config }, options);
+      producers.push(producer);
+      return producer;
+    },
+  };
+}
+
+/**
+ * Records every process-level unhandled rejection during each test and fails the test in
+ * afterEach if there was one (jest fails the test too; this also names the reason).
+ */
+export function failOnUnhandledRejection(): void {
+  const seen: unknown[] = [];
+  const listener = (reason: unknown): void => {
+    seen.push(reason);
+  };
+  beforeEach(() => {
+    seen.length = 0;
+    process.on('unhandledRejection', listener);
+  });
+  afterEach(() => {
+    process.off('unhandledRejection', listener);
+    expect(seen.map((r) => (r instanceof Error ? `${r.name}: ${r.message}` : String(r)))).toEqual([]);
+  });
+}
+
+/**
+ * Waits until every call in `calls` has settled, or `timeoutMs` passed; never hangs. Resolves
+ * with how many were still unsettled (0: all settled) and how long it took.
+ */
+export async function settleWithin(calls: Array<Promise<unknown>>, timeoutMs: number): Promise<{ unsettled: number; ms: number }> {
+  const started = Date.now();
+  let settled = 0;
+  const all = Promise.all(calls.map((c) => c.then(() => settled++, () => settled++)));
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([all, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+  clearTimeout(timer);
+  return { unsettled: calls.length - settled, ms: Date.now() - started };
 }
