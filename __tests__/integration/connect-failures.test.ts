@@ -6,7 +6,7 @@ import { AIOConsumer, AIOProducer, type AIOKafkaError } from '../../src';
  */
 describe('connect to a cluster that cannot be reached', () => {
   it('rejects with the address and "Connection refused" when nothing listens', async () => {
-    const err = (await AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1' }).catch((e: unknown) => e)) as AIOKafkaError;
+    const err = (await AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { connectTimeoutMs: 5000 }).catch((e: unknown) => e)) as AIOKafkaError;
     expect(err).toMatchObject({ code: 'ERR__TRANSPORT', retriable: true });
     expect(err.message).toMatch(/no broker of "127\.0\.0\.1:1" can be reached: 127\.0\.0\.1:1: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/);
   });
@@ -14,7 +14,7 @@ describe('connect to a cluster that cannot be reached', () => {
   it('rejects naming the host when it cannot be resolved', async () => {
     const err = (await AIOConsumer.connect(
       { 'bootstrap.servers': 'nonexistent.invalid:9092', 'group.id': 'g' },
-      { topics: ['t'] },
+      { topics: ['t'], connectTimeoutMs: 5000 },
     ).catch((e: unknown) => e)) as AIOKafkaError;
     expect(err).toMatchObject({ code: 'ERR__TRANSPORT', retriable: true });
     expect(err.message).toMatch(/nonexistent\.invalid:9092: Failed to resolve 'nonexistent\.invalid:9092'/);
@@ -27,7 +27,7 @@ it('shows librdkafka’s failures to a logger from the first connection attempt,
   const logger = { debug: record, info: record, warn: record, error: record };
   const write = jest.spyOn(process.stderr, 'write');
   try {
-    await expect(AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { logger })).rejects.toMatchObject({ code: 'ERR__TRANSPORT' });
+    await expect(AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { logger, connectTimeoutMs: 5000 })).rejects.toMatchObject({ code: 'ERR__TRANSPORT' });
     expect(lines.some((line) => /127\.0\.0\.1:1\/bootstrap: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/.test(line))).toBe(true);
     expect(write).not.toHaveBeenCalled();
   } finally {

@@ -166,7 +166,13 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
     consumer = new AIOConsumer(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
-    await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
+    try {
+      await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
+    } catch (err) {
+      // Nobody holds this consumer: librdkafka's attempt that runs out in the background stays quiet.
+      consumer.#events.mute();
+      throw err;
+    }
     try {
       native.setDefaultConsumeTimeout(resolved.pollTimeoutMs);
       native.subscribe(resolved.topics);

@@ -38,14 +38,24 @@ export class ClientEvents {
   readonly #emitter: EventEmitter;
   readonly #logger: Logger | undefined;
   readonly #stderr = new RateLimitedReporter();
+  #muted = false;
 
   constructor(emitter: EventEmitter, logger?: Logger) {
     this.#emitter = emitter;
     this.#logger = logger;
   }
 
+  /**
+   * Stops reporting anything: for a client whose connect failed, which nobody holds, while
+   * librdkafka's own attempt still runs out in the background.
+   */
+  mute(): void {
+    this.#muted = true;
+  }
+
   /** The rate-limited fallback: the logger at `level`, else stderr. */
   #fallback(what: string, code: string, detail: unknown, level: LogLevel = 'error'): void {
+    if (this.#muted) return;
     const logger = this.#logger;
     if (logger === undefined) this.#stderr.report(what, code, detail);
     else this.#stderr.reportWith(what, code, detail, (line) => writeLog(logger, level, { code, err: detail }, line.trimEnd()));
@@ -106,6 +116,7 @@ export class ClientEvents {
 
   /** librdkafka's `event.log`, emitted as `log` (when someone listens). */
   log(raw: { severity: number; fac: string; message: string }): void {
+    if (this.#muted) return;
     if (this.#logger !== undefined) {
       writeLog(this.#logger, levelOfSeverity(raw.severity), { facility: raw.fac, severity: raw.severity }, raw.message);
     }

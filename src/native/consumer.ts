@@ -4,6 +4,7 @@
  */
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
 import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
+import { prepareCodeTables } from './errors';
 import { nodeRdkafka } from './loader';
 import type { NativeLogEvent } from './producer';
 
@@ -60,6 +61,7 @@ export type NativeConsumerFactory = (config: LibrdkafkaConfig) => NativeConsumer
  */
 export const createNativeConsumer: NativeConsumerFactory = (config) => {
   checkBootstrap(config);
+  prepareCodeTables();
   const [global, topic] = splitConfig(config);
   return new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer;
 };

@@ -86,6 +86,15 @@ export function isRetriableCode(name: string): boolean {
 let codeByNumber: Map<number, string> | undefined;
 let codeByText: Map<string, string> | undefined;
 
+/**
+ * Builds the code tables now, while the client is created, rather than at the first error: that
+ * may come from librdkafka in the background, after the code that created the client has gone
+ * (a failed connect's attempt running out).
+ */
+export function prepareCodeTables(): void {
+  if (codeByNumber === undefined) buildCodeTables();
+}
+
 function buildCodeTables(): void {
   codeByNumber = new Map();
   codeByText = new Map();

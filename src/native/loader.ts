@@ -14,6 +14,8 @@ export interface NodeRdkafkaModule {
 }
 
 let loaded: NodeRdkafkaModule | undefined;
+/** node-rdkafka's native binding, for librdkafka's error texts. */
+let binding: { err2str?: (code: number) => string } | undefined;
 
 /** node-rdkafka, loaded on first use. */
 export function nodeRdkafka(): NodeRdkafkaModule {
@@ -30,7 +32,7 @@ export function librdkafkaErrorCodes(): Record<string, number> {
 /** librdkafka's text for an error code (`rd_kafka_err2str`), or undefined if unavailable. */
 export function librdkafkaErrorText(code: number): string | undefined {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const binding = require('node-rdkafka/librdkafka') as { err2str?: (code: number) => string };
+  binding ??= require('node-rdkafka/librdkafka') as { err2str?: (code: number) => string };
   return typeof binding.err2str === 'function' ? binding.err2str(code) : undefined;
 }
 

@@ -3,6 +3,7 @@
  * unit tests put a fake (__tests__/helpers/fake-native-producer.ts).
  */
 import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
+import { prepareCodeTables } from './errors';
 import { nodeRdkafka } from './loader';
 
 /** One header as node-rdkafka takes it: an object with a single property. */
@@ -55,6 +56,7 @@ export type NativeProducerFactory = (config: LibrdkafkaConfig) => NativeProducer
 /** The default factory: node-rdkafka's `Producer`, with topic-level properties where they count. */
 export const createNativeProducer: NativeProducerFactory = (config) => {
   checkBootstrap(config);
+  prepareCodeTables();
   const [global, topic] = splitConfig(config);
   return new (nodeRdkafka().Producer)(global, topic) as NativeProducer;
 };

@@ -132,8 +132,14 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     const resolved = resolveOptions(options, resolvedConfig);
     const native = createNative(() => (internal.createNative ?? createNativeProducer)(resolvedConfig));
     const producer = new AIOProducer(native, resolved);
-    // Connected after connect() gave up: release what librdkafka opened.
-    await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
+    try {
+      // Connected after connect() gave up: release what librdkafka opened.
+      await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
+    } catch (err) {
+      producer.#state = State.Closed;
+      producer.#events.mute();
+      throw err;
+    }
     producer.#loop.start();
     return producer;
   }
