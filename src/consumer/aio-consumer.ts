@@ -9,7 +9,7 @@ import {
 } from '../core/errors';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
-import { settlesWithin } from '../core/timeouts';
+import { settlesWithin, startTimer } from '../core/timeouts';
 import type { TopicPartition } from '../core/topic-partition';
 import { callTimeoutMs } from '../core/validation';
 import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
@@ -32,6 +32,11 @@ import {
   type RunOptions,
 } from './options';
 import { Rebalancer } from './rebalancer';
+
+/** The first pause before the final commit is tried again after a refusal, in ms (doubled each time). */
+const FINAL_COMMIT_RETRY_MS = 50;
+/** The longest pause between two tries of the final commit, in ms. */
+const FINAL_COMMIT_RETRY_MAX_MS = 1_000;
 
 /** A change of the consumer's assignment, after it was applied. */
 export interface RebalanceEvent {
@@ -344,20 +349,51 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
 
   /** The end of a consumption, after its handlers: the final commit, then the loop stops. */
   async #wrapUp(): Promise<void> {
-    await this.#rebalancer.idle();
-    const err = await this.#committer.commit(this.#planner.plan(), 'final commit');
-    if (err !== undefined) this.#events.error(err, 'final commit failed');
+    // One budget for the final commit and the settling: a revocation's time limits.
+    const deadline = Date.now() + this.#options.revokeTimeoutMs + COMMIT_TIMEOUT_MS;
+    await this.#finalCommit(deadline);
     // Answers to commits (a revocation's, say) arrive only while the loop polls.
-    await this.#settleRebalancesAndCommits();
+    await this.#settleRebalancesAndCommits(deadline);
     await this.#stopPolling();
   }
 
   /**
-   * Before the loop stops: waits, while it still polls, for the rebalance steps and the commits
-   * in flight (their answers arrive only through polling), bounded by a revocation's time limits.
+   * Commits everything finished until librdkafka confirms it, while the loop still polls: each
+   * round waits for the rebalance steps asked for so far and plans after them (a step that came
+   * late may have given a partition back with a resume point, owed a commit), and a refused or
+   * unanswered commit is tried again after a short pause. Bounded by `deadline`; the last
+   * failure is reported when it runs out.
    */
-  async #settleRebalancesAndCommits(): Promise<void> {
-    const deadline = Date.now() + this.#options.revokeTimeoutMs + COMMIT_TIMEOUT_MS;
+  async #finalCommit(deadline: number): Promise<void> {
+    let failure: AIOKafkaError | undefined;
+    for (let round = 0; ; round++) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) break;
+      await settlesWithin(this.#rebalancer.idle(), remaining);
+      const commits = this.#planner.plan();
+      if (commits.length === 0) {
+        if (this.#rebalancer.busy && Date.now() < deadline) continue;
+        failure = undefined;
+        break;
+      }
+      // Without polling no answer can come: sent once, reported unconfirmed by the committer.
+      const polling = this.#loop.polling;
+      failure = await this.#committer.commit(commits, 'final commit');
+      if (!polling || failure instanceof ConsumerClosedError) break;
+      // Confirmed (the next plan tells what a late step added) or refused: plan again, after a pause.
+      if (failure !== undefined) {
+        const pause = Math.min(FINAL_COMMIT_RETRY_MAX_MS, FINAL_COMMIT_RETRY_MS * 2 ** round, deadline - Date.now());
+        await new Promise<void>((resolve) => startTimer(resolve, pause));
+      }
+    }
+    if (failure !== undefined) this.#events.error(failure, 'final commit failed');
+  }
+
+  /**
+   * Before the loop stops: waits, while it still polls, for the rebalance steps and the commits
+   * in flight (their answers arrive only through polling), until `deadline`.
+   */
+  async #settleRebalancesAndCommits(deadline: number): Promise<void> {
     for (;;) {
       const commits = this.#committer.pending;
       if (commits.length === 0 && !this.#rebalancer.busy) return;

@@ -23,7 +23,11 @@ class PartitionTrack {
   readonly #runs: Array<[number, number]> = [];
   /** The run the fetcher extends. */
   #current: [number, number] | undefined;
-  /** Offsets below this one are not ours to process (they were finished in an earlier assignment). */
+  /**
+   * Offsets below this one are not ours to process: this member finished them in its previous
+   * assignment of the partition, whose commit on revocation was refused. That commit is still
+   * owed, so the start is the position until a message is received.
+   */
   readonly #start: number | undefined;
   /** The "next offset" last confirmed committed for this assignment, if any. */
   committed: number | undefined;
@@ -89,12 +93,13 @@ class PartitionTrack {
   /**
    * The offset to commit: the oldest unfinished one (everything received below it is finished),
    * never above the first offset that may not have been received; one past the highest received
-   * when all are finished; undefined when nothing was received. The assignment's start is never
-   * a position: it was neither received nor confirmed by this member.
+   * when all are finished. When nothing was received: the assignment's start (where this member
+   * finished before, owed a commit: on an idle partition nothing else would ever commit it), or
+   * undefined.
    */
   get position(): number | undefined {
     const first = this.#runs[0];
-    if (first === undefined) return undefined;
+    if (first === undefined) return this.#start;
     const gap = first[1] + 1;
     const head = this.#head < this.#window.length ? this.#window[this.#head]! : undefined;
     return head === undefined ? gap : Math.min(head, gap);
@@ -153,8 +158,9 @@ export class CommitPlanner {
 
   /**
    * Starts tracking a partition (a new assignment). `start`, when known, is the offset the
-   * assignment resumes from: anything received below it is refused. It is never committed by
-   * itself: only positions of received messages are.
+   * assignment resumes from because this member finished everything below it and its commit was
+   * refused: anything received below it is refused, and it is the position (committed like
+   * one) until a message is received.
    */
   assign(topic: string, partition: number, start?: number): void {
     this.#tracks.set(partitionKey(topic, partition), new PartitionTrack(topic, partition, start));

@@ -168,10 +168,10 @@ describe('rebalances', () => {
     await until('re-assigned', () => fake.logged('assign').length === 2);
     expect(fake.logged('assign')[1]).toEqual([{ topic: 't', partition: 0, offset: 5 }]);
     expect(errors.map((e) => e.code)).toContain('ERR_REBALANCE_IN_PROGRESS');
-    // The resume point is not committed by itself.
+    // The resume point is the commit the revocation owed: committed even with nothing received.
     fake.commitError = null;
     await drive(consumer.commit());
-    expect(fake.commits).toHaveLength(1);
+    expect(fake.commits).toEqual([[{ topic: 't', partition: 0, offset: 5 }], [{ topic: 't', partition: 0, offset: 5 }]]);
     // A later assignment does not reuse it.
     fake.rebalance(REVOKE, [P0]);
     fake.rebalance(ASSIGN, [P1]);
@@ -543,5 +543,79 @@ describe('error reporting', () => {
     expect(errors[0]!.message).toMatch(/rebalance/);
     await drive(consumer.close());
     await drive(run);
+  });
+});
+
+describe('issue 9: a clean close commits everything that finished', () => {
+  test('a partition given straight back after a refused commit on revocation, then idle: close commits where this member finished', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    let handled = 0;
+    const run = consumer.run({ concurrency: 4, handler: () => void handled++ });
+    fake.rebalance(ASSIGN, [P0, P1]);
+    fake.queue.push(...range(0, 4).map((o) => msg(0, o)), ...range(0, 2).map((o) => msg(1, o)));
+    await until('8 handled', () => handled === 8);
+    // A member joins: the commit on revocation is refused, the group gives both partitions back.
+    fake.commitError = nativeError(27); // ERR_REBALANCE_IN_PROGRESS
+    fake.rebalance(REVOKE, [P0, P1]);
+    fake.rebalance(ASSIGN, [P0, P1]);
+    await until('re-assigned', () => fake.logged('assign').length === 2);
+    fake.commitError = null;
+    // Nothing more arrives: both partitions are at their end.
+    await drive(consumer.close());
+    await drive(run);
+    const last = new Map<number, number>();
+    for (const commit of fake.commits.slice(1)) for (const o of commit) last.set(o.partition, o.offset);
+    expect(Object.fromEntries(last)).toEqual({ 0: 5, 1: 3 });
+  });
+
+  test('a refused final commit is retried while the loop still polls, until confirmed', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer, errors } = await connect(fake);
+    let handled = 0;
+    const run = consumer.run({ handler: () => void handled++ });
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(...range(0, 9).map((o) => msg(0, o)));
+    await until('10 handled', () => handled === 10);
+    // The coordinator moved: the final commit is refused, the next one goes through.
+    fake.commitError = nativeError(16); // ERR_NOT_COORDINATOR
+    const closing = consumer.close();
+    await until('the final commit', () => fake.commits.length === 1);
+    await jest.advanceTimersByTimeAsync(5); // its refusal is answered by the next consume()
+    fake.commitError = null;
+    await drive(closing);
+    await drive(run);
+    expect(fake.commits.length).toBeGreaterThanOrEqual(2);
+    expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: 10 }]);
+    expect(errors.filter((e) => e.message.includes('final commit'))).toEqual([]);
+  });
+
+  test('a revocation and assignment that arrive during the final commit are committed after the last step', async () => {
+    const fake = new FakeNativeConsumer();
+    fake.auto = false;
+    const { consumer } = await connect(fake);
+    let handled = 0;
+    const run = consumer.run({ handler: () => void handled++ });
+    fake.rebalance(ASSIGN, [P0]);
+    await until('first consume', () => fake.pending !== undefined);
+    fake.pending!.answer(range(0, 5).map((o) => msg(0, o)));
+    await until('6 handled', () => handled === 6);
+    await until('a consume in flight', () => fake.pending !== undefined);
+    // The final commit is refused; meanwhile the group rebalances and the revocation's commit is refused too.
+    fake.commitError = nativeError(27);
+    const closing = consumer.close();
+    await until('the final commit', () => fake.commits.length === 1);
+    fake.rebalance(REVOKE, [P0]);
+    fake.rebalance(ASSIGN, [P0]);
+    await until('the commit on revocation', () => fake.commits.length === 2);
+    fake.pending!.answer([]); // answers both: refused
+    await until('re-assigned', () => fake.logged('assign').length === 2);
+    expect(fake.logged('assign')[1]).toEqual([{ topic: 't', partition: 0, offset: 6 }]);
+    fake.commitError = null;
+    fake.auto = true;
+    fake.pending?.answer([]);
+    await drive(closing);
+    await drive(run);
+    expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: 6 }]);
   });
 });

@@ -92,8 +92,9 @@ describe('CommitPlanner', () => {
     const planner = new CommitPlanner();
     expect(planner.receive(T, 0, 1)).toBeUndefined();
     planner.assign(T, 0, 10);
-    // The start is never committed by itself: it was neither received nor confirmed.
-    expect(planner.plan()).toEqual([]);
+    // The start (where this member finished, its commit refused) is owed a commit: it is the
+    // position until a message is received.
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 10 }]);
     expect(planner.receive(T, 0, 9)).toBeUndefined();
     expect(planner.receive(T, 0, 10)).toBeDefined();
     expect(planner.receive(T, 0, 10)).toBeUndefined();
@@ -184,3 +185,18 @@ describe('CommitPlanner', () => {
 function range(from: number, to: number): number[] {
   return Array.from({ length: to - from + 1 }, (_, i) => from + i);
 }
+
+describe('CommitPlanner: a resume point (issue 9)', () => {
+  it('is planned until a message is received, then the received ones decide; once confirmed it is not planned again', () => {
+    const planner = new CommitPlanner();
+    planner.assign(T, 0, 371);
+    const first = planner.plan();
+    expect(first).toEqual([{ topic: T, partition: 0, offset: 371 }]);
+    planner.markCommitted(first);
+    expect(planner.plan()).toEqual([]);
+    const ticket = planner.receive(T, 0, 371)!;
+    expect(planner.plan()).toEqual([]);
+    planner.finish(T, 0, ticket);
+    expect(planner.plan()).toEqual([{ topic: T, partition: 0, offset: 372 }]);
+  });
+});
