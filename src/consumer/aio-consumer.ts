@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { ClientEvents } from '../core/client-events';
+import { ClientEvents, type LibrdkafkaStats, type LogEntry } from '../core/client-events';
 import {
   AIOKafkaError,
   ConsumerClosedError,
@@ -61,6 +61,10 @@ export interface AIOConsumerEvents {
   pause: (partitions: TopicPartition[]) => void;
   /** The buffer drained to half of `maxBufferedMessages`: the paused partitions were resumed. */
   resume: (partitions: TopicPartition[]) => void;
+  /** Parsed librdkafka statistics, every `statistics.interval.ms` (set it in the config). */
+  stats: (stats: LibrdkafkaStats) => void;
+  /** librdkafka log lines (set `debug` in the config for more of them); see also the `logger` option. */
+  log: (entry: LogEntry) => void;
 }
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOConsumerEvents. */
@@ -91,7 +95,7 @@ export interface AIOConsumer {
 export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncIterable<ConsumerMessage> {
   readonly #native: NativeConsumer;
   readonly #options: ResolvedConsumerOptions;
-  readonly #events = new ClientEvents(this);
+  readonly #events: ClientEvents;
   readonly #closer = new CloseOnce();
   readonly #planner = new CommitPlanner();
   readonly #loop: ConsumeLoop;
@@ -106,7 +110,8 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     super();
     this.#native = native;
     this.#options = options;
-    const events = this.#events;
+    const events = new ClientEvents(this, options.logger);
+    this.#events = events;
     this.#loop = new ConsumeLoop(
       native,
       {
@@ -134,6 +139,8 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
       revoked: () => this.#consumption?.dispatch(),
     });
     native.on('event.error', (err) => this.#failed(fromLibrdkafka(err, { kind: 'client' }), 'client error'));
+    native.on('event.log', (log) => events.log(log));
+    native.on('event.stats', (stats) => events.stats(stats));
   }
 
   /**

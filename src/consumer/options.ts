@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type HandlerError } from '../core/errors';
+import { loggerOption, type Logger } from '../core/logger';
 import { checkConfig, checkOptionsObject, checkTopic, countOption, durationOption } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
 import type { NativeConsumerFactory } from '../native/consumer';
@@ -56,6 +57,13 @@ export interface AIOConsumerOptions {
    * @default 5000
    */
   revokeTimeoutMs?: number;
+  /**
+   * Receives librdkafka's log lines (level from their syslog severity) from the first connection
+   * attempt on, and the errors and warnings nobody listens for, instead of stderr: with a logger
+   * nothing is written to stderr. pino and `console` fit as they are.
+   * @default none: unheard errors go to stderr, rate-limited
+   */
+  logger?: Logger;
 }
 
 /**
@@ -109,6 +117,7 @@ export interface ConsumerCloseOptions {
 /** Options after defaults: what the consumer runs with. */
 export interface ResolvedConsumerOptions {
   topics: string[];
+  logger: Logger | undefined;
   connectTimeoutMs: number;
   closeTimeoutMs: number;
   commitIntervalMs: number;
@@ -181,6 +190,7 @@ export function resolveConsumerOptions(options: AIOConsumerOptions): ResolvedCon
     batchSize: countOption('batchSize', options.batchSize, 100),
     pollTimeoutMs: durationOption('pollTimeoutMs', options.pollTimeoutMs, 100, { positive: true, finite: true, integer: true }),
     revokeTimeoutMs: durationOption('revokeTimeoutMs', options.revokeTimeoutMs, 5_000),
+    logger: loggerOption(options.logger),
   };
 }
 

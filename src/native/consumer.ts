@@ -48,6 +48,7 @@ export interface NativeConsumer {
   resume(partitions: TopicPartition[]): unknown;
   on(event: 'event.error', listener: (err: Error) => void): unknown;
   on(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
+  on(event: 'event.stats', listener: (stats: { message: string }) => void): unknown;
   removeListener(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
   on(event: 'offset.commit', listener: (err: Error | null | undefined, offsets: TopicPartitionOffset[]) => void): unknown;
 }

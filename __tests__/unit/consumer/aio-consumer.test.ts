@@ -619,3 +619,28 @@ describe('issue 9: a clean close commits everything that finished', () => {
     expect(fake.commits.at(-1)).toEqual([{ topic: 't', partition: 0, offset: 6 }]);
   });
 });
+
+describe('logger, log and stats (issue 9 / 12)', () => {
+  test('librdkafka’s log lines reach the logger and the log event; statistics are parsed and emitted', async () => {
+    const lines: Array<[string, string]> = [];
+    const at = (level: string) => (_fields: Record<string, unknown>, message: string) => void lines.push([level, message]);
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake, { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') } });
+    const logs: unknown[] = [];
+    const stats: unknown[] = [];
+    consumer.on('log', (l) => logs.push(l));
+    consumer.on('stats', (s) => stats.push(s));
+    fake.emit('event.log', { severity: 4, fac: 'HEARTBEAT', message: 'slow' });
+    fake.emit('event.stats', { message: '{"name":"c#1","type":"consumer"}' });
+    expect(lines).toEqual([['warn', 'slow']]);
+    expect(logs).toEqual([{ severity: 4, facility: 'HEARTBEAT', message: 'slow' }]);
+    expect(stats).toEqual([{ name: 'c#1', type: 'consumer' }]);
+  });
+
+  test('a logger without the four methods is refused', async () => {
+    const fake = new FakeNativeConsumer();
+    await expect(
+      AIOConsumer.connectWith({ 'group.id': 'g' }, { topics: ['t'], logger: console.log as never }, { createNative: fake.factory }),
+    ).rejects.toThrow(/option logger/);
+  });
+});
