@@ -16,7 +16,7 @@ import {
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
 import { AdmissionQueue, type Send, type Waiting } from './admission';
 import { DeliveryDeadlines } from './delivery-deadlines';
-import { fatalDeliveryError, settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
+import { closedDeliveryError, fatalDeliveryError, settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
 import type { AIOProducerEvents } from './events';
 import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import {
@@ -31,7 +31,7 @@ import {
   type ResolvedOptions,
 } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
-import { echoesFatal, fatalFromLog, probeFatal } from './fatal';
+import { FatalWatch, fatalFromLog } from './fatal';
 import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
@@ -83,9 +83,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
   readonly #late: LateDeliveries;
   #state = State.Open;
-  #fatal: AIOKafkaError | undefined;
-  /** A topic librdkafka knows (the last one it took a message for): where a fatal probe goes. */
-  #knownTopic: string | undefined;
+  readonly #fatal: FatalWatch;
 
   /** Use {@link AIOProducer.connect}. */
   private constructor(native: NativeProducer, options: ResolvedOptions) {
@@ -93,6 +91,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     this.#native = native;
     this.#options = options;
     this.#events = new ClientEvents(this, options.logger);
+    this.#fatal = new FatalWatch(native, options.messageMaxBytes);
     this.#late = new LateDeliveries(this, this.#events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
@@ -151,7 +150,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
 
   /** Whether `close()` has been called (or a fatal error stopped the producer). */
   get closed(): boolean {
-    return this.#state !== State.Open || this.#fatal !== undefined;
+    return this.#state !== State.Open || this.#fatal.error !== undefined;
   }
 
   /**
@@ -257,16 +256,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
       // Timed out: what is still pending is rejected below.
     }
     this.#failAll(
-      (delivery) =>
-        new ProducerClosedError(
-          `producer closed before delivery to topic "${delivery.topic}" was confirmed; the message may or may not have been delivered`,
-          { possiblyDelivered: true },
-        ),
-      (waiting) =>
-        new ProducerClosedError(
-          `producer closed while the message for topic "${waiting.delivery.topic}" waited for room in the local queue; it was not sent`,
-          { possiblyDelivered: false },
-        ),
+      (delivery) => closedDeliveryError(delivery, true),
+      (waiting) => closedDeliveryError(waiting.delivery, false),
       false,
     );
     this.#loop.stop();
@@ -330,7 +321,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   #assertOpen(topic: unknown): void {
-    if (this.#fatal !== undefined) throw fatalDeliveryError(this.#fatal, { topic: String(topic), partition: -1 }, false);
+    const fatal = this.#fatal.error;
+    if (fatal !== undefined) throw fatalDeliveryError(fatal, { topic: String(topic), partition: -1 }, false);
     if (this.#state !== State.Open) {
       throw new ProducerClosedError(`producer is closed; message for topic "${String(topic)}" not sent`, {
         possiblyDelivered: false,
@@ -354,7 +346,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
         id,
         message.headers,
       );
-      this.#knownTopic = message.topic;
+      this.#fatal.sent(message.topic);
     } catch (err) {
       this.#pending.take(id);
       const code = nativeCodeName(err);
@@ -445,8 +437,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
 
   /** A fatal librdkafka error: this client can produce no more. Fail everything, now and later. */
   #enterFatal(err: AIOKafkaError): void {
-    if (this.#fatal !== undefined) return;
-    this.#fatal = err;
+    if (!this.#fatal.enter(err)) return;
     this.#failAll(
       (delivery) => fatalDeliveryError(err, delivery, true),
       (waiting) => fatalDeliveryError(err, waiting.delivery, false),
@@ -454,24 +445,17 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     );
   }
 
-  /**
-   * A client error. node-rdkafka drops librdkafka's fatal flag, so a fatal error looks like any
-   * other: unless the FATAL log line announced it already, librdkafka is asked (src/producer/fatal.ts).
-   */
+  /** A client error: node-rdkafka drops librdkafka's fatal flag, so librdkafka is asked (fatal.ts). */
   #onClientError(err: Error): void {
-    let typed = fromLibrdkafka(err, { kind: 'client' });
-    if (this.#fatal !== undefined) {
-      if (echoesFatal(this.#fatal, err)) return; // reported when the FATAL line came
-    } else if (!typed.fatal && this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#options.messageMaxBytes)) {
-      typed = new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
-    }
-    if (typed.fatal) this.#enterFatal(typed);
+    const typed = this.#fatal.clientError(err);
+    if (typed === undefined) return;
+    this.#enterFatal(typed);
     this.#events.error(typed, 'client error');
   }
 
   /** A librdkafka log line; a FATAL one stops the producer at once. */
   #onLog(log: NativeLogEvent): void {
-    const fatal = this.#fatal === undefined ? fatalFromLog(log) : undefined;
+    const fatal = this.#fatal.error === undefined ? fatalFromLog(log) : undefined;
     if (fatal !== undefined) {
       this.#enterFatal(fatal);
       this.#events.error(fatal, 'librdkafka is fatally failed');

@@ -1,6 +1,6 @@
 import type pDefer from 'p-defer';
 import type { ClientEvents } from '../core/client-events';
-import { DeliveryError, type AIOKafkaError, type MessageTarget } from '../core/errors';
+import { DeliveryError, ProducerClosedError, type AIOKafkaError, type MessageTarget } from '../core/errors';
 import type { DeliveryReport } from './delivery-report';
 import type { DeliveryCallback } from './options';
 
@@ -68,4 +68,15 @@ export function fatalDeliveryError(fatal: AIOKafkaError, target: MessageTarget, 
     partition: target.partition,
     possiblyDelivered: sent,
   });
+}
+
+/**
+ * The error of a message `close()` gave up on. `sent`: librdkafka had taken it, so it may or may
+ * not have been delivered; otherwise it was still waiting for room and was never sent.
+ */
+export function closedDeliveryError(target: MessageTarget, sent: boolean): ProducerClosedError {
+  const what = sent
+    ? `before delivery to topic "${target.topic}" was confirmed; the message may or may not have been delivered`
+    : `while the message for topic "${target.topic}" waited for room in the local queue; it was not sent`;
+  return new ProducerClosedError(`producer closed ${what}`, { possiblyDelivered: sent });
 }

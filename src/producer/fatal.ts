@@ -9,7 +9,7 @@
  *   with MSG_SIZE_TOO_LARGE (nothing queued, nothing sent) otherwise. That makes a free probe.
  */
 import { AIOKafkaError } from '../core/errors';
-import { nativeCodeName } from '../native/errors';
+import { fromLibrdkafka, nativeCodeName } from '../native/errors';
 import type { NativeLogEvent, NativeProducer } from '../native/producer';
 
 /** librdkafka's default `message.max.bytes`. */
@@ -46,4 +46,51 @@ export function probeFatal(native: NativeProducer, knownTopic: string, messageMa
   }
   // Taken after all (message.max.bytes larger than configured?): opaque 0 is no delivery of ours.
   return false;
+}
+
+/**
+ * The producer's view of librdkafka's fatal state: set once, from a FATAL log line, a client error
+ * librdkafka confirms fatal, or any error that says ERR__FATAL itself.
+ */
+export class FatalWatch {
+  readonly #native: NativeProducer;
+  readonly #messageMaxBytes: number;
+  #error: AIOKafkaError | undefined;
+  /** A topic librdkafka knows (the last one it took a message for): where a probe goes. */
+  #knownTopic: string | undefined;
+
+  constructor(native: NativeProducer, messageMaxBytes: number) {
+    this.#native = native;
+    this.#messageMaxBytes = messageMaxBytes;
+  }
+
+  /** The fatal error, once librdkafka is fatal. */
+  get error(): AIOKafkaError | undefined {
+    return this.#error;
+  }
+
+  /** librdkafka took a message for `topic`: a probe can go there without a metadata request. */
+  sent(topic: string): void {
+    this.#knownTopic = topic;
+  }
+
+  /** Records `err` as the fatal error if it is one (and none was recorded); true when it was recorded now. */
+  enter(err: AIOKafkaError): boolean {
+    if (this.#error !== undefined || !err.fatal) return false;
+    this.#error = err;
+    return true;
+  }
+
+  /**
+   * A client error, typed (`fatal: true` when librdkafka confirms it is fatal), or undefined for
+   * librdkafka's own report of the fatal error its FATAL line announced (said already).
+   */
+  clientError(err: Error): AIOKafkaError | undefined {
+    const typed = fromLibrdkafka(err, { kind: 'client' });
+    if (this.#error !== undefined) return echoesFatal(this.#error, err) ? undefined : typed;
+    if (!typed.fatal && this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#messageMaxBytes)) {
+      return new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
+    }
+    return typed;
+  }
 }
