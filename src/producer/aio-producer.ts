@@ -31,7 +31,7 @@ import {
   type ResolvedOptions,
 } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
-import { FatalWatch, fatalFromLog } from './fatal';
+import { FatalWatch } from './fatal';
 import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
@@ -435,29 +435,33 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     else settleAll();
   }
 
-  /** A fatal librdkafka error: this client can produce no more. Fail everything, now and later. */
-  #enterFatal(err: AIOKafkaError): void {
+  /**
+   * A fatal librdkafka error: this client can produce no more. Fail everything, now and later.
+   * `announce`: emit it as `error` too (the client-error and log paths emit their own).
+   */
+  #enterFatal(err: AIOKafkaError, announce = true): void {
     if (!this.#fatal.enter(err)) return;
     this.#failAll(
       (delivery) => fatalDeliveryError(err, delivery, true),
       (waiting) => fatalDeliveryError(err, waiting.delivery, false),
       true,
     );
+    if (announce) this.#events.error(err, 'librdkafka is fatally failed');
   }
 
   /** A client error: node-rdkafka drops librdkafka's fatal flag, so librdkafka is asked (fatal.ts). */
   #onClientError(err: Error): void {
     const typed = this.#fatal.clientError(err);
     if (typed === undefined) return;
-    this.#enterFatal(typed);
+    this.#enterFatal(typed, false);
     this.#events.error(typed, 'client error');
   }
 
-  /** A librdkafka log line; a FATAL one stops the producer at once. */
+  /** A librdkafka log line; a FATAL one stops the producer at once and says why. */
   #onLog(log: NativeLogEvent): void {
-    const fatal = this.#fatal.error === undefined ? fatalFromLog(log) : undefined;
+    const fatal = this.#fatal.fromLog(log);
     if (fatal !== undefined) {
-      this.#enterFatal(fatal);
+      this.#enterFatal(fatal, false);
       this.#events.error(fatal, 'librdkafka is fatally failed');
     }
     this.#events.log(log);

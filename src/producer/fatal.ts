@@ -56,6 +56,8 @@ export class FatalWatch {
   readonly #native: NativeProducer;
   readonly #messageMaxBytes: number;
   #error: AIOKafkaError | undefined;
+  /** What librdkafka's FATAL log line said, once it came. */
+  #logged: AIOKafkaError | undefined;
   /** A topic librdkafka knows (the last one it took a message for): where a probe goes. */
   #knownTopic: string | undefined;
 
@@ -82,15 +84,26 @@ export class FatalWatch {
   }
 
   /**
-   * A client error, typed (`fatal: true` when librdkafka confirms it is fatal), or undefined for
-   * librdkafka's own report of the fatal error its FATAL line announced (said already).
+   * librdkafka's first FATAL log line, as the fatal error it announces (whether or not the fatal
+   * state was known already: the line says why); undefined for any other line.
+   */
+  fromLog(log: NativeLogEvent): AIOKafkaError | undefined {
+    if (this.#logged !== undefined) return undefined;
+    this.#logged = fatalFromLog(log);
+    return this.#logged;
+  }
+
+  /**
+   * A client error, typed: `fatal: true` once librdkafka is fatal (known, or confirmed by a probe
+   * now); undefined for librdkafka's own report of the error its FATAL line announced (said
+   * already).
    */
   clientError(err: Error): AIOKafkaError | undefined {
     const typed = fromLibrdkafka(err, { kind: 'client' });
-    if (this.#error !== undefined) return echoesFatal(this.#error, err) ? undefined : typed;
-    if (!typed.fatal && this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#messageMaxBytes)) {
-      return new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
-    }
-    return typed;
+    if (this.#logged !== undefined && echoesFatal(this.#logged, err)) return undefined;
+    if (typed.fatal) return typed;
+    const fatal = this.#error !== undefined || (this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#messageMaxBytes));
+    if (!fatal) return typed;
+    return new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
   }
 }

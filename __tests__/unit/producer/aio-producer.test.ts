@@ -900,6 +900,24 @@ describe('fatal errors, which node-rdkafka hands over without their fatal flag (
     expect(errors[0]!.message).toMatch(/out of order sequence number/);
   });
 
+  it('announces the fatal state once each way it learns it, always fatal: a refusal, then the FATAL line, not its echo', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    fake.fatal = true;
+    await expect(producer.produce('t', 'a')).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(producer.closed).toBe(true);
+    fake.emit('event.log', { severity: 0, fac: 'FATAL', message: 'Fatal error: Broker: Broker received an out of order sequence number: ProduceRequest failed' });
+    fake.emit('event.error', textError('Broker: Broker received an out of order sequence number'));
+    fake.emit('event.error', textError('Local: All broker connections are down'));
+    expect(errors.map((e) => [e.code, e.fatal])).toEqual([
+      ['ERR__FATAL', true],
+      ['ERR__FATAL', true],
+      ['ERR__ALL_BROKERS_DOWN', true],
+    ]);
+    expect(errors[1]!.message).toMatch(/out of order sequence number/);
+  });
+
   it('asks librdkafka after a client error, with a message it must refuse, and stops when it is fatal', async () => {
     const { producer, fake } = await connect();
     const errors: AIOKafkaError[] = [];
