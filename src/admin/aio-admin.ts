@@ -70,7 +70,6 @@ interface QueuedCall {
   readonly reject: (err: AIOKafkaError) => void;
 }
 
-
 /**
  * Promise-based topic administration over node-rdkafka's AdminClient. Every call is bounded by a
  * timeout and fails with a typed error ({@link OperationTimeoutError}, {@link InvalidArgumentError},

@@ -14,7 +14,7 @@ import type { TopicPartition } from '../core/topic-partition';
 import { callTimeoutMs } from '../core/validation';
 import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
-import { fromLibrdkafka } from '../native/errors';
+import { fatalFromLog, fromLibrdkafka } from '../native/errors';
 import { Backpressure } from './backpressure';
 import { CommitPlanner } from './commit-planner';
 import { COMMIT_TIMEOUT_MS, Committer } from './committer';
@@ -139,7 +139,12 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
       revoked: () => this.#consumption?.dispatch(),
     });
     native.on('event.error', (err) => this.#failed(fromLibrdkafka(err, { kind: 'client' }), 'client error'));
-    native.on('event.log', (log) => events.log(log));
+    native.on('event.log', (log) => {
+      // node-rdkafka drops the fatal flag of librdkafka's error events; its FATAL line says it.
+      const fatal = fatalFromLog(log);
+      if (fatal !== undefined) this.#failed(fatal, 'librdkafka is fatally failed');
+      events.log(log);
+    });
     native.on('event.stats', (stats) => events.stats(stats));
   }
 
@@ -356,8 +361,11 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
 
   /** The end of a consumption, after its handlers: the final commit, then the loop stops. */
   async #wrapUp(): Promise<void> {
-    // One budget for the final commit and the settling: a revocation's time limits.
-    const deadline = Date.now() + this.#options.revokeTimeoutMs + COMMIT_TIMEOUT_MS;
+    // One budget for the final commit and the settling: a revocation's time limits. With no limit
+    // on revocations (revokeTimeoutMs Infinity) a refused final commit is still not retried
+    // forever: it gets a commit's own limit.
+    const revokeMs = Number.isFinite(this.#options.revokeTimeoutMs) ? this.#options.revokeTimeoutMs : 0;
+    const deadline = Date.now() + revokeMs + COMMIT_TIMEOUT_MS;
     await this.#finalCommit(deadline);
     // Answers to commits (a revocation's, say) arrive only while the loop polls.
     await this.#settleRebalancesAndCommits(deadline);

@@ -20,8 +20,10 @@ export class BootstrapFailures {
     this.#servers = new Set(
       bootstrapServers
         .split(',')
-        .map((server) => server.trim().replace(/^[a-z]+:\/\//i, ''))
-        .filter((server) => server !== ''),
+        .map((server) => server.trim().replace(/^[a-z_]+:\/\//i, ''))
+        .filter((server) => server !== '')
+        // librdkafka names a broker given without a port by its default one.
+        .map((server) => (/:\d+$/.test(server) ? server : `${server}:9092`)),
     );
     this.#attempts = attempts;
   }
@@ -29,7 +31,8 @@ export class BootstrapFailures {
   /** Notes a log line; true once every bootstrap broker has failed `attempts` times. */
   note(log: { fac: string; message: string }): boolean {
     if (log.fac !== 'FAIL') return false;
-    const match = /(\S+)\/bootstrap: (.*?)(?: \(after \d+ms in state \w+(?:, (\d+) identical error\(s\) suppressed)?\))?$/.exec(log.message);
+    // librdkafka names brokers reached over TLS or SASL `ssl://host:port`, `sasl_ssl://...`.
+    const match = /(?:[a-z_]+:\/\/)?(\S+)\/bootstrap: (.*?)(?: \(after \d+ms in state \w+(?:, (\d+) identical error\(s\) suppressed)?\))?$/.exec(log.message);
     if (match === null) return false;
     const [, broker, reason, suppressed] = match as unknown as [string, string, string, string | undefined];
     const seen = this.#failures.get(broker) ?? { count: 0, reason };

@@ -4,7 +4,7 @@ import type { AIOKafkaError } from './errors';
 import { levelOfSeverity, writeLog, type Logger, type LogLevel } from './logger';
 import { RateLimitedReporter } from './rate-limited-reporter';
 
-/** A librdkafka log line (`event.log`), emitted as `log` when `debug` is set. */
+/** A librdkafka log line (`event.log`): warnings and errors always, more with `debug` set. */
 export interface LogEntry {
   /** syslog severity: 0 emergency … 7 debug. */
   severity: number;

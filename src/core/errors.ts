@@ -5,7 +5,7 @@
 export const AIOErrorCodes = {
   /** The producer was closed (or is closing) before the operation could finish. */
   PRODUCER_CLOSED: 'AIO_PRODUCER_CLOSED',
-  /** An operation (connect, flush) did not finish within its timeout. */
+  /** An operation (connect, flush, a commit, an admin call) did not finish within its time limit. */
   OPERATION_TIMEOUT: 'AIO_OPERATION_TIMEOUT',
   /** No delivery report arrived within `deliveryTimeoutMs`. */
   DELIVERY_TIMEOUT: 'AIO_DELIVERY_TIMEOUT',

@@ -1,5 +1,6 @@
 /*
- * The `logger` option of every client: any object with pino's or console's four level methods.
+ * The `logger` option of the producer and the consumer: any object with pino's or console's four
+ * level methods.
  */
 import { InvalidArgumentError } from './errors';
 import { describe } from './validation';

@@ -138,10 +138,31 @@ export function nativeCodeName(err: unknown): AIOErrorCode {
   if (typeof err !== 'object' || err === null) return AIOErrorCodes.UNKNOWN;
   const e = err as NativeErrorLike;
   if (typeof e.code === 'number' && e.code !== -1) return codeName(e.code);
-  if (typeof e.message !== 'string') return AIOErrorCodes.UNKNOWN;
+  const full = nativeErrorText(err);
+  if (full === undefined) return AIOErrorCodes.UNKNOWN;
   if (codeByText === undefined) buildCodeTables();
-  const full = typeof e.origin === 'string' && e.origin !== 'unknown' ? `${e.origin}: ${e.message}` : e.message;
   return (codeByText!.get(full.toLowerCase()) as AIOErrorCode | undefined) ?? AIOErrorCodes.UNKNOWN;
+}
+
+/**
+ * librdkafka's text of an error node-rdkafka handed over as text only: it splits
+ * "Broker: Message size too large" into `origin` and a lower-cased `message`; joined again here.
+ */
+export function nativeErrorText(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const e = err as NativeErrorLike;
+  if (typeof e.message !== 'string' || e.message === '') return undefined;
+  return typeof e.origin === 'string' && e.origin !== 'unknown' ? `${e.origin}: ${e.message}` : e.message;
+}
+
+/**
+ * The fatal error librdkafka's log line announces (facility `FATAL`, logged the moment
+ * librdkafka becomes fatal, before it queues the error event), or undefined for any other line.
+ * node-rdkafka drops the fatal flag of the error event itself: this line is the signal.
+ */
+export function fatalFromLog(log: { fac: string; message: string }): AIOKafkaError | undefined {
+  if (log.fac !== 'FATAL') return undefined;
+  return new AIOKafkaError(`ERR__FATAL: ${log.message}`, { code: 'ERR__FATAL', fatal: true, cause: log });
 }
 
 /** What {@link fromLibrdkafka} should build from a native error. */

@@ -382,7 +382,6 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     this.#notifyIfIdle();
   };
 
-
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
     const id = report?.opaque;
     if (typeof id !== 'number') return; // not ours
@@ -413,7 +412,6 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     this.#flushWaiters.notifyIfIdle();
   }
 
-
   /**
    * Takes every waiting and pending message out at once and fails it; `later`: settles them in a
    * microtask, for a failure found inside an unrelated call (a fatal refusal in produce()), so
@@ -436,34 +434,34 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   /**
-   * A fatal librdkafka error: this client can produce no more. Fail everything, now and later.
-   * `announce`: emit it as `error` too (the client-error and log paths emit their own).
+   * A fatal librdkafka error: this client can produce no more. Fail everything, now and later,
+   * and announce it as `error` once, in a microtask: it may have been met inside a produce() call.
    */
-  #enterFatal(err: AIOKafkaError, announce = true): void {
-    if (!this.#fatal.enter(err)) return;
-    this.#failAll(
-      (delivery) => fatalDeliveryError(err, delivery, true),
-      (waiting) => fatalDeliveryError(err, waiting.delivery, false),
-      true,
-    );
-    if (announce) this.#events.error(err, 'librdkafka is fatally failed');
+  #enterFatal(err: AIOKafkaError): void {
+    if (this.#fatal.enter(err)) {
+      this.#failAll(
+        (delivery) => fatalDeliveryError(err, delivery, true),
+        (waiting) => fatalDeliveryError(err, waiting.delivery, false),
+        true,
+      );
+    }
+    const announced = this.#fatal.announce(err);
+    if (announced !== undefined) queueMicrotask(() => this.#events.error(announced, 'librdkafka is fatally failed'));
   }
 
   /** A client error: node-rdkafka drops librdkafka's fatal flag, so librdkafka is asked (fatal.ts). */
   #onClientError(err: Error): void {
     const typed = this.#fatal.clientError(err);
     if (typed === undefined) return;
-    this.#enterFatal(typed, false);
-    this.#events.error(typed, 'client error');
+    if (typed.fatal) this.#enterFatal(typed);
+    // A fatal error is announced once, by #enterFatal; later ones are reported as they come.
+    if (!typed.fatal || this.#fatal.error !== typed) this.#events.error(typed, 'client error');
   }
 
-  /** A librdkafka log line; a FATAL one stops the producer at once and says why. */
+  /** A librdkafka log line; a FATAL one stops the producer at once. */
   #onLog(log: NativeLogEvent): void {
     const fatal = this.#fatal.fromLog(log);
-    if (fatal !== undefined) {
-      this.#enterFatal(fatal, false);
-      this.#events.error(fatal, 'librdkafka is fatally failed');
-    }
+    if (fatal !== undefined) this.#enterFatal(fatal);
     this.#events.log(log);
   }
 }

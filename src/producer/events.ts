@@ -29,7 +29,7 @@ export interface AIOProducerEvents {
   error: (err: AIOKafkaError) => void;
   /** Parsed librdkafka statistics, every `statistics.interval.ms`. */
   stats: (stats: LibrdkafkaStats) => void;
-  /** librdkafka log lines (set `debug` in the config to get them). */
+  /** librdkafka log lines (warnings and errors always; set `debug` in the config for more). To see those of the connection attempts, give a `logger`. */
   log: (entry: LogEntry) => void;
   /** librdkafka reported a message that `deliveryTimeoutMs` had already failed. */
   lateDelivery: (late: LateDelivery) => void;

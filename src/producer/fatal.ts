@@ -9,17 +9,11 @@
  *   with MSG_SIZE_TOO_LARGE (nothing queued, nothing sent) otherwise. That makes a free probe.
  */
 import { AIOKafkaError } from '../core/errors';
-import { fromLibrdkafka, nativeCodeName } from '../native/errors';
+import { fatalFromLog, fromLibrdkafka, nativeCodeName, nativeErrorText } from '../native/errors';
 import type { NativeLogEvent, NativeProducer } from '../native/producer';
 
 /** librdkafka's default `message.max.bytes`. */
 const DEFAULT_MESSAGE_MAX_BYTES = 1_000_000;
-
-/** The fatal error a `FATAL` log line announces, or undefined for any other line. */
-export function fatalFromLog(log: NativeLogEvent): AIOKafkaError | undefined {
-  if (log.fac !== 'FATAL') return undefined;
-  return new AIOKafkaError(`ERR__FATAL: ${log.message}`, { code: 'ERR__FATAL', fatal: true, cause: log });
-}
 
 /**
  * Whether a client error is librdkafka's own report of the fatal error its FATAL log line
@@ -27,10 +21,8 @@ export function fatalFromLog(log: NativeLogEvent): AIOKafkaError | undefined {
  * "<text>", lower-cased by node-rdkafka).
  */
 export function echoesFatal(fatal: AIOKafkaError, err: unknown): boolean {
-  const { origin, message } = (typeof err === 'object' && err !== null ? err : {}) as { origin?: unknown; message?: unknown };
-  if (typeof message !== 'string' || message === '') return false;
-  const text = typeof origin === 'string' && origin !== 'unknown' ? `${origin}: ${message}` : message;
-  return fatal.message.toLowerCase().includes(text.toLowerCase());
+  const text = nativeErrorText(err);
+  return text !== undefined && fatal.message.toLowerCase().includes(text.toLowerCase());
 }
 
 /**
@@ -58,6 +50,7 @@ export class FatalWatch {
   #error: AIOKafkaError | undefined;
   /** What librdkafka's FATAL log line said, once it came. */
   #logged: AIOKafkaError | undefined;
+  #announced = false;
   /** A topic librdkafka knows (the last one it took a message for): where a probe goes. */
   #knownTopic: string | undefined;
 
@@ -84,9 +77,16 @@ export class FatalWatch {
   }
 
   /**
-   * librdkafka's first FATAL log line, as the fatal error it announces (whether or not the fatal
-   * state was known already: the line says why); undefined for any other line.
+   * The fatal error to announce as `error`, once: the first one learnt, by whatever path (a
+   * FATAL line, a confirmed client error, a refusal); undefined after that.
    */
+  announce(err: AIOKafkaError): AIOKafkaError | undefined {
+    if (this.#announced || !err.fatal) return undefined;
+    this.#announced = true;
+    return err;
+  }
+
+  /** librdkafka's first FATAL log line, as the fatal error it announces; undefined for any other line. */
   fromLog(log: NativeLogEvent): AIOKafkaError | undefined {
     if (this.#logged !== undefined) return undefined;
     this.#logged = fatalFromLog(log);
@@ -102,7 +102,11 @@ export class FatalWatch {
     const typed = fromLibrdkafka(err, { kind: 'client' });
     if (this.#logged !== undefined && echoesFatal(this.#logged, err)) return undefined;
     if (typed.fatal) return typed;
-    const fatal = this.#error !== undefined || (this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#messageMaxBytes));
+    // A retriable error (transport, all brokers down, ...) is never librdkafka's fatal one: no
+    // probe then, which also keeps an outage's stream of errors from allocating probe messages.
+    const fatal =
+      this.#error !== undefined ||
+      (!typed.retriable && this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#messageMaxBytes));
     if (!fatal) return typed;
     return new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
   }

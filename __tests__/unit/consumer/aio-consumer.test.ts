@@ -264,6 +264,21 @@ describe('iteration', () => {
     expect(seen).toEqual([0, 1]);
   });
 
+  test('librdkafka’s FATAL log line ends the consumption: node-rdkafka’s error event alone does not say fatal', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0), msg(0, 1));
+    const seen: number[] = [];
+    const loop = (async () => {
+      for await (const m of consumer) {
+        seen.push(m.offset);
+        if (seen.length === 1) fake.emit('event.log', { severity: 0, fac: 'FATAL', message: 'Fatal error: Broker: Static consumer fenced by other consumer with same group.instance.id' });
+      }
+    })();
+    await expect(drive(loop)).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true, message: expect.stringMatching(/fenced/) });
+  });
+
   test('iterator.throw(err) ends the iteration and rejects with err', async () => {
     const fake = new FakeNativeConsumer();
     const { consumer } = await connect(fake);

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ClientEvents } from '../../../src/core/client-events';
 import { AIOKafkaError, OperationTimeoutError } from '../../../src/core/errors';
+import { BootstrapFailures } from '../../../src/core/bootstrap-failures';
 import { CloseOnce, connectNative, disconnectNative } from '../../../src/core/lifecycle';
 
 describe('CloseOnce', () => {
@@ -148,5 +149,27 @@ describe('ClientEvents', () => {
     } finally {
       write.mockRestore();
     }
+  });
+});
+
+describe('BootstrapFailures', () => {
+  it('matches brokers librdkafka names with a scheme (TLS, SASL) or with the default port', () => {
+    const failures = new BootstrapFailures('SSL://kafka-1:9093,kafka-2', 1);
+    expect(
+      failures.note({ fac: 'FAIL', message: '[thrd:ssl://kafka-1:9093/bootstrap]: ssl://kafka-1:9093/bootstrap: Connect to ipv4#10.0.0.1:9093 failed: Connection refused (after 1ms in state CONNECT)' }),
+    ).toBe(false);
+    expect(
+      failures.note({ fac: 'FAIL', message: "[thrd:kafka-2:9092/bootstrap]: kafka-2:9092/bootstrap: Failed to resolve 'kafka-2:9092': Name or service not known (after 2ms in state CONNECT)" }),
+    ).toBe(true);
+    expect(failures.describe()).toBe(
+      "kafka-1:9093: Connect to ipv4#10.0.0.1:9093 failed: Connection refused; kafka-2:9092: Failed to resolve 'kafka-2:9092': Name or service not known",
+    );
+  });
+
+  it('ignores other facilities and lines it cannot read', () => {
+    const failures = new BootstrapFailures('a:1', 1);
+    expect(failures.note({ fac: 'BROKER', message: 'a:1/bootstrap: Connect to ipv4#a:1 failed' })).toBe(false);
+    expect(failures.note({ fac: 'FAIL', message: 'something else entirely' })).toBe(false);
+    expect(failures.unreachable).toBe(false);
   });
 });
