@@ -1,4 +1,4 @@
-import { AIOConsumer, AIOProducer, type AIOKafkaError } from '../../src';
+import { AIOAdmin, AIOConsumer, AIOProducer, type AIOKafkaError } from '../../src';
 
 /*
  * Connecting to a cluster that cannot be reached, over real sockets: librdkafka's own failures
@@ -9,6 +9,17 @@ describe('connect to a cluster that cannot be reached', () => {
     const err = (await AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { connectTimeoutMs: 5000 }).catch((e: unknown) => e)) as AIOKafkaError;
     expect(err).toMatchObject({ code: 'ERR__TRANSPORT', retriable: true });
     expect(err.message).toMatch(/no broker of "127\.0\.0\.1:1" can be reached: 127\.0\.0\.1:1: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/);
+  });
+
+  it('makes the admin client’s listTopics fail the same way', async () => {
+    const admin = await AIOAdmin.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { timeoutMs: 5000 });
+    try {
+      const err = (await admin.listTopics().catch((e: unknown) => e)) as AIOKafkaError;
+      expect(err).toMatchObject({ code: 'ERR__TRANSPORT', retriable: true });
+      expect(err.message).toMatch(/127\.0\.0\.1:1: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/);
+    } finally {
+      await admin.close();
+    }
   });
 
   it('rejects naming the host when it cannot be resolved', async () => {

@@ -6,11 +6,11 @@ import {
 } from '../core/errors';
 import { fromLibrdkafka } from '../native/errors';
 import { Fifo } from '../core/fifo';
-import { CloseOnce, createNative } from '../core/lifecycle';
+import { CloseOnce, connectNative, createNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callWithDeadline, nativeTimeoutMs, settlesWithin, type NativeCallback } from '../core/timeouts';
 import { checkConfig, checkTopic, countOption, durationOption } from '../core/validation';
-import type { LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import {
   defaultAdminFactories,
   type NativeAdmin,
@@ -191,13 +191,8 @@ export class AIOAdmin implements AsyncDisposable {
     const client = createNative(() => this.#factories.createMetadataClient({ ...this.#config }));
     let connected = false;
     try {
-      // Connected after we gave up: release it then.
-      await guarded<void>(
-        'listTopics (connect)',
-        timeoutMs,
-        (cb) => client.connect({ timeout: nativeTimeoutMs(timeoutMs) }, (err) => cb(err, undefined)),
-        () => client.disconnect(noop),
-      );
+      // The connect every client makes: fails fast, naming the brokers, when none can be reached.
+      await connectNative(client, timeoutMs, () => client.disconnect(noop), bootstrapOf(this.#config));
       connected = true;
       const remaining = Math.max(1, deadline - Date.now());
       const metadata = await guarded<NativeMetadata>('listTopics', remaining, (cb) =>

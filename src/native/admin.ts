@@ -4,6 +4,7 @@
  */
 import { checkBootstrap, type LibrdkafkaConfig } from './config';
 import { nodeRdkafka } from './loader';
+import type { NativeLogEvent } from './producer';
 
 /** node-rdkafka's metadata answer, as far as we read it. */
 export interface NativeMetadata {
@@ -28,6 +29,8 @@ export interface NativeMetadataClient {
   connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
   getMetadata(options: { allTopics?: boolean; topic?: string; timeout?: number }, cb: (err: Error | null, metadata: NativeMetadata) => void): unknown;
   disconnect(cb: (err?: Error | null) => void): unknown;
+  on(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
+  removeListener(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
 }
 
 /** What {@link AIOAdmin} builds its native clients with: the seam for unit-test fakes. */
