@@ -187,19 +187,22 @@ describeOnMock('producer faults on the wire', () => {
     }
     const outageMs = Date.now() - downAt;
     const during = [...ledger.outcomes.values()].filter((o) => o.seq >= beforeOutage);
-    // librdkafka reconnects after its reconnect backoff (grown during the outage, up to
-    // reconnect.backoff.max.ms) and, having timed out messages, bumps its idempotent epoch first:
-    // a probe every 250 ms until one is delivered says when delivery resumed. Probes that time out
-    // before that are failures after the outage, counted apart.
+    // librdkafka reconnects to each broker after its reconnect backoff (grown during the outage,
+    // up to reconnect.backoff.max.ms) and, having timed out messages, bumps its idempotent epoch
+    // first: rounds of probes, one per key (so every partition and leader), until a whole round is
+    // delivered, say when delivery resumed everywhere. One delivered probe is not enough: a CI run
+    // saw 84 of the next 200 time out while other leaders were still reconnecting. Probes that
+    // time out before that are failures after the outage, counted apart.
     const upAt = Date.now();
     const probeStart = ledger.nextSeq;
-    const probes: Array<Promise<void>> = [];
-    while (ledger.delivered.every((o) => o.seq < probeStart) && Date.now() - upAt < 20_000) {
-      probes.push(ledger.produce(producer));
-      await sleep(250);
+    for (let resumed = false; !resumed && Date.now() - upAt < 20_000; ) {
+      const roundStart = ledger.nextSeq;
+      const round = Array.from({ length: 24 }, (_, k) => ledger.produce(producer, { key: ledger.keyOf(k) }));
+      await settleWithin(round, messageTimeoutMs + 2000);
+      resumed = ledger.delivered.filter((o) => o.seq >= roundStart).length === round.length;
+      if (!resumed) await sleep(250);
     }
     const resumedAfterMs = Date.now() - upAt;
-    await settleWithin(probes, messageTimeoutMs + 2000);
     const afterSeq = ledger.nextSeq;
     await Promise.all(Array.from({ length: 200 }, () => ledger.produce(producer)));
 
