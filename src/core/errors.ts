@@ -19,6 +19,8 @@ export const AIOErrorCodes = {
   ADMIN_CLOSED: 'AIO_ADMIN_CLOSED',
   /** The call is not allowed in the client's current state (not closed, but not ready for it). */
   INVALID_STATE: 'AIO_INVALID_STATE',
+  /** A key or value serializer (producer) or deserializer (consumer) threw or rejected. */
+  SERIALIZATION: 'AIO_SERIALIZATION',
 } as const;
 
 /** Every code this package sets: librdkafka code names, or one of {@link AIOErrorCodes}. */
@@ -210,5 +212,22 @@ export class AdminClosedError extends AIOKafkaError {
 export class InvalidStateError extends AIOKafkaError {
   constructor(message: string) {
     super(message, { code: AIOErrorCodes.INVALID_STATE });
+  }
+}
+
+/**
+ * A serializer (producer) or deserializer (consumer) threw or rejected; `cause` is what it threw.
+ * On the producer nothing was sent.
+ */
+export class SerializationError extends AIOKafkaError {
+  /** Topic of the message. */
+  readonly topic: string;
+  /** Which part of the message failed. */
+  readonly part: 'key' | 'value';
+
+  constructor(message: string, options: { topic: string; part: 'key' | 'value'; cause: unknown }) {
+    super(message, { code: AIOErrorCodes.SERIALIZATION, cause: options.cause });
+    this.topic = options.topic;
+    this.part = options.part;
   }
 }
