@@ -5,7 +5,19 @@
 export { AIOProducer } from './producer/aio-producer';
 export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from './producer/events';
 export type { DeliveryReport } from './producer/delivery-report';
-export type { AIOProducerOptions, CloseOptions, DeliveryCallback, Produce2Options, ProduceOptions } from './producer/options';
+export type {
+  AIOProducerOptions,
+  BatchOptions,
+  CloseOptions,
+  DeliveryCallback,
+  FlushOptions,
+  Produce2Options,
+  ProduceOptions,
+} from './producer/options';
+export type { BatchMessage, BatchResult } from './producer/batch';
+export type { Enqueued } from './producer/delivery';
+export { deserializers, serializers } from './core/serde';
+export type { Deserializer, DeserializerOptions, Serializer, SerializerOptions, Wire } from './core/serde';
 
 export { AIOConsumer } from './consumer/aio-consumer';
 export type { AIOConsumerEvents, RebalanceEvent } from './consumer/aio-consumer';
@@ -22,6 +34,7 @@ export { AIOAdmin } from './admin/aio-admin';
 export type { AdminCallOptions, AIOAdminOptions, NewTopic, TopicDescription } from './admin/aio-admin';
 
 export {
+  AbortedError,
   AdminClosedError,
   AIOConsumerErrorCodes,
   AIOErrorCodes,
@@ -34,6 +47,7 @@ export {
   OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
+  SerializationError,
   isAIOKafkaError,
 } from './core/errors';
 export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';

@@ -19,6 +19,8 @@ export const AIOErrorCodes = {
   ADMIN_CLOSED: 'AIO_ADMIN_CLOSED',
   /** The call is not allowed in the client's current state (not closed, but not ready for it). */
   INVALID_STATE: 'AIO_INVALID_STATE',
+  /** The caller's AbortSignal aborted the operation. */
+  ABORTED: 'AIO_ABORTED',
   /** A key or value serializer (producer) or deserializer (consumer) threw or rejected. */
   SERIALIZATION: 'AIO_SERIALIZATION',
 } as const;
@@ -229,5 +231,21 @@ export class SerializationError extends AIOKafkaError {
     super(message, { code: AIOErrorCodes.SERIALIZATION, cause: options.cause });
     this.topic = options.topic;
     this.part = options.part;
+  }
+}
+
+/**
+ * The caller's `AbortSignal` aborted the call; `cause` is the signal's reason. For a message:
+ * `possiblyDelivered: false` when it was aborted before librdkafka took it (it was not sent);
+ * `true` when librdkafka already had it: it may still be delivered, and its real outcome is
+ * emitted as `lateDelivery`.
+ */
+export class AbortedError extends AIOKafkaError {
+  /** See the class description; false for calls that send nothing (`flush`). */
+  readonly possiblyDelivered: boolean;
+
+  constructor(message: string, options: { possiblyDelivered: boolean; cause: unknown }) {
+    super(message, { code: AIOErrorCodes.ABORTED, cause: options.cause });
+    this.possiblyDelivered = options.possiblyDelivered;
   }
 }

@@ -21,6 +21,8 @@ export type Send = (delivery: Delivery, message: NativeMessage) => AIOKafkaError
 export class AdmissionQueue {
   readonly #waiting = new Fifo<Waiting>();
   readonly #timeoutMs: number;
+  /** Entries still in the Fifo whose message was aborted: skipped when reached. */
+  #cancelled = 0;
 
   constructor(enqueueTimeoutMs: number) {
     this.#timeoutMs = enqueueTimeoutMs;
@@ -28,7 +30,7 @@ export class AdmissionQueue {
 
   /** How many messages wait for room. */
   get length(): number {
-    return this.#waiting.length;
+    return this.#waiting.length - this.#cancelled;
   }
 
   /**
@@ -37,6 +39,7 @@ export class AdmissionQueue {
    */
   hold(delivery: Delivery, message: NativeMessage): void {
     const held = { ...message, headers: message.headers?.map((h) => ({ ...h })) };
+    delivery.waiting = true;
     this.#waiting.push({ delivery, message: held, deadline: performance.now() + this.#timeoutMs });
   }
 
@@ -47,12 +50,19 @@ export class AdmissionQueue {
   admit(send: Send, fail: (delivery: Delivery, err: AIOKafkaError) => void): void {
     let waiting: Waiting | undefined;
     while ((waiting = this.#waiting.peek()) !== undefined) {
+      if (!waiting.delivery.waiting) {
+        // Aborted while it waited: its outcome is given already.
+        this.#waiting.shift();
+        this.#cancelled--;
+        continue;
+      }
       const err = send(waiting.delivery, waiting.message);
       // A fatal refusal stopped the producer, and that already took every waiting message.
       if (this.#waiting.peek() !== waiting) return;
       if (err === 'full') {
         if (performance.now() < waiting.deadline) return;
         this.#waiting.shift();
+        waiting.delivery.waiting = false;
         fail(
           waiting.delivery,
           new QueueFullError(
@@ -63,12 +73,39 @@ export class AdmissionQueue {
         continue;
       }
       this.#waiting.shift();
+      waiting.delivery.waiting = false;
       if (err !== undefined) fail(waiting.delivery, err);
     }
   }
 
+  /**
+   * Takes an aborted message out of the wait (lazily: its entry is skipped when reached).
+   * Returns false when it was not waiting.
+   */
+  cancel(delivery: Delivery): boolean {
+    if (!delivery.waiting) return false;
+    delivery.waiting = false;
+    this.#cancelled++;
+    return true;
+  }
+
   /** Removes and returns every waiting message, oldest first. */
   drain(): Waiting[] {
-    return this.#waiting.drain();
+    const all = this.#waiting.drain().filter((waiting) => waiting.delivery.waiting);
+    for (const waiting of all) waiting.delivery.waiting = false;
+    this.#cancelled = 0;
+    return all;
   }
+}
+
+/**
+ * The QueueFullError of a fire-and-forget message that found no room: the queue was full, or
+ * `waitingCount` awaitable messages already wait for room.
+ */
+export function queueFullError(target: { topic: string }, waitingCount: number): QueueFullError {
+  const why =
+    waitingCount > 0
+      ? `librdkafka's local queue is full and ${waitingCount} awaitable message(s) wait for room`
+      : "librdkafka's local queue is full";
+  return new QueueFullError(`${why}; fire-and-forget message for topic "${target.topic}" not sent`);
 }

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
-import { AIOKafkaError, DeliveryError, InvalidArgumentError, ProducerClosedError, QueueFullError } from '../core/errors';
+import { abortedError, onAbort, signalOption } from '../core/abort';
+import { AIOKafkaError, DeliveryError, InvalidArgumentError, ProducerClosedError } from '../core/errors';
+import type { SerializerOptions, Wire } from '../core/serde';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
-import { callTimeoutMs } from '../core/validation';
+import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
 import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
@@ -14,17 +16,29 @@ import {
   type NativeProducer,
 } from '../native/producer';
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
-import { AdmissionQueue, type Send, type Waiting } from './admission';
+import { AdmissionQueue, queueFullError, type Send, type Waiting } from './admission';
+import { BatchResults, type BatchMessage, type BatchResult } from './batch';
 import { DeliveryDeadlines } from './delivery-deadlines';
-import { closedDeliveryError, fatalDeliveryError, settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
+import {
+  closedDeliveryError,
+  deliveryAccepted,
+  fatalDeliveryError,
+  newDelivery,
+  partitionOf,
+  settleDelivery,
+  settleDeliveryLater,
+  type Delivery,
+  type Enqueued,
+} from './delivery';
 import type { AIOProducerEvents } from './events';
 import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import {
   resolveConfig,
   resolveOptions,
   type AIOProducerOptions,
+  type BatchOptions,
   type CloseOptions,
-  type DeliveryCallback,
+  type FlushOptions,
   type InternalOptions,
   type Produce2Options,
   type ProduceOptions,
@@ -35,6 +49,7 @@ import { FatalWatch } from './fatal';
 import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
+import { Serialization } from './serialize';
 import { QueueWakeup, createWithWakeup } from '../native/wakeup';
 
 /** Busy poll period without the wake-up: each report waits for the next tick. */
@@ -45,7 +60,7 @@ const WAKEUP_SAFETY_POLL_MS = 10;
 const WAKEUP_ATTACH_MS = 2000;
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
-export interface AIOProducer {
+export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | null> {
   on<E extends keyof AIOProducerEvents>(event: E, listener: AIOProducerEvents[E]): this;
   once<E extends keyof AIOProducerEvents>(event: E, listener: AIOProducerEvents[E]): this;
   off<E extends keyof AIOProducerEvents>(event: E, listener: AIOProducerEvents[E]): this;
@@ -71,7 +86,7 @@ const enum State {
  * const { partition, offset } = await producer.produce('items', 'hello', { key: 'k1' });
  * ```
  */
-export class AIOProducer extends EventEmitter implements AsyncDisposable {
+export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null> extends EventEmitter implements AsyncDisposable {
   readonly #native: NativeProducer;
   readonly #options: ResolvedOptions;
   readonly #pending = new PendingRegistry<Delivery>();
@@ -94,12 +109,14 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #fatal: FatalWatch;
   /** librdkafka's wake-up socket, once attached; undefined: the timer alone. */
   #wakeup: QueueWakeup | undefined;
+  readonly #serialization: Serialization<K, V>;
 
   /** Use {@link AIOProducer.connect}. */
-  private constructor(native: NativeProducer, options: ResolvedOptions) {
+  private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V>) {
     super();
     this.#native = native;
     this.#options = options;
+    this.#serialization = serialization;
     this.#events = new ClientEvents(this, options.logger);
     this.#fatal = new FatalWatch(native, options.messageMaxBytes);
     this.#late = new LateDeliveries(this, this.#events);
@@ -122,29 +139,44 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * @param config librdkafka configuration (`bootstrap.servers`, `linger.ms`, …), copied, never
    *   changed. Delivery reports are forced on; `enable.idempotence` defaults to `true` and
    *   `partitioner` to `murmur2_random` (Java-compatible key placement) unless set here.
-   * @param options how the wrapper polls and waits; see {@link AIOProducerOptions}.
+   * @param options how the wrapper polls and waits, and the key and value serializers; see
+   *   {@link AIOProducerOptions} and {@link SerializerOptions}. `K` and `V`, the types `produce`
+   *   takes as key and value, follow from the serializers.
    * @throws {InvalidArgumentError} for a bad config or option.
    * @throws {OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`.
    * @throws {AIOKafkaError} when librdkafka refused to connect.
+   * @example
+   * ```ts
+   * const events = await AIOProducer.connect<string, { id: number }>(
+   *   { 'bootstrap.servers': brokers },
+   *   { keySerializer: serializers.string, valueSerializer: serializers.json },
+   * );
+   * await events.produce('events', { id: 1 }, { key: 'user-1' });
+   * ```
    */
-  static connect(config: LibrdkafkaConfig, options: AIOProducerOptions = {}): Promise<AIOProducer> {
+  static connect<K = Buffer | string | null, V = Buffer | string | null>(
+    config: LibrdkafkaConfig,
+    options: AIOProducerOptions & SerializerOptions<K, V> = {},
+  ): Promise<AIOProducer<K, V>> {
     return AIOProducer.connectWith(config, options, {});
   }
 
   /** @internal `connect` with the native factory replaceable: the seam unit tests use. */
-  static async connectWith(
+  static async connectWith<K = Buffer | string | null, V = Buffer | string | null>(
     config: LibrdkafkaConfig,
-    options: AIOProducerOptions,
+    options: AIOProducerOptions & SerializerOptions<K, V>,
     internal: InternalOptions,
-  ): Promise<AIOProducer> {
+  ): Promise<AIOProducer<K, V>> {
     const resolvedConfig = resolveConfig(config);
-    const resolved = resolveOptions(options, resolvedConfig);
+    const { keySerializer, valueSerializer, ...producerOptions } = options ?? {};
+    const resolved = resolveOptions(producerOptions, resolvedConfig);
+    const serialization = new Serialization<K, V>(keySerializer, valueSerializer);
     const factory = internal.createNative ?? createNativeProducer;
     // The wake-up needs librdkafka itself: never with a unit test's fake.
     const wantsWakeup = resolved.queueWakeup && internal.createNative === undefined;
     const wakeup = wantsWakeup ? await QueueWakeup.open() : undefined;
     const native = createNative(() => createWithWakeup(factory, resolvedConfig, wakeup));
-    const producer = new AIOProducer(native, resolved);
+    const producer = new AIOProducer<K, V>(native, resolved, serialization);
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
@@ -169,7 +201,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
 
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
   get inFlight(): number {
-    return this.#pending.size + this.#waiting.length;
+    return this.#pending.size + this.#waiting.length + this.#serialization.active;
   }
 
   /** Whether `close()` has been called (or a fatal error stopped the producer). */
@@ -181,17 +213,21 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * Produces one message and resolves when the broker acknowledged it.
    *
    * @param topic a legal Kafka topic name.
-   * @param value the message value: a Buffer, a string (sent as UTF-8) or null.
-   * @param options key, partition, headers, timestamp.
+   * @param value the message value: a Buffer, a string (sent as UTF-8) or null, or whatever the
+   *   `valueSerializer` takes.
+   * @param options key, partition, headers, timestamp, signal.
    * @returns the {@link DeliveryReport}: topic, partition, offset, timestamp.
    * @throws (rejects) {@link InvalidArgumentError} for bad input (nothing sent),
+   *   {@link SerializationError} when a serializer failed (nothing sent),
    *   {@link QueueFullError} when the local queue stayed full for `enqueueTimeoutMs`,
    *   {@link DeliveryError} when delivery failed or timed out (`deliveryTimeoutMs`), or with
-   *   `fatal: true` once a fatal error stopped the producer; {@link ProducerClosedError} after
-   *   `close()`.
+   *   `fatal: true` once a fatal error stopped the producer; {@link AbortedError} when `signal`
+   *   aborted; {@link ProducerClosedError} after `close()`.
    */
-  produce(topic: string, value: Buffer | string | null, options?: ProduceOptions): Promise<DeliveryReport> {
-    return this.#produceAwaitable(topic, value, options, undefined, false);
+  produce(topic: string, value: V, options?: ProduceOptions<K>): Promise<DeliveryReport> {
+    const deferred = pDefer<DeliveryReport>();
+    this.#accept(newDelivery(String(topic), partitionOf(options), { deferred }), topic, value, options, false);
+    return deferred.promise;
   }
 
   /**
@@ -200,7 +236,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * ignored: it never causes an `unhandledRejection`.
    *
    * With `fireAndForget: true` nothing is returned and no Promise is allocated; bad input, a
-   * closed producer and a full local queue throw synchronously instead.
+   * closed producer and a full local queue throw synchronously instead (with an asynchronous
+   * serializer, a serializer failure goes to `onDelivery` / `deliveryError`).
    *
    * @example
    * ```ts
@@ -210,28 +247,100 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * });
    * ```
    */
-  produce2(topic: string, value: Buffer | string | null, options: Produce2Options & { fireAndForget: true }): void;
-  produce2(
-    topic: string,
-    value: Buffer | string | null,
-    options?: Produce2Options & { fireAndForget?: false },
-  ): Promise<DeliveryReport>;
-  produce2(topic: string, value: Buffer | string | null, options?: Produce2Options): Promise<DeliveryReport> | void;
-  produce2(topic: string, value: Buffer | string | null, options?: Produce2Options): Promise<DeliveryReport> | void {
+  produce2(topic: string, value: V, options: Produce2Options<K> & { fireAndForget: true }): void;
+  produce2(topic: string, value: V, options?: Produce2Options<K> & { fireAndForget?: false }): Promise<DeliveryReport>;
+  produce2(topic: string, value: V, options?: Produce2Options<K>): Promise<DeliveryReport> | void;
+  produce2(topic: string, value: V, options?: Produce2Options<K>): Promise<DeliveryReport> | void {
+    const onDelivery = options?.onDelivery;
+    const badCallback = onDelivery !== undefined && typeof onDelivery !== 'function';
     if (options?.fireAndForget === true) {
-      this.#produceFireAndForget(topic, value, options);
+      if (badCallback) throw new InvalidArgumentError('onDelivery must be a function');
+      const delivery = newDelivery(String(topic), partitionOf(options), { onDelivery, outOfBand: true });
+      const err = this.#accept(delivery, topic, value, options, true);
+      if (err !== undefined) throw err;
       return;
     }
-    const onDelivery = options?.onDelivery;
-    if (onDelivery !== undefined && typeof onDelivery !== 'function') {
-      const promise = Promise.reject(new InvalidArgumentError('onDelivery must be a function'));
-      promise.catch(noop);
-      return promise;
-    }
-    const promise = this.#produceAwaitable(topic, value, options, onDelivery, true);
+    const deferred = pDefer<DeliveryReport>();
     // Out of band: the failure has been (or will be) reported to onDelivery / deliveryError.
-    promise.catch(noop);
-    return promise;
+    deferred.promise.catch(noop);
+    if (badCallback) deferred.reject(new InvalidArgumentError('onDelivery must be a function'));
+    else this.#accept(newDelivery(String(topic), partitionOf(options), { deferred, onDelivery, outOfBand: true }), topic, value, options, false);
+    return deferred.promise;
+  }
+
+  /**
+   * Two-phase produce: resolves as soon as librdkafka took the message (after waiting for room
+   * when its queue is full: that wait is the backpressure), with `delivered`, which settles
+   * when the broker acknowledged it, as `produce()` would. A caller can pace itself on the first
+   * and collect outcomes from the second. `delivered` never causes an `unhandledRejection` when
+   * left alone.
+   *
+   * @throws (rejects) what `produce()` rejects with before sending: bad input, a serializer
+   *   failure, a full queue past `enqueueTimeoutMs`, an abort, a closed or failed producer.
+   * @example
+   * ```ts
+   * const outcomes: Array<Promise<unknown>> = [];
+   * for (const line of ['a', 'b', 'c']) {
+   *   const { delivered } = await producer.enqueue('lines', line); // waits only for room
+   *   outcomes.push(delivered);
+   * }
+   * await Promise.all(outcomes);
+   * ```
+   */
+  enqueue(topic: string, value: V, options?: ProduceOptions<K>): Promise<Enqueued> {
+    const deferred = pDefer<DeliveryReport>();
+    deferred.promise.catch(noop);
+    const acceptance = pDefer<Enqueued>();
+    this.#accept(newDelivery(String(topic), partitionOf(options), { deferred, acceptance }), topic, value, options, false);
+    return acceptance.promise;
+  }
+
+  /**
+   * Produces many messages with one call and one Promise, which resolves, once every message has
+   * settled, with one {@link BatchResult} per message in the batch's order (the shape of
+   * `Promise.allSettled`: a report or a typed error each, never one failure for all). Messages are
+   * admitted in order under the same backpressure rules as `produce()`; a bad message fails
+   * alone. The returned Promise never rejects, except for a batch that is not an array or bad
+   * options.
+   *
+   * @example
+   * ```ts
+   * const results = await producer.produceBatch([
+   *   { topic: 'items', value: 'a', key: 'k1' },
+   *   { topic: 'audit', value: 'b', headers: { source: 'web' } },
+   * ]);
+   * const failed = results.filter((r) => r.status === 'rejected');
+   * ```
+   */
+  produceBatch(messages: ReadonlyArray<BatchMessage<K, V>>, options?: BatchOptions): Promise<BatchResult[]> {
+    let signal: AbortSignal | undefined;
+    try {
+      if (!Array.isArray(messages)) throw new InvalidArgumentError(`produceBatch takes an array of messages, got ${describe(messages)}`);
+      if (options !== undefined) checkOptionsObject(options, ' (produceBatch)');
+      signal = signalOption('produceBatch', options?.signal);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const batch = new BatchResults(messages.length);
+    const deliveries: Delivery[] | undefined = signal === undefined ? undefined : [];
+    for (let i = 0; i < messages.length; i++) {
+      const message = messages[i] as BatchMessage<K, V> | null | undefined;
+      if (typeof message !== 'object' || message === null) {
+        batch.settle(i, new InvalidArgumentError(`message ${i} of the batch must be an object, got ${describe(message)}`), undefined);
+        continue;
+      }
+      const delivery = newDelivery(String(message.topic), partitionOf(message), { batch, index: i });
+      deliveries?.push(delivery);
+      this.#accept(delivery, message.topic, message.value, message, false, signal, false);
+    }
+    if (signal !== undefined) {
+      // One listener for the whole batch, not one per message.
+      const stop = onAbort(signal, () => {
+        for (const delivery of deliveries!) this.#abort(delivery, signal!);
+      });
+      batch.promise.then(stop, stop);
+    }
+    return batch.promise;
   }
 
   /**
@@ -239,16 +348,27 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    *
    * @param timeoutMs give up after this long. @default no limit: every message is itself bounded
    *   by `enqueueTimeoutMs` + `deliveryTimeoutMs` (unless `deliveryTimeoutMs` is `Infinity`)
-   * @throws (rejects) {@link OperationTimeoutError} when messages are still in flight at the limit.
+   * @throws (rejects) {@link OperationTimeoutError} when messages are still in flight at the limit;
+   *   {@link AbortedError} when `signal` aborted first.
    */
-  flush(timeoutMs?: number): Promise<void> {
+  flush(timeoutMs?: number): Promise<void>;
+  flush(options?: FlushOptions): Promise<void>;
+  flush(arg?: number | FlushOptions): Promise<void> {
     let limit: number;
+    let signal: AbortSignal | undefined;
     try {
-      limit = callTimeoutMs('flush', timeoutMs, Infinity);
+      const options = typeof arg === 'object' && arg !== null ? arg : { timeoutMs: arg };
+      limit = callTimeoutMs('flush', options.timeoutMs, Infinity);
+      signal = signalOption('flush', options.signal);
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#flushWaiters.wait(limit);
+    if (signal === undefined) return this.#flushWaiters.wait(limit);
+    if (signal.aborted) return Promise.reject(abortedError('flush', signal, false));
+    return new Promise<void>((resolve, reject) => {
+      const stop = onAbort(signal, () => reject(abortedError('flush', signal, false)));
+      this.#flushWaiters.wait(limit).then(resolve, reject).finally(stop);
+    });
   }
 
   /**
@@ -293,56 +413,107 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     this.#state = State.Closed;
   }
 
-  #produceAwaitable(
-    topic: string,
-    value: Buffer | string | null,
-    options: ProduceOptions | undefined,
-    onDelivery: DeliveryCallback | undefined,
-    outOfBand: boolean,
-  ): Promise<DeliveryReport> {
-    const deferred = pDefer<DeliveryReport>();
+  /**
+   * Takes one message in: checks, serializes, then sends or queues it. Every outcome goes to
+   * `delivery`; with `sync` (fire-and-forget) a refusal found during the call is returned instead,
+   * for the caller to throw. `watch`: listen to `signal` for this message alone (a batch listens
+   * once for all).
+   */
+  #accept(
+    delivery: Delivery,
+    topic: unknown,
+    value: V,
+    options: ProduceOptions<K> | undefined,
+    sync: boolean,
+    signal: AbortSignal | undefined = options?.signal,
+    watch = true,
+  ): AIOKafkaError | undefined {
+    try {
+      this.#assertOpen(topic);
+      if (watch) signal = signalOption('produce', signal);
+      if (signal?.aborted) throw abortedError(`message for topic "${delivery.topic}"`, signal, false);
+    } catch (err) {
+      return this.#refuse(delivery, asAIOError(err, 'produce refused'), sync);
+    }
+    if (signal !== undefined && watch) delivery.unwatch = onAbort(signal, () => this.#abort(delivery, signal));
+    if (this.#serialization.none) return this.#dispatch(delivery, topic, value as Wire, options?.key as Wire | undefined, options, sync);
+    const key = options?.key;
+    const failed = this.#serialization.run(
+      delivery.topic,
+      value,
+      key,
+      key !== undefined,
+      (wireValue, wireKey) => void this.#dispatch(delivery, topic, wireValue, wireKey, options, false),
+      (err) => this.#refuse(delivery, err, false),
+    );
+    return failed === undefined ? undefined : this.#refuse(delivery, failed, sync);
+  }
+
+  /** Sends a message whose key and value are bytes now, or queues it behind those waiting for room. */
+  #dispatch(
+    delivery: Delivery,
+    topic: unknown,
+    value: Wire,
+    key: Wire | undefined,
+    options: ProduceOptions<K> | undefined,
+    sync: boolean,
+  ): AIOKafkaError | undefined {
+    if (delivery.decided) return undefined;
     let message: NativeMessage;
     try {
       this.#assertOpen(topic);
-      message = toNativeMessage(topic, value, options, this.#outgoing);
+      const wireOptions = key === options?.key ? (options as ProduceOptions | undefined) : { ...options, key };
+      message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing);
     } catch (err) {
-      settleDeliveryLater(
-        { topic: String(topic), partition: -1, deferred, onDelivery, outOfBand },
-        asAIOError(err, 'produce refused'),
-        this.#events,
-      );
-      return deferred.promise;
+      return this.#refuse(delivery, asAIOError(err, 'produce refused'), sync);
     }
-    const delivery: Delivery = { topic, partition: message.partition ?? -1, deferred, onDelivery, outOfBand };
     if (this.#waiting.length > 0) {
       // Others already wait for room: queue behind them so that call order is send order.
+      if (sync) return this.#refuse(delivery, queueFullError(delivery, this.#waiting.length), true);
       this.#wait(delivery, message);
-      return deferred.promise;
+      return undefined;
     }
     const err = this.#send(delivery, message);
-    if (err === 'full') this.#wait(delivery, message);
-    else if (err !== undefined) settleDeliveryLater(delivery, err, this.#events);
-    return deferred.promise;
+    if (err === 'full') {
+      if (sync) return this.#refuse(delivery, queueFullError(delivery, 0), true);
+      this.#wait(delivery, message);
+    } else if (err !== undefined) return this.#refuse(delivery, err, sync);
+    return undefined;
   }
 
-  #produceFireAndForget(topic: string, value: Buffer | string | null, options: Produce2Options): void {
-    this.#assertOpen(topic);
-    const message = toNativeMessage(topic, value, options, this.#outgoing);
-    const onDelivery = options.onDelivery;
-    if (onDelivery !== undefined && typeof onDelivery !== 'function') {
-      throw new InvalidArgumentError('onDelivery must be a function');
+  /** A message refused before librdkafka took it: returned to a synchronous caller, else settled. */
+  #refuse(delivery: Delivery, err: AIOKafkaError, sync: boolean): AIOKafkaError | undefined {
+    if (sync) {
+      delivery.unwatch?.();
+      return err;
     }
-    if (this.#waiting.length > 0) {
-      throw new QueueFullError(
-        `librdkafka's local queue is full and ${this.#waiting.length} awaitable message(s) wait for room; ` +
-          `fire-and-forget message for topic "${topic}" not sent`,
-      );
+    delivery.decided = true;
+    settleDeliveryLater(delivery, err, this.#events);
+    if (this.#serialization.active === 0) queueMicrotask(() => this.#notifyIfIdle());
+    return undefined;
+  }
+
+  /**
+   * `signal` aborted: a message librdkafka has not taken is dropped (not sent); one it has is
+   * settled now as possibly delivered, and its report, when it comes, is emitted as lateDelivery.
+   * Settled in a microtask: not inside the caller's `abort()`.
+   */
+  #abort(delivery: Delivery, signal: AbortSignal): void {
+    if (delivery.decided) return;
+    const sent = delivery.id >= 0;
+    if (sent) {
+      if (this.#pending.take(delivery.id) === undefined) return; // its report is being settled
+      this.#late.remember(delivery.id, delivery);
+    } else {
+      // Waiting for room (dropped from the wait), or being serialized (dropped when it is done).
+      this.#waiting.cancel(delivery);
     }
-    const err = this.#send({ topic, partition: message.partition ?? -1, deferred: undefined, onDelivery, outOfBand: true }, message);
-    if (err === 'full') {
-      throw new QueueFullError(`librdkafka's local queue is full; fire-and-forget message for topic "${topic}" not sent`);
-    }
-    if (err !== undefined) throw err;
+    delivery.decided = true;
+    const err = abortedError(`message for topic "${delivery.topic}"`, signal, sent);
+    queueMicrotask(() => {
+      this.#settle(delivery, err, undefined);
+      this.#notifyIfIdle();
+    });
   }
 
   #assertOpen(topic: unknown): void {
@@ -361,6 +532,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    */
   readonly #send: Send = (delivery, message) => {
     const id = this.#pending.add(delivery);
+    delivery.id = id;
     try {
       this.#native.produce(
         message.topic,
@@ -374,6 +546,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
       this.#fatal.sent(message.topic);
     } catch (err) {
       this.#pending.take(id);
+      delivery.id = -1;
       const code = nativeCodeName(err);
       if (code === 'ERR__QUEUE_FULL') return 'full';
       const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery });
@@ -381,6 +554,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
       return typed;
     }
     this.#loop.wake();
+    if (delivery.acceptance !== undefined) deliveryAccepted(delivery);
     return undefined;
   };
 

@@ -1,19 +1,78 @@
 import type pDefer from 'p-defer';
 import type { ClientEvents } from '../core/client-events';
 import { DeliveryError, ProducerClosedError, type AIOKafkaError, type MessageTarget } from '../core/errors';
+import type { BatchResults } from './batch';
 import type { DeliveryReport } from './delivery-report';
 import type { DeliveryCallback } from './options';
 
-/** One message handed to librdkafka (or waiting for room), and who hears of its outcome. */
+/** What `enqueue()` resolves with once librdkafka took the message. */
+export interface Enqueued {
+  /** Settles with the message's outcome; never an `unhandledRejection` if left alone. */
+  delivered: Promise<DeliveryReport>;
+}
+
+/**
+ * One message on its way (being serialized, waiting for room, or in librdkafka), and who hears
+ * of its outcome. Every field is always present, so that every Delivery has one shape.
+ */
 export interface Delivery {
   readonly topic: string;
   /** The partition asked for, -1 for the partitioner's choice. */
   readonly partition: number;
-  /** Absent for fire-and-forget: no Promise is allocated. */
+  /** Absent for fire-and-forget and batch messages: no Promise of their own. */
   readonly deferred: pDefer.DeferredPromise<DeliveryReport> | undefined;
   readonly onDelivery: DeliveryCallback | undefined;
   /** produce2 / fire-and-forget: a failure is also reported out of band. */
   readonly outOfBand: boolean;
+  /** produceBatch: the batch this message's outcome goes to, at `index`. */
+  readonly batch: BatchResults | undefined;
+  readonly index: number;
+  /** enqueue(): resolved when librdkafka takes the message, rejected if it never does. */
+  readonly acceptance: pDefer.DeferredPromise<Enqueued> | undefined;
+  /** The pending-registry id once librdkafka took the message; -1 before. */
+  id: number;
+  /**
+   * Set once its outcome is decided (refused, aborted, settled): whoever still holds it (the
+   * admission queue, the serializer) drops it, and no second outcome is ever given.
+   */
+  decided: boolean;
+  /** Whether it is in the admission queue, waiting for room. */
+  waiting: boolean;
+  /** Removes the AbortSignal listener; undefined without a signal. */
+  unwatch: (() => void) | undefined;
+}
+
+/** A Delivery with every field in place. */
+export function newDelivery(
+  topic: string,
+  partition: number,
+  fields: Partial<Pick<Delivery, 'deferred' | 'onDelivery' | 'outOfBand' | 'batch' | 'index' | 'acceptance'>>,
+): Delivery {
+  return {
+    topic,
+    partition,
+    deferred: fields.deferred,
+    onDelivery: fields.onDelivery,
+    outOfBand: fields.outOfBand ?? false,
+    batch: fields.batch,
+    index: fields.index ?? -1,
+    acceptance: fields.acceptance,
+    id: -1,
+    decided: false,
+    waiting: false,
+    unwatch: undefined,
+  };
+}
+
+/** The partition a message asks for, -1 when it leaves the choice to the partitioner. */
+export function partitionOf(options: { partition?: number | null } | null | undefined): number {
+  const partition = options?.partition;
+  return typeof partition === 'number' ? partition : -1;
+}
+
+/** librdkafka took the message: an `enqueue()` caller may go on. */
+export function deliveryAccepted(delivery: Delivery): void {
+  delivery.acceptance?.resolve({ delivered: delivery.deferred!.promise });
 }
 
 /**
@@ -27,6 +86,17 @@ export function settleDelivery(
   report: DeliveryReport | undefined,
   events: ClientEvents,
 ): void {
+  delivery.decided = true;
+  if (delivery.unwatch !== undefined) {
+    delivery.unwatch();
+    delivery.unwatch = undefined;
+  }
+  // Refused before librdkafka took it: the enqueue() call itself fails (and `delivered` with it).
+  if (err !== null && delivery.id < 0) delivery.acceptance?.reject(err);
+  if (delivery.batch !== undefined) {
+    delivery.batch.settle(delivery.index, err, report);
+    return;
+  }
   if (delivery.onDelivery !== undefined) {
     try {
       delivery.onDelivery(err, report);
@@ -48,7 +118,7 @@ export function settleDelivery(
  */
 export function settleDeliveryLater(delivery: Delivery, err: AIOKafkaError, events: ClientEvents): void {
   if (delivery.onDelivery === undefined && !delivery.outOfBand) {
-    delivery.deferred?.reject(err);
+    settleDelivery(delivery, err, undefined, events);
     return;
   }
   queueMicrotask(() => settleDelivery(delivery, err, undefined, events));

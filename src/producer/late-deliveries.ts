@@ -44,7 +44,7 @@ export class LateDeliveries {
     return this.#timedOut.size;
   }
 
-  /** Remembers a message failed by the deadline, by its id. */
+  /** Remembers a message failed before its report (by the deadline or an abort), by its id. */
   remember(id: number, target: MessageTarget): void {
     this.#timedOut.set(id, target);
     if (this.#timedOut.size > MAX_REMEMBERED) this.#timedOut.delete(this.#timedOut.keys().next().value!);
@@ -66,8 +66,8 @@ export class LateDeliveries {
       return;
     }
     const what = late.report
-      ? 'a message failed by deliveryTimeoutMs was delivered after all (a retry may have duplicated it)'
-      : 'a message failed by deliveryTimeoutMs was then reported failed by librdkafka';
+      ? 'a message already failed (deliveryTimeoutMs, or its AbortSignal) was delivered after all (a retry may have duplicated it)'
+      : 'a message already failed (deliveryTimeoutMs, or its AbortSignal) was then reported failed by librdkafka';
     this.#events.warn(
       `${what}; listen for "lateDelivery" to handle it`,
       'AIO_LATE_DELIVERY',

@@ -79,10 +79,13 @@ export interface AIOProducerOptions {
   logger?: Logger;
 }
 
-/** Options of one message. */
-export interface ProduceOptions {
+/**
+ * Options of one message. `K` is the key's type: Buffer, string or null, or whatever the
+ * producer's `keySerializer` takes.
+ */
+export interface ProduceOptions<K = Buffer | string | null> {
   /** Message key: decides the partition (murmur2, as Java clients do) unless `partition` is set. */
-  key?: Buffer | string | null;
+  key?: K;
   /** Target partition, an integer >= 0. @default chosen by the partitioner */
   partition?: number | null;
   /**
@@ -93,6 +96,32 @@ export interface ProduceOptions {
   headers?: Array<Record<string, Buffer | string>>;
   /** Message timestamp, ms since the epoch. @default the time of the call (set by librdkafka) */
   timestamp?: number | null;
+  /**
+   * Cancels the call. Aborted before librdkafka took the message (still being serialized, or
+   * waiting for room in a full queue): it is not sent, and the call rejects with `AbortedError`
+   * (`possiblyDelivered: false`, `cause`: the signal's reason). Aborted after: the message may
+   * still be delivered, since nothing can recall it from librdkafka; the call rejects with
+   * `AbortedError` (`possiblyDelivered: true`) and the real outcome is emitted as
+   * `lateDelivery`. An already aborted signal sends nothing.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link AIOProducer.produceBatch}. */
+export interface BatchOptions {
+  /**
+   * Cancels the whole batch, as {@link ProduceOptions.signal} does one message: messages not yet
+   * taken by librdkafka are not sent, the others settle `possiblyDelivered: true`.
+   */
+  signal?: AbortSignal;
+}
+
+/** Options of {@link AIOProducer.flush}. */
+export interface FlushOptions {
+  /** Give up after this long (rejects `OperationTimeoutError`). @default no limit */
+  timeoutMs?: number;
+  /** Stop waiting (rejects `AbortedError`); the messages themselves are not affected. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -107,7 +136,7 @@ export interface ProduceOptions {
 export type DeliveryCallback = (err: AIOKafkaError | null, report: DeliveryReport | undefined) => void;
 
 /** Options of {@link AIOProducer.produce2}. */
-export interface Produce2Options extends ProduceOptions {
+export interface Produce2Options<K = Buffer | string | null> extends ProduceOptions<K> {
   /** Out-of-band outcome of this message; see {@link DeliveryCallback}. */
   onDelivery?: DeliveryCallback;
   /**

@@ -1,0 +1,111 @@
+import { InvalidArgumentError, SerializationError } from '../core/errors';
+import { describe } from '../core/validation';
+import type { Serializer, Wire } from '../core/serde';
+
+type Part = 'key' | 'value';
+
+/**
+ * The producer's key and value serializers, run so that call order stays send order: a message
+ * whose serializers answer synchronously goes out at once, unless an earlier message is still
+ * being serialized asynchronously, in which case it goes out after that one.
+ */
+export class Serialization<K, V> {
+  readonly #key: Serializer<K> | undefined;
+  readonly #value: Serializer<V> | undefined;
+  /** Settles once every message queued so far was handed on; never rejects. */
+  #tail: Promise<void> = Promise.resolve();
+  #active = 0;
+
+  constructor(key: Serializer<K> | undefined, value: Serializer<V> | undefined) {
+    this.#key = checkSerializer('keySerializer', key);
+    this.#value = checkSerializer('valueSerializer', value);
+  }
+
+  /** Whether there is nothing to run: keys and values go to librdkafka as they are. */
+  get none(): boolean {
+    return this.#key === undefined && this.#value === undefined;
+  }
+
+  /** Messages being serialized asynchronously (or queued behind one), not yet handed on. */
+  get active(): number {
+    return this.#active;
+  }
+
+  /**
+   * Serializes `value` and (when `hasKey`) `key` for `topic`, then calls `dispatch` with the
+   * bytes: now when every serializer answered synchronously and nothing is queued, otherwise in
+   * call order once the serializers settled. A synchronous failure is returned (nothing is
+   * called); an asynchronous one goes to `fail`. `dispatch` and `fail` must not throw.
+   */
+  run(
+    topic: string,
+    value: V,
+    key: K | undefined,
+    hasKey: boolean,
+    dispatch: (value: Wire, key: Wire | undefined) => void,
+    fail: (err: SerializationError) => void,
+  ): SerializationError | undefined {
+    let wireValue: Wire | Promise<Wire>;
+    let wireKey: Wire | Promise<Wire> | undefined;
+    try {
+      wireValue = apply(this.#value, value, topic, 'value');
+      wireKey = hasKey ? apply(this.#key, key as K, topic, 'key') : undefined;
+    } catch (err) {
+      return err as SerializationError;
+    }
+    if (this.#active === 0 && !isThenable(wireValue) && !isThenable(wireKey)) {
+      dispatch(wireValue, wireKey);
+      return undefined;
+    }
+    this.#active++;
+    const own = Promise.all([settled(wireValue, topic, 'value'), settled(wireKey, topic, 'key')]);
+    const previous = this.#tail;
+    this.#tail = (async () => {
+      let wire: [Wire, Wire | undefined] | undefined;
+      let failure: SerializationError | undefined;
+      try {
+        wire = await own;
+      } catch (err) {
+        failure = err as SerializationError;
+      }
+      await previous;
+      this.#active--;
+      if (failure !== undefined) fail(failure);
+      else dispatch(wire![0], wire![1]);
+    })();
+    return undefined;
+  }
+}
+
+function checkSerializer<T>(name: string, serializer: Serializer<T> | undefined): Serializer<T> | undefined {
+  if (serializer !== undefined && typeof serializer !== 'function') {
+    throw new InvalidArgumentError(`option ${name} must be a function, got ${describe(serializer)}`);
+  }
+  return serializer;
+}
+
+function apply<T>(serializer: Serializer<T> | undefined, input: T, topic: string, part: Part): Wire | Promise<Wire> {
+  if (serializer === undefined) return input as unknown as Wire;
+  try {
+    return serializer(input, topic);
+  } catch (err) {
+    throw serializationError(err, topic, part);
+  }
+}
+
+async function settled(wire: Wire | Promise<Wire> | undefined, topic: string, part: Part): Promise<Wire> {
+  try {
+    return (await wire) as Wire;
+  } catch (err) {
+    throw serializationError(err, topic, part);
+  }
+}
+
+function serializationError(cause: unknown, topic: string, part: Part): SerializationError {
+  const reason = cause instanceof Error ? cause.message : String(cause);
+  return new SerializationError(`${part} serializer failed for topic "${topic}": ${reason}; message not sent`, { topic, part, cause });
+}
+
+function isThenable(value: unknown): value is Promise<unknown> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === 'function';
+}
