@@ -2,6 +2,7 @@ import { AIOAdmin, AIOKafkaError, AdminClosedError, InvalidArgumentError, Operat
 import { MAX_TIMER_MS } from '../../../src/core/timeouts';
 import type { NativeAdmin, NativeAdminFactories } from '../../../src/native/admin';
 import { nativeError } from '../../helpers/fake-native-producer';
+import { fakeCluster, type FakeClusterOptions } from './fake-cluster-client';
 
 /*
  * AIOAdmin against a fake native AdminClient whose calls answer when the test says so, with jest
@@ -15,7 +16,12 @@ interface NativeCall {
   readonly cb: (err?: Error | null) => void;
 }
 
-function fakeAdmin(): { factories: NativeAdminFactories; calls: NativeCall[]; disconnects: () => number } {
+function fakeAdmin(cluster: FakeClusterOptions = {}): {
+  factories: NativeAdminFactories;
+  calls: NativeCall[];
+  disconnects: () => number;
+  cluster: ReturnType<typeof fakeCluster>;
+} {
   const calls: NativeCall[] = [];
   let disconnects = 0;
   const native: NativeAdmin = {
@@ -24,13 +30,13 @@ function fakeAdmin(): { factories: NativeAdminFactories; calls: NativeCall[]; di
     createPartitions: (topic, _total, timeoutMs, cb) => void calls.push({ name: 'createPartitions', topic, timeoutMs, cb }),
     disconnect: () => void disconnects++,
   };
+  const clients = fakeCluster(cluster);
   const factories: NativeAdminFactories = {
     createAdmin: () => native,
-    createMetadataClient: () => {
-      throw new Error('not used');
-    },
+    createMetadataClient: (config) => clients.create(config),
+    createOffsetsClient: (config) => clients.create(config),
   };
-  return { factories, calls, disconnects: () => disconnects };
+  return { factories, calls, disconnects: () => disconnects, cluster: clients };
 }
 
 /** The outcome of `promise` so far: 'pending', 'ok' or the rejection. */
@@ -80,6 +86,7 @@ describe('AIOAdmin (fake AdminClient)', () => {
     const admin = await AIOAdmin.connectWith({}, {}, { factories });
     const a = track(admin.deleteTopic('a', { timeoutMs: 3000 }));
     const b = track(admin.deleteTopic('b', { timeoutMs: 3000 }));
+    await jest.advanceTimersByTimeAsync(0); // the ApiVersions check done: 'a' sent, 'b' queued
     const closed = track(admin.close());
     await jest.advanceTimersByTimeAsync(0);
     expect(b.state).toBeInstanceOf(AdminClosedError);
