@@ -31,7 +31,16 @@ export type {
 } from './consumer/options';
 
 export { AIOAdmin } from './admin/aio-admin';
-export type { AdminCallOptions, AIOAdminOptions, NewTopic, TopicDescription } from './admin/aio-admin';
+export type {
+  AdminCallOptions,
+  AIOAdminOptions,
+  CommittedOffset,
+  NewTopic,
+  OffsetSpec,
+  PartitionOffset,
+  TopicDescription,
+} from './admin/aio-admin';
+export { UnsupportedByClusterError } from './admin/broker-apis';
 
 export {
   AbortedError,

@@ -1,4 +1,11 @@
-import { AIOAdmin, AIOProducer, AdminClosedError, InvalidArgumentError, OperationTimeoutError } from '../../src';
+import {
+  AIOAdmin,
+  AIOConsumer,
+  AIOProducer,
+  AdminClosedError,
+  InvalidArgumentError,
+  UnsupportedByClusterError,
+} from '../../src';
 import { onMockCluster, randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
 
 let broker: TestBroker;
@@ -15,6 +22,12 @@ afterAll(async () => {
 });
 
 const itOnRealCluster = onMockCluster ? it.skip : it;
+
+/** A topic with `partitions` partitions: through the test kit on the mock (which serves no CreateTopics). */
+async function createTopic(topic: string, partitions: number): Promise<void> {
+  if (broker.cluster !== undefined) await broker.cluster.createTopic(topic, { partitions });
+  else await admin.createTopic({ topic, numPartitions: partitions });
+}
 const itOnMock = onMockCluster ? it : it.skip;
 
 describe('AIOAdmin', () => {
@@ -44,22 +57,23 @@ describe('AIOAdmin', () => {
     await expect(admin.listTopics({ timeoutMs: -1 })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 
-  itOnMock('settles CreateTopics / CreatePartitions / DeleteTopics with a typed timeout on the mock cluster (which does not serve them)', async () => {
+  itOnMock('refuses CreateTopics / CreatePartitions / DeleteTopics at once on the mock cluster, which does not serve them', async () => {
     const topic = randomTopic('admin');
-    const calls = [
-      () => admin.createTopic({ topic, numPartitions: 2, replicationFactor: 1 }, { timeoutMs: 2000 }),
-      () => admin.createPartitions(topic, 4, { timeoutMs: 2000 }),
-      () => admin.deleteTopic(topic, { timeoutMs: 2000 }),
+    // A limit far past jest's own: a call that waited for its answer would fail the test.
+    const slow = { timeoutMs: 120_000 };
+    const calls: Array<[string, () => Promise<void>]> = [
+      ['CreateTopics', () => admin.createTopic({ topic, numPartitions: 2, replicationFactor: 1 }, slow)],
+      ['CreatePartitions', () => admin.createPartitions(topic, 4, slow)],
+      ['DeleteTopics', () => admin.deleteTopic(topic, slow)],
     ];
-    for (const call of calls) {
+    for (const [api, call] of calls) {
       const err = await call().then(
         () => undefined,
         (e: unknown) => e,
       );
-      expect(err).toBeInstanceOf(OperationTimeoutError);
-      expect((err as OperationTimeoutError).code).toBe('AIO_OPERATION_TIMEOUT');
-      expect((err as OperationTimeoutError).retriable).toBe(true);
-      expect((err as OperationTimeoutError).timeoutMs).toBe(2000);
+      expect(err).toBeInstanceOf(UnsupportedByClusterError);
+      expect(err).toMatchObject({ code: 'ERR__UNSUPPORTED_FEATURE', retriable: false, api });
+      expect((err as Error).message).toMatch(new RegExp(`does not serve ${api} requests .*ApiVersions.*mock cluster`));
     }
   });
 
@@ -83,14 +97,74 @@ describe('AIOAdmin', () => {
     await waitFor((p) => p === undefined);
   });
 
-  itOnMock('close lets the call in flight settle before disconnecting and rejects the queued ones', async () => {
+  it('close rejects the calls still waiting for the ApiVersions check', async () => {
     const other = await AIOAdmin.connect({ 'bootstrap.servers': broker.bootstrapServers });
-    const inFlight = other.createTopic({ topic: randomTopic('admin') }, { timeoutMs: 1000 }).catch((e: unknown) => e);
-    const queued = other.deleteTopic(randomTopic('admin'), { timeoutMs: 1000 }).catch((e: unknown) => e);
+    const waiting = other.createTopic({ topic: randomTopic('admin') }).catch((e: unknown) => e);
     await other.close();
-    // The mock does not serve CreateTopics: librdkafka's own timeout answered before disconnect.
-    expect(await inFlight).toBeInstanceOf(OperationTimeoutError);
-    expect(await queued).toBeInstanceOf(AdminClosedError);
+    expect(await waiting).toBeInstanceOf(AdminClosedError);
+  });
+
+  it('lists the earliest and latest offsets of every partition', async () => {
+    const topic = randomTopic('admin');
+    await createTopic(topic, 2);
+    const producer = await AIOProducer.connect({ 'bootstrap.servers': broker.bootstrapServers });
+    const before = Date.now();
+    try {
+      for (let i = 0; i < 3; i++) await producer.produce(topic, `m${i}`, { partition: 0 });
+      await producer.produce(topic, 'm3', { partition: 1 });
+    } finally {
+      await producer.close();
+    }
+    await expect(admin.listOffsets(topic, 'earliest')).resolves.toEqual([
+      { partition: 0, offset: 0 },
+      { partition: 1, offset: 0 },
+    ]);
+    await expect(admin.listOffsets(topic)).resolves.toEqual([
+      { partition: 0, offset: 3 },
+      { partition: 1, offset: 1 },
+    ]);
+    const byTime = await admin.listOffsets(topic, { timestamp: before - 60_000 });
+    // The mock cluster implements no lookup by timestamp: it answers "none" for every partition.
+    if (onMockCluster) expect(byTime).toEqual([{ partition: 0, offset: null }, { partition: 1, offset: null }]);
+    else expect(byTime).toEqual([{ partition: 0, offset: 0 }, { partition: 1, offset: 0 }]);
+    await expect(admin.listOffsets(randomTopic('missing'))).rejects.toMatchObject({ code: 'ERR_UNKNOWN_TOPIC_OR_PART' });
+  });
+
+  it("lists a consumer group's committed offsets, null where it committed none, without joining the group", async () => {
+    const topic = randomTopic('admin');
+    const group = randomTopic('group');
+    await createTopic(topic, 2);
+    const producer = await AIOProducer.connect({ 'bootstrap.servers': broker.bootstrapServers });
+    try {
+      for (let i = 0; i < 3; i++) await producer.produce(topic, `m${i}`, { partition: 0 });
+    } finally {
+      await producer.close();
+    }
+    await expect(admin.listConsumerGroupOffsets(group, [topic])).resolves.toEqual([
+      { topic, partition: 0, offset: null },
+      { topic, partition: 1, offset: null },
+    ]);
+    const consumer = await AIOConsumer.connect(
+      { 'bootstrap.servers': broker.bootstrapServers, 'group.id': group, 'auto.offset.reset': 'earliest' },
+      { topics: [topic] },
+    );
+    try {
+      let seen = 0;
+      const run = consumer.run({ handler: () => void seen++ });
+      for (let i = 0; i < 200 && seen < 3; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(seen).toBe(3);
+      await consumer.commit();
+      await expect(admin.listConsumerGroupOffsets(group, [topic])).resolves.toEqual([
+        { topic, partition: 0, offset: 3 },
+        { topic, partition: 1, offset: null },
+      ]);
+      // The admin's reader never joined: the consumer still owns both partitions.
+      expect(consumer.assignment).toHaveLength(2);
+      await consumer.close();
+      await run;
+    } finally {
+      await consumer.close();
+    }
   });
 
   it('rejects every call after close, and close is idempotent', async () => {

@@ -33,12 +33,35 @@ export interface NativeMetadataClient {
   removeListener(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
 }
 
+/** A committed offset or an offset lookup, as node-rdkafka answers them (`offset` absent: none). */
+export interface NativePartitionOffset {
+  topic: string;
+  partition: number;
+  offset?: number;
+}
+
+/**
+ * A short-lived consumer handle that never subscribes (so never joins its group): it reads a
+ * group's committed offsets (OffsetFetch) and looks offsets up (ListOffsets); node-rdkafka has
+ * these two calls on its KafkaConsumer only.
+ */
+export interface NativeOffsetsClient extends NativeMetadataClient {
+  committed(toppars: Array<{ topic: string; partition: number }>, timeoutMs: number, cb: (err: Error | null, offsets: NativePartitionOffset[]) => void): unknown;
+  offsetsForTimes(
+    toppars: Array<{ topic: string; partition: number; offset: number }>,
+    timeoutMs: number,
+    cb: (err: Error | null, offsets: NativePartitionOffset[]) => void,
+  ): unknown;
+}
+
 /** What {@link AIOAdmin} builds its native clients with: the seam for unit-test fakes. */
 export interface NativeAdminFactories {
   /** node-rdkafka's `AdminClient.create` (connects synchronously; throws on a bad config). */
   createAdmin(config: LibrdkafkaConfig): NativeAdmin;
   /** A metadata-only client: node-rdkafka's `Producer`. */
   createMetadataClient(config: LibrdkafkaConfig): NativeMetadataClient;
+  /** node-rdkafka's `KafkaConsumer` (`group.id` set by the caller), never subscribed. */
+  createOffsetsClient(config: LibrdkafkaConfig): NativeOffsetsClient;
 }
 
 /** The default factories: node-rdkafka's `AdminClient` and `Producer`. */
@@ -50,5 +73,9 @@ export const defaultAdminFactories: NativeAdminFactories = {
   createMetadataClient: (config) => {
     checkBootstrap(config);
     return new (nodeRdkafka().Producer)(config) as NativeMetadataClient;
+  },
+  createOffsetsClient: (config) => {
+    checkBootstrap(config);
+    return new (nodeRdkafka().KafkaConsumer)(config, {}) as unknown as NativeOffsetsClient;
   },
 };

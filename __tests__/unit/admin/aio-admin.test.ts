@@ -1,7 +1,17 @@
-import { AIOAdmin, AIOKafkaError, AdminClosedError, InvalidArgumentError, OperationTimeoutError } from '../../../src';
+import {
+  AIOAdmin,
+  AIOKafkaError,
+  AdminClosedError,
+  InvalidArgumentError,
+  OperationTimeoutError,
+  UnsupportedByClusterError,
+  type Logger,
+  type OffsetSpec,
+} from '../../../src';
 import { MAX_TIMER_MS } from '../../../src/core/timeouts';
 import type { NativeAdmin, NativeAdminFactories } from '../../../src/native/admin';
 import { nativeError } from '../../helpers/fake-native-producer';
+import { fakeCluster, type FakeClusterOptions } from './fake-cluster-client';
 
 /*
  * AIOAdmin against a fake native AdminClient whose calls answer when the test says so, with jest
@@ -15,7 +25,12 @@ interface NativeCall {
   readonly cb: (err?: Error | null) => void;
 }
 
-function fakeAdmin(): { factories: NativeAdminFactories; calls: NativeCall[]; disconnects: () => number } {
+function fakeAdmin(cluster: FakeClusterOptions = {}): {
+  factories: NativeAdminFactories;
+  calls: NativeCall[];
+  disconnects: () => number;
+  cluster: ReturnType<typeof fakeCluster>;
+} {
   const calls: NativeCall[] = [];
   let disconnects = 0;
   const native: NativeAdmin = {
@@ -24,13 +39,13 @@ function fakeAdmin(): { factories: NativeAdminFactories; calls: NativeCall[]; di
     createPartitions: (topic, _total, timeoutMs, cb) => void calls.push({ name: 'createPartitions', topic, timeoutMs, cb }),
     disconnect: () => void disconnects++,
   };
+  const clients = fakeCluster(cluster);
   const factories: NativeAdminFactories = {
     createAdmin: () => native,
-    createMetadataClient: () => {
-      throw new Error('not used');
-    },
+    createMetadataClient: (config) => clients.create(config),
+    createOffsetsClient: (config) => clients.create(config),
   };
-  return { factories, calls, disconnects: () => disconnects };
+  return { factories, calls, disconnects: () => disconnects, cluster: clients };
 }
 
 /** The outcome of `promise` so far: 'pending', 'ok' or the rejection. */
@@ -80,6 +95,7 @@ describe('AIOAdmin (fake AdminClient)', () => {
     const admin = await AIOAdmin.connectWith({}, {}, { factories });
     const a = track(admin.deleteTopic('a', { timeoutMs: 3000 }));
     const b = track(admin.deleteTopic('b', { timeoutMs: 3000 }));
+    await jest.advanceTimersByTimeAsync(0); // the ApiVersions check done: 'a' sent, 'b' queued
     const closed = track(admin.close());
     await jest.advanceTimersByTimeAsync(0);
     expect(b.state).toBeInstanceOf(AdminClosedError);
@@ -138,5 +154,175 @@ describe('AIOAdmin (fake AdminClient)', () => {
     const admin = await AIOAdmin.connectWith({}, {}, { factories });
     await expect(admin.deleteTopic('a', { timeoutMs: timeoutMs as number })).rejects.toBeInstanceOf(InvalidArgumentError);
     await admin.close();
+  });
+});
+
+describe('AIOAdmin: what the cluster serves (fake clients)', () => {
+  test('a topic call the ApiVersions answer lacks is refused without being sent; the check runs once', async () => {
+    const { factories, calls, cluster } = fakeAdmin({ apis: ['Metadata', 'DeleteTopics'] });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const created = admin.createTopic({ topic: 'a' }).catch((e: unknown) => e);
+    const grown = admin.createPartitions('a', 2).catch((e: unknown) => e);
+    await expect(created).resolves.toBeInstanceOf(UnsupportedByClusterError);
+    await expect(grown).resolves.toMatchObject({ code: 'ERR__UNSUPPORTED_FEATURE', api: 'CreatePartitions' });
+    const deleted = track(admin.deleteTopic('a'));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(calls.map((c) => c.name)).toEqual(['deleteTopic']);
+    calls[0]!.cb(null);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(deleted.state).toBe('ok');
+    expect(cluster.clients).toHaveLength(1);
+    expect(cluster.clients[0]!.config.debug).toBe('feature');
+    expect(cluster.clients[0]!.disconnected).toBe(true);
+    await admin.close();
+  });
+
+  test('without an ApiVersions answer in the log, calls go unchecked after a short wait', async () => {
+    const { factories, calls } = fakeAdmin({ apis: null });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const created = track(admin.createTopic({ topic: 'a' }));
+    await jest.advanceTimersByTimeAsync(900);
+    expect(calls).toHaveLength(0);
+    await jest.advanceTimersByTimeAsync(200);
+    expect(calls).toHaveLength(1);
+    calls[0]!.cb(null);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(created.state).toBe('ok');
+    await admin.close();
+  });
+
+  test('a check that cannot connect rejects the call with the connection error, and the next call checks again', async () => {
+    const { factories, calls, cluster } = fakeAdmin({ apis: null, connectError: nativeError(-195, 'all brokers down') });
+    const admin = await AIOAdmin.connectWith({}, { timeoutMs: 1000 }, { factories });
+    await expect(admin.createTopic({ topic: 'a' })).rejects.toBeInstanceOf(OperationTimeoutError);
+    await expect(admin.createTopic({ topic: 'a' })).rejects.toBeInstanceOf(OperationTimeoutError);
+    expect(cluster.clients).toHaveLength(2);
+    expect(calls).toHaveLength(0);
+    await admin.close();
+  });
+
+  test('close during the check rejects the waiting calls', async () => {
+    const { factories, calls } = fakeAdmin();
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const created = admin.createTopic({ topic: 'a' }).catch((e: unknown) => e);
+    await admin.close();
+    await expect(created).resolves.toBeInstanceOf(AdminClosedError);
+    expect(calls).toHaveLength(0);
+  });
+});
+
+describe('AIOAdmin: offsets (fake clients)', () => {
+  test('listConsumerGroupOffsets asks, as the group, for every partition of the topics, sorted; none committed is null', async () => {
+    const { factories, cluster } = fakeAdmin({ answer: (tp) => (tp.partition === 1 ? 42 : -1001) });
+    const admin = await AIOAdmin.connectWith({ 'bootstrap.servers': 'b:9092' }, {}, { factories });
+    await expect(admin.listConsumerGroupOffsets('billing', ['t', 't'])).resolves.toEqual([
+      { topic: 't', partition: 0, offset: null },
+      { topic: 't', partition: 1, offset: 42 },
+    ]);
+    const client = cluster.clients[0]!;
+    expect(client.config).toMatchObject({ 'group.id': 'billing', 'enable.auto.commit': false, 'bootstrap.servers': 'b:9092' });
+    expect(client.requests).toEqual([{ call: 'committed', toppars: [{ topic: 't', partition: 1 }, { topic: 't', partition: 0 }] }]);
+    expect(client.disconnected).toBe(true);
+    await expect(admin.listConsumerGroupOffsets('billing', ['missing'])).rejects.toMatchObject({ code: 'ERR_UNKNOWN_TOPIC_OR_PART' });
+    await expect(admin.listConsumerGroupOffsets('', ['t'])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(admin.listConsumerGroupOffsets('g', [])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(admin.listConsumerGroupOffsets('g', ['bad name'])).rejects.toBeInstanceOf(InvalidArgumentError);
+    await admin.close();
+    await expect(admin.listConsumerGroupOffsets('g', ['t'])).rejects.toBeInstanceOf(AdminClosedError);
+  });
+
+  test.each<[OffsetSpec, number]>([
+    ['earliest', -2],
+    ['latest', -1],
+    [{ timestamp: 1_700_000_000_000 }, 1_700_000_000_000],
+  ])('listOffsets(%p) asks librdkafka for offset %p in every partition', async (spec, target) => {
+    const { factories, cluster } = fakeAdmin({ answer: (tp) => (tp.partition === 0 ? 7 : -1) });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    await expect(admin.listOffsets('t', spec)).resolves.toEqual([
+      { partition: 0, offset: 7 },
+      { partition: 1, offset: null },
+    ]);
+    expect(cluster.clients[0]!.requests).toEqual([
+      {
+        call: 'offsetsForTimes',
+        toppars: [
+          { topic: 't', partition: 1, offset: target },
+          { topic: 't', partition: 0, offset: target },
+        ],
+      },
+    ]);
+    await admin.close();
+  });
+
+  test('listOffsets refuses a bad spec before connecting', async () => {
+    const { factories, cluster } = fakeAdmin();
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    for (const spec of ['first', { timestamp: -1 }, { timestamp: 1.5 }, null]) {
+      await expect(admin.listOffsets('t', spec as OffsetSpec)).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
+    expect(cluster.clients).toHaveLength(0);
+    await admin.close();
+  });
+});
+
+describe('AIOAdmin: logger (fake clients)', () => {
+  function recorder(): { logger: Logger; lines: Array<[string, Record<string, unknown>, string]> } {
+    const lines: Array<[string, Record<string, unknown>, string]> = [];
+    const at = (level: string) => (fields: Record<string, unknown>, message: string) => void lines.push([level, fields, message]);
+    return { logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') }, lines };
+  }
+
+  test("gets librdkafka's lines with levels from their severity, but not the debug lines of the ApiVersions check", async () => {
+    const logs = [
+      { severity: 3, fac: 'FAIL', message: 'b:9092/bootstrap: Connect failed' },
+      { severity: 4, fac: 'REQTMOUT', message: 'timed out' },
+      { severity: 6, fac: 'INFO', message: 'info' },
+      { severity: 7, fac: 'BROKER', message: 'debug' },
+    ];
+    const { factories } = fakeAdmin({ logs });
+    const { logger, lines } = recorder();
+    const write = jest.spyOn(process.stderr, 'write');
+    try {
+      const admin = await AIOAdmin.connectWith({}, { logger }, { factories });
+      await admin.listTopics();
+      expect(lines).toEqual([
+        ['error', { facility: 'FAIL', severity: 3 }, 'b:9092/bootstrap: Connect failed'],
+        ['warn', { facility: 'REQTMOUT', severity: 4 }, 'timed out'],
+        ['info', { facility: 'INFO', severity: 6 }, 'info'],
+      ]);
+      await admin.close();
+      // With debug asked for in the config, the debug lines come too (APIVERSION only for 'feature').
+      lines.length = 0;
+      const verbose = await AIOAdmin.connectWith({ debug: 'broker' }, { logger }, { factories });
+      await verbose.listTopics();
+      expect(lines.map(([level, fields]) => `${level}:${String(fields.facility)}`)).toEqual(['error:FAIL', 'warn:REQTMOUT', 'info:INFO', 'debug:BROKER']);
+      await verbose.close();
+      expect(write).not.toHaveBeenCalled();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  test('a call that succeeds after its time limit is a warning to the logger, not to stderr', async () => {
+    const { factories, calls } = fakeAdmin();
+    const { logger, lines } = recorder();
+    const write = jest.spyOn(process.stderr, 'write');
+    try {
+      const admin = await AIOAdmin.connectWith({}, { logger }, { factories });
+      const created = admin.createTopic({ topic: 'a' }, { timeoutMs: 100 }).catch((e: unknown) => e);
+      await jest.advanceTimersByTimeAsync(1200);
+      await expect(created).resolves.toBeInstanceOf(OperationTimeoutError);
+      calls[0]!.cb(null);
+      expect(lines).toEqual([['warn', expect.objectContaining({ code: 'AIO_OPERATION_TIMEOUT' }), expect.stringMatching(/createTopic succeeded after its time limit of 100 ms/)]]);
+      expect(write).not.toHaveBeenCalled();
+      await admin.close();
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  test('refuses a logger without the four methods', async () => {
+    const { factories } = fakeAdmin();
+    await expect(AIOAdmin.connectWith({}, { logger: { info: () => {} } as unknown as Logger }, { factories })).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });
