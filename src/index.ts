@@ -8,15 +8,26 @@ export type { DeliveryReport } from './producer/delivery-report';
 export type { AIOProducerOptions, CloseOptions, DeliveryCallback, Produce2Options, ProduceOptions } from './producer/options';
 
 export { AIOConsumer } from './consumer/aio-consumer';
-export type { AIOConsumerEvents, RebalanceEvent } from './consumer/aio-consumer';
+export type { AIOConsumerEvents, LagOptions, RebalanceEvent } from './consumer/aio-consumer';
+export { getHeader, getHeaders } from './consumer/consumer-message';
 export type { ConsumerMessage } from './consumer/consumer-message';
+export type { ConsumerHealth, HealthOptions } from './consumer/health';
+export type { PartitionLag } from './consumer/lag';
 export type {
   AIOConsumerOptions,
+  BatchErrorPolicy,
+  BatchOptions,
+  BatchRunOptions,
   ConsumerCloseOptions,
   HandlerErrorAction,
   HandlerErrorPolicy,
+  MessageRunOptions,
   RunOptions,
 } from './consumer/options';
+/* Consumer-side serde: the deserializer shapes and the built-in ones (src/core/serde.ts). */
+export { deserializers } from './core/serde';
+export type { Deserializer, DeserializerOptions } from './core/serde';
+export { SerializationError } from './core/errors';
 
 export { AIOAdmin } from './admin/aio-admin';
 export type { AdminCallOptions, AIOAdminOptions, NewTopic, TopicDescription } from './admin/aio-admin';
