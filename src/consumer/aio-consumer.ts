@@ -30,6 +30,8 @@ import {
   type ConsumerCloseOptions,
   type ConsumerInternalOptions,
   type ResolvedConsumerOptions,
+  type BatchRunOptions,
+  type MessageRunOptions,
   type RunOptions,
 } from './options';
 import { Pauses } from './pauses';
@@ -422,6 +424,9 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    * @throws (rejects) {@link InvalidArgumentError} for bad options, {@link InvalidStateError}
    *   when a run or iteration already took place, {@link ConsumerClosedError} after close.
    */
+  run(options: BatchRunOptions<K, V>): Promise<void>;
+  run(options: MessageRunOptions<K, V>): Promise<void>;
+  run(options: RunOptions<K, V>): Promise<void>;
   run(options: RunOptions<K, V>): Promise<void> {
     try {
       return this.#begin('run', resolveRunOptions(options as RunOptions<unknown, unknown>)).done;
