@@ -439,7 +439,8 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    * Hands out messages one at a time to `for await`. A message counts as processed when the loop
    * asks for the next one; leaving the loop (`break`, `return`, a throw) ends the consumption and
    * leaves the message in hand uncommitted (it is delivered again after a restart), while the
-   * ones before it are committed. `close()` ends the loop too. A fatal client error makes the
+   * ones before it are committed: `return()` cannot tell a `break` after the work from one before
+   * it or from a throw. Call {@link AIOConsumer.markProcessed} when the body has handled it. `close()` ends the loop too. A fatal client error makes the
    * waiting (and every later) `next()` reject with it, so the loop throws. Calls to `next()` that
    * overlap are served one after another, in call order; each one finishes the message the
    * previous one handed out.
