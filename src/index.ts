@@ -20,15 +20,26 @@ export { deserializers, serializers } from './core/serde';
 export type { Deserializer, DeserializerOptions, Serializer, SerializerOptions, Wire } from './core/serde';
 
 export { AIOConsumer } from './consumer/aio-consumer';
-export type { AIOConsumerEvents, RebalanceEvent } from './consumer/aio-consumer';
+export type { AIOConsumerEvents, LagOptions, RebalanceEvent } from './consumer/aio-consumer';
+export { getHeader, getHeaders } from './consumer/consumer-message';
 export type { ConsumerMessage } from './consumer/consumer-message';
+export type { ConsumerHealth, HealthOptions } from './consumer/health';
+export type { PartitionLag } from './consumer/lag';
 export type {
   AIOConsumerOptions,
+  BatchErrorPolicy,
+  BatchOptions,
+  BatchRunOptions,
   ConsumerCloseOptions,
   HandlerErrorAction,
   HandlerErrorPolicy,
+  MessageRunOptions,
   RunOptions,
 } from './consumer/options';
+/* Consumer-side serde: the deserializer shapes and the built-in ones (src/core/serde.ts). */
+export { deserializers } from './core/serde';
+export type { Deserializer, DeserializerOptions } from './core/serde';
+export { SerializationError } from './core/errors';
 
 export { AIOAdmin } from './admin/aio-admin';
 export type {

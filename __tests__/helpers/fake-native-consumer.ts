@@ -47,6 +47,16 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
   holdCommitAnswers = false;
   /** While true, connect() does not answer until `answerConnect()`. */
   holdConnect = false;
+  /** Watermarks `queryWatermarkOffsets` answers, by `topic:partition` (default low 0, high 0). */
+  readonly watermarks = new Map<string, { lowOffset: number; highOffset: number }>();
+  /** Committed offsets `committed()` answers, by `topic:partition` (default -1001: none). */
+  readonly committedOffsets = new Map<string, number>();
+  /** The error the next seek() answers with (null: success). */
+  seekError: Error | null = null;
+  /** While true, seek() does not answer until `answerSeek()`. */
+  holdSeek = false;
+  connected = false;
+  #seekCb: ((err?: Error | null) => void) | undefined;
   /** Throws from incrementalUnassign when set. */
   incrementalUnassignError: Error | undefined;
   readonly #answers: Array<[Error | null, TopicPartitionOffset[]]> = [];
@@ -84,8 +94,52 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
   }
 
   connect(_options: { timeout?: number }, cb: (err: Error | null) => void): void {
-    if (this.holdConnect) this.#connectCb = cb;
-    else setImmediate(() => cb(null));
+    const done = (err: Error | null): void => {
+      this.connected = err === null;
+      cb(err);
+    };
+    if (this.holdConnect) this.#connectCb = done;
+    else setImmediate(() => done(null));
+  }
+
+  isConnected(): boolean {
+    return this.connected;
+  }
+
+  seek(toppar: TopicPartitionOffset, _timeoutMs: number, cb: (err?: Error | null) => void): void {
+    this.log.push(['seek', { ...toppar }]);
+    if (this.consuming) throw new Error('fake: seek() while a consume() call is in flight');
+    if (this.holdSeek) this.#seekCb = cb;
+    else {
+      const err = this.seekError;
+      setImmediate(() => cb(err));
+    }
+  }
+
+  /** Answers the seek() kept back by `holdSeek`. */
+  answerSeek(err: Error | null = null): void {
+    const cb = this.#seekCb;
+    this.#seekCb = undefined;
+    if (cb !== undefined) setImmediate(() => cb(err));
+  }
+
+  queryWatermarkOffsets(
+    topic: string,
+    partition: number,
+    _timeoutMs: number,
+    cb: (err: Error | null, offsets: { lowOffset: number; highOffset: number }) => void,
+  ): void {
+    const offsets = this.watermarks.get(`${topic}:${partition}`) ?? { lowOffset: 0, highOffset: 0 };
+    setImmediate(() => cb(null, { ...offsets }));
+  }
+
+  committed(toppars: TopicPartition[], _timeoutMs: number, cb: (err: Error | null, offsets: TopicPartitionOffset[]) => void): void {
+    const offsets = toppars.map(({ topic, partition }) => ({
+      topic,
+      partition,
+      offset: this.committedOffsets.get(`${topic}:${partition}`) ?? -1001,
+    }));
+    setImmediate(() => cb(null, offsets));
   }
 
   /** Answers the connect() kept back by `holdConnect`. */
@@ -97,6 +151,7 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
 
   disconnect(cb: (err?: Error | null) => void): void {
     this.log.push(['disconnect']);
+    this.connected = false;
     setImmediate(() => cb(null));
   }
 
@@ -156,6 +211,8 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
 
   unassign(): void {
     this.log.push(['unassign']);
+    // Like librdkafka: a partition's pause ends with its assignment.
+    this.paused.clear();
   }
 
   incrementalAssign(partitions: Array<TopicPartition | TopicPartitionOffset>): void {
@@ -165,6 +222,7 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
   incrementalUnassign(partitions: TopicPartition[]): void {
     if (this.incrementalUnassignError !== undefined) throw this.incrementalUnassignError;
     this.log.push(['incrementalUnassign', partitions.map((p) => ({ ...p }))]);
+    for (const { topic, partition } of partitions) this.paused.delete(`${topic}:${partition}`);
   }
 
   rebalanceProtocol(): string {
@@ -173,11 +231,16 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
 
   pause(partitions: TopicPartition[]): void {
     this.log.push(['pause', partitions.length]);
+    for (const { topic, partition } of partitions) this.paused.add(`${topic}:${partition}`);
   }
 
   resume(partitions: TopicPartition[]): void {
     this.log.push(['resume', partitions.length]);
+    for (const { topic, partition } of partitions) this.paused.delete(`${topic}:${partition}`);
   }
+
+  /** Partitions paused natively now, as `topic:partition`. */
+  readonly paused = new Set<string>();
 
   /** The entries of `log` named `what`. */
   logged(what: string): unknown[] {

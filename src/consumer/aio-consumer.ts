@@ -10,17 +10,18 @@ import {
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { settlesWithin, startTimer } from '../core/timeouts';
-import type { TopicPartition } from '../core/topic-partition';
-import { callTimeoutMs } from '../core/validation';
+import { partitionKey, type TopicPartition } from '../core/topic-partition';
+import { callTimeoutMs, checkTopic, describe, durationOption } from '../core/validation';
 import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
 import { fatalFromLog, fromLibrdkafka } from '../native/errors';
-import { Backpressure } from './backpressure';
 import { CommitPlanner } from './commit-planner';
 import { COMMIT_TIMEOUT_MS, Committer } from './committer';
 import { ConsumeLoop } from './consume-loop';
 import type { ConsumerMessage } from './consumer-message';
 import { Consumption } from './consumption';
+import { assessHealth, type ConsumerHealth, type HealthOptions } from './health';
+import { measureLag, type PartitionLag } from './lag';
 import {
   resolveConsumerConfig,
   resolveConsumerOptions,
@@ -29,9 +30,21 @@ import {
   type ConsumerCloseOptions,
   type ConsumerInternalOptions,
   type ResolvedConsumerOptions,
+  type BatchRunOptions,
+  type MessageRunOptions,
   type RunOptions,
 } from './options';
+import { Pauses } from './pauses';
 import { Rebalancer } from './rebalancer';
+
+/** Options of {@link AIOConsumer.lag}. */
+export interface LagOptions {
+  /**
+   * Time limit of each broker request (watermarks, committed offsets), in ms.
+   * @default 10000
+   */
+  timeoutMs?: number;
+}
 
 /** The first pause before the final commit is tried again after a refusal, in ms (doubled each time). */
 const FINAL_COMMIT_RETRY_MS = 50;
@@ -59,7 +72,10 @@ export interface AIOConsumerEvents {
   rebalance: (event: RebalanceEvent) => void;
   /** Backpressure: `maxBufferedMessages` were waiting, so the assigned partitions were paused. */
   pause: (partitions: TopicPartition[]) => void;
-  /** The buffer drained to half of `maxBufferedMessages`: the paused partitions were resumed. */
+  /**
+   * The buffer drained to half of `maxBufferedMessages`: the partitions backpressure paused were
+   * resumed (those the user paused with {@link AIOConsumer.pause} stay paused and are not listed).
+   */
   resume: (partitions: TopicPartition[]) => void;
   /** Parsed librdkafka statistics, every `statistics.interval.ms` (set it in the config). */
   stats: (stats: LibrdkafkaStats) => void;
@@ -68,7 +84,8 @@ export interface AIOConsumerEvents {
 }
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOConsumerEvents. */
-export interface AIOConsumer {
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+export interface AIOConsumer<K = Buffer | null, V = Buffer | null> {
   on<E extends keyof AIOConsumerEvents>(event: E, listener: AIOConsumerEvents[E]): this;
   once<E extends keyof AIOConsumerEvents>(event: E, listener: AIOConsumerEvents[E]): this;
   off<E extends keyof AIOConsumerEvents>(event: E, listener: AIOConsumerEvents[E]): this;
@@ -82,6 +99,8 @@ export interface AIOConsumer {
  * runs a handler on up to `concurrency` messages at once ({@link AIOConsumer.run}) or hands out
  * messages one at a time to `for await`. It commits only offsets below which every message is
  * finished, so a crash, a rebalance or a failing handler never skips a message (at-least-once).
+ * `K` and `V` are the types of keys and values: what the `keyDeserializer` / `valueDeserializer`
+ * options return, the bytes without them.
  *
  * @example
  * ```ts
@@ -92,7 +111,10 @@ export interface AIOConsumer {
  * await consumer.run({ concurrency: 20, handler: async (msg) => bill(msg.value) });
  * ```
  */
-export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncIterable<ConsumerMessage> {
+export class AIOConsumer<K = Buffer | null, V = Buffer | null>
+  extends EventEmitter
+  implements AsyncDisposable, AsyncIterable<ConsumerMessage<K, V>>
+{
   readonly #native: NativeConsumer;
   readonly #options: ResolvedConsumerOptions;
   readonly #events: ClientEvents;
@@ -100,8 +122,10 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   readonly #planner = new CommitPlanner();
   readonly #loop: ConsumeLoop;
   readonly #committer: Committer;
-  readonly #backpressure: Backpressure;
+  readonly #pauses: Pauses;
   readonly #rebalancer: Rebalancer;
+  /** The fatal error that ended the consumer, if one came. */
+  #fatal: AIOKafkaError | undefined;
   /** The consumption, once `run()` or an iteration started it (a consumer consumes once). */
   #consumption: Consumption | undefined;
 
@@ -115,7 +139,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     this.#loop = new ConsumeLoop(
       native,
       {
-        room: () => options.maxBufferedMessages - this.buffered,
+        room: () => options.maxBufferedMessages - (this.#consumption?.runnable ?? 0),
         accept: (messages) => this.#consumption?.accept(messages),
         failed: (err, what) => this.#failed(err, what),
       },
@@ -125,14 +149,14 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
       polling: () => this.#loop.polling,
       intervalMs: options.commitIntervalMs,
     });
-    this.#backpressure = new Backpressure(native, events, options.maxBufferedMessages);
+    this.#pauses = new Pauses(native, events, options.maxBufferedMessages, () => this.#rebalancer.assignment);
     this.#rebalancer = new Rebalancer({
       native,
       events,
       planner: this.#planner,
       committer: this.#committer,
       loop: this.#loop,
-      backpressure: this.#backpressure,
+      pauses: this.#pauses,
       revokeTimeoutMs: options.revokeTimeoutMs,
       release: (keys) => this.#consumption?.release(keys) ?? [],
       waitsForHandlers: () => !this.#closer.started,
@@ -162,18 +186,21 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * @throws {OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`.
    * @throws {AIOKafkaError} when librdkafka refused to connect or subscribe.
    */
-  static connect(config: LibrdkafkaConfig, options: AIOConsumerOptions): Promise<AIOConsumer> {
+  static connect<K = Buffer | null, V = Buffer | null>(
+    config: LibrdkafkaConfig,
+    options: AIOConsumerOptions<K, V>,
+  ): Promise<AIOConsumer<K, V>> {
     return AIOConsumer.connectWith(config, options, {});
   }
 
   /** @internal `connect` with the native factory replaceable: the seam unit tests use. */
-  static async connectWith(
+  static async connectWith<K = Buffer | null, V = Buffer | null>(
     config: LibrdkafkaConfig,
-    options: AIOConsumerOptions,
+    options: AIOConsumerOptions<K, V>,
     internal: ConsumerInternalOptions,
-  ): Promise<AIOConsumer> {
-    const resolved = resolveConsumerOptions(options);
-    let consumer: AIOConsumer | undefined;
+  ): Promise<AIOConsumer<K, V>> {
+    const resolved = resolveConsumerOptions(options as AIOConsumerOptions<unknown, unknown>);
+    let consumer: AIOConsumer<K, V> | undefined;
     // node-rdkafka calls this on the main thread, asynchronously; librdkafka holds the
     // rebalance until we assign or unassign.
     const rebalanceCb: NativeRebalanceCallback = (err, partitions) => {
@@ -181,7 +208,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     };
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
     const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
-    consumer = new AIOConsumer(native, resolved);
+    consumer = new AIOConsumer<K, V>(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
     try {
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
@@ -220,9 +247,160 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
     return this.#consumption?.running ?? 0;
   }
 
-  /** Whether the assigned partitions are paused for backpressure. */
+  /** Whether the assigned partitions are paused for backpressure (see {@link AIOConsumer.pausedPartitions} for yours). */
   get paused(): boolean {
-    return this.#backpressure.paused;
+    return this.#pauses.backpressure;
+  }
+
+  /** The partitions paused with {@link AIOConsumer.pause} and not resumed yet, assigned or not (copies). */
+  get pausedPartitions(): TopicPartition[] {
+    return this.#pauses.user;
+  }
+
+  /**
+   * Pauses `partitions` until {@link AIOConsumer.resume}: nothing more is fetched from them, and
+   * their messages already fetched stay in the buffer, not handed out (they keep their order and
+   * hold their partition's commit point). Messages already handed out run to the end. A pause is
+   * the user's, kept apart from backpressure: backpressure lifting never resumes a partition you
+   * paused. It belongs to the topic-partition: a partition not assigned now (or revoked and given
+   * back later) is paused as soon as it is assigned. Pausing a paused partition does nothing.
+   *
+   * @example
+   * ```ts
+   * consumer.pause([{ topic: 'orders', partition: 3 }]); // its downstream is down
+   * // ... later
+   * consumer.resume([{ topic: 'orders', partition: 3 }]);
+   * ```
+   * @throws {InvalidArgumentError} for a partition of a topic this consumer does not subscribe
+   *   to, or a bad partition number; {@link ConsumerClosedError} after close; the librdkafka
+   *   error (nothing paused) when it refused.
+   */
+  pause(partitions: TopicPartition[]): void {
+    const list = this.#checkPartitions('pause', partitions);
+    this.#pauses.pauseUser(list);
+  }
+
+  /**
+   * Resumes partitions paused with {@link AIOConsumer.pause}: their waiting messages are handed
+   * out again and fetching goes on (unless backpressure holds every partition at the moment: then
+   * when it lifts). Resuming a partition that is not paused does nothing.
+   *
+   * @throws {InvalidArgumentError} as {@link AIOConsumer.pause}; {@link ConsumerClosedError}
+   *   after close; the librdkafka error (nothing resumed) when it refused.
+   */
+  resume(partitions: TopicPartition[]): void {
+    const list = this.#checkPartitions('resume', partitions);
+    this.#pauses.resumeUser(list);
+    this.#consumption?.resumed();
+  }
+
+  /**
+   * Moves the fetch position of an assigned partition: its next messages are read from `offset`.
+   * Resolves once librdkafka has taken the new position.
+   *
+   * - Messages of the partition fetched and not yet handed out are dropped, and nothing fetched
+   *   from the old position is handed out after the seek (the consume loop is held meanwhile).
+   * - The partition's commit point starts over at `offset`: `offset` is what the next commit
+   *   commits for it until messages from there finish; a restart resumes there. Seeking back
+   *   replays, seeking forward skips, for good.
+   * - A handler still running on a message of the partition (the caller itself, maybe) is not
+   *   waited for and keeps running, but its outcome no longer counts for commits; with ordering
+   *   by partition or key, messages from `offset` wait for it in its lane.
+   * - Runs in line with rebalances: a revocation that came first makes the seek reject.
+   *
+   * An offset past the partition's end, or below its start, makes librdkafka apply
+   * `auto.offset.reset`.
+   *
+   * @example
+   * ```ts
+   * await consumer.seek({ topic: 'orders', partition: 0 }, 1_000); // replay from offset 1000
+   * ```
+   * @throws (rejects) {@link InvalidArgumentError} for a bad partition or offset (a whole
+   *   number >= 0); {@link InvalidStateError} when the partition is not assigned to this member;
+   *   {@link ConsumerClosedError} after close; the librdkafka error or
+   *   {@link OperationTimeoutError} when the seek failed (then nothing changed).
+   */
+  async seek(topicPartition: TopicPartition, offset: number): Promise<void> {
+    const [tp] = this.#checkPartitions('seek', [topicPartition]);
+    if (!(typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0)) {
+      throw new InvalidArgumentError(`seek: offset must be an integer >= 0, got ${describe(offset)}`);
+    }
+    await this.#rebalancer.seek({ topic: tp!.topic, partition: tp!.partition, offset });
+  }
+
+  /**
+   * How far behind each assigned partition is, measured now: the high watermark asked of the
+   * partition's leader (`queryWatermarkOffsets`: fresh, also for a paused or idle partition,
+   * unlike librdkafka's cached `getWatermarkOffsets`, which only moves while the partition is
+   * fetched), minus this member's finished position (what the next commit would commit), or the
+   * group's committed offset when this member has received nothing from it yet. One request per
+   * partition and one to the coordinator, all at once: fine for metrics every few seconds.
+   *
+   * @example
+   * ```ts
+   * const total = (await consumer.lag()).reduce((sum, p) => sum + p.lag, 0);
+   * ```
+   * @throws (rejects) {@link ConsumerClosedError} after close; the librdkafka error or
+   *   {@link OperationTimeoutError} when a request failed.
+   */
+  async lag(options: LagOptions = {}): Promise<PartitionLag[]> {
+    if (this.#closer.started) throw new ConsumerClosedError('lag: the consumer is closed');
+    const timeoutMs = durationOption('lag timeoutMs', options?.timeoutMs, 10_000, { positive: true });
+    return measureLag(this.#native, this.#planner, this.assignment, timeoutMs);
+  }
+
+  /**
+   * Whether the consumer is fit to serve, for readiness and liveness probes. Healthy means all
+   * of: close() has not begun and node-rdkafka's client is connected; no fatal error came; a
+   * consumption (`run()` or an iteration) is under way, so the consume loop polls; and a native
+   * `consume()` returned within `maxPollAgeMs`. Synchronous and cheap: no broker request (use
+   * {@link AIOConsumer.lag} for the broker's view).
+   *
+   * @example
+   * ```ts
+   * const { healthy, reason } = consumer.health();
+   * if (!healthy) console.warn(`not ready: ${reason}`);
+   * ```
+   * @throws {InvalidArgumentError} for a bad `maxPollAgeMs`.
+   */
+  health(options: HealthOptions = {}): ConsumerHealth {
+    const { batchSize, pollTimeoutMs } = this.#options;
+    const maxPollAgeMs = durationOption('health maxPollAgeMs', options?.maxPollAgeMs, batchSize * pollTimeoutMs + 5_000);
+    let nativeConnected = false;
+    try {
+      nativeConnected = this.#native.isConnected();
+    } catch {
+      nativeConnected = false;
+    }
+    return assessHealth({
+      closed: this.#closer.started,
+      nativeConnected,
+      fatalError: this.#fatal,
+      polling: this.#loop.polling,
+      lastReturnAt: this.#loop.lastReturnAt,
+      maxPollAgeMs,
+    });
+  }
+
+  /**
+   * In a `for await` body: `message` (the one in hand) counts as processed now, so it is committed
+   * even when the loop is left right after (`break`). Without it, a message counts as processed
+   * only when the loop asks for the next one: `break` (like a throw) leaves it uncommitted.
+   *
+   * @example
+   * ```ts
+   * for await (const msg of consumer) {
+   *   await handle(msg);
+   *   consumer.markProcessed(msg);
+   *   if (shuttingDown) break; // msg is committed
+   * }
+   * ```
+   * @throws {InvalidStateError} in `run()` (a message is processed when its handler resolves), or
+   *   for any message but the one the iteration handed out last.
+   */
+  markProcessed(message: ConsumerMessage<K, V>): void {
+    if (this.#consumption === undefined) throw new InvalidStateError('markProcessed: nothing is consuming');
+    this.#consumption.markProcessed(message);
   }
 
   /**
@@ -246,9 +424,12 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * @throws (rejects) {@link InvalidArgumentError} for bad options, {@link InvalidStateError}
    *   when a run or iteration already took place, {@link ConsumerClosedError} after close.
    */
-  run(options: RunOptions): Promise<void> {
+  run(options: BatchRunOptions<K, V>): Promise<void>;
+  run(options: MessageRunOptions<K, V>): Promise<void>;
+  run(options: RunOptions<K, V>): Promise<void>;
+  run(options: RunOptions<K, V>): Promise<void> {
     try {
-      return this.#begin('run', resolveRunOptions(options)).done;
+      return this.#begin('run', resolveRunOptions(options as RunOptions<unknown, unknown>)).done;
     } catch (err) {
       return Promise.reject(err);
     }
@@ -258,7 +439,8 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * Hands out messages one at a time to `for await`. A message counts as processed when the loop
    * asks for the next one; leaving the loop (`break`, `return`, a throw) ends the consumption and
    * leaves the message in hand uncommitted (it is delivered again after a restart), while the
-   * ones before it are committed. `close()` ends the loop too. A fatal client error makes the
+   * ones before it are committed: `return()` cannot tell a `break` after the work from one before
+   * it or from a throw. Call {@link AIOConsumer.markProcessed} when the body has handled it. `close()` ends the loop too. A fatal client error makes the
    * waiting (and every later) `next()` reject with it, so the loop throws. Calls to `next()` that
    * overlap are served one after another, in call order; each one finishes the message the
    * previous one handed out.
@@ -278,7 +460,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * await consumer.close();
    * ```
    */
-  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage> {
+  [Symbol.asyncIterator](): AsyncIterator<ConsumerMessage<K, V>> {
     let consumption: Consumption;
     try {
       consumption = this.#begin('iteration', undefined);
@@ -289,7 +471,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
         throw: (thrown?: unknown) => Promise.reject(thrown),
       };
     }
-    return consumption.iterator();
+    return consumption.iterator() as AsyncIterator<ConsumerMessage<K, V>>;
   }
 
   /**
@@ -347,9 +529,12 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
         // During close (or a revocation) fetched messages are dropped: never tracked, never committed.
         takes: (pkey) => !this.#closer.started && !this.#rebalancer.revoking(pkey),
         buffered: (waiting) => {
-          if (!this.#rebalancer.disconnecting) this.#backpressure.update(waiting, this.assignment);
+          if (!this.#rebalancer.disconnecting) this.#pauses.update(waiting);
         },
         wrapUp: () => this.#wrapUp(),
+        userPaused: (pkey) => this.#pauses.userPaused(pkey),
+        userPausedKeys: () => this.#pauses.userKeys(),
+        decode: this.#options.decode,
       },
       run,
     );
@@ -439,6 +624,35 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
   /** A failed consume call or a client error: reported; a fatal one ends the consumption. */
   #failed(err: unknown, what: string): void {
     this.#events.error(err, what);
-    if (err instanceof AIOKafkaError && err.fatal && this.#consumption !== undefined) void this.#consumption.end(err);
+    if (err instanceof AIOKafkaError && err.fatal) {
+      this.#fatal ??= err;
+      if (this.#consumption !== undefined) void this.#consumption.end(err);
+    }
+  }
+
+  /** Checks a list of partitions of a pause, resume or seek: each of a subscribed topic; returns copies. */
+  #checkPartitions(what: string, partitions: unknown): TopicPartition[] {
+    if (this.#closer.started) throw new ConsumerClosedError(`${what}: the consumer is closed`);
+    if (!Array.isArray(partitions)) {
+      throw new InvalidArgumentError(`${what}: partitions must be an array of { topic, partition }, got ${describe(partitions)}`);
+    }
+    const seen = new Set<string>();
+    const list: TopicPartition[] = [];
+    partitions.forEach((tp: unknown, i) => {
+      const at = what === 'seek' ? `${what}: topicPartition` : `${what}: partitions[${i}]`;
+      if (typeof tp !== 'object' || tp === null) throw new InvalidArgumentError(`${at} must be { topic, partition }, got ${describe(tp)}`);
+      const { topic, partition } = tp as Partial<TopicPartition>;
+      checkTopic(topic, `${at}.topic`);
+      if (!this.#options.topics.includes(topic)) {
+        throw new InvalidArgumentError(`${at}.topic "${topic}" is not one of the topics this consumer subscribes to`);
+      }
+      if (!(typeof partition === 'number' && Number.isSafeInteger(partition) && partition >= 0)) {
+        throw new InvalidArgumentError(`${at}.partition must be an integer >= 0, got ${describe(partition)}`);
+      }
+      const key = partitionKey(topic, partition);
+      if (!seen.has(key)) list.push({ topic, partition });
+      seen.add(key);
+    });
+    return list;
   }
 }

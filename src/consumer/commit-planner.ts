@@ -29,21 +29,24 @@ class PartitionTrack {
    * owed, so the start is the position until a message is received.
    */
   readonly #start: number | undefined;
+  /** Whether offsets below `#start` are refused (a resume point), or `#start` is only where it begins (a seek). */
+  readonly #floor: boolean;
   /** The "next offset" last confirmed committed for this assignment, if any. */
   committed: number | undefined;
   /** Sequence number of the last planned commit, and of the last confirmed one. */
   planned = 0;
   confirmed = 0;
 
-  constructor(topic: string, partition: number, start: number | undefined) {
+  constructor(topic: string, partition: number, start: number | undefined, floor = true) {
     this.topic = topic;
     this.partition = partition;
     this.#start = start;
+    this.#floor = floor;
   }
 
   /** Registers a received offset; false for one this assignment received already or below the start. */
   receive(offset: number): boolean {
-    if (this.#start !== undefined && offset < this.#start) return false;
+    if (this.#floor && this.#start !== undefined && offset < this.#start) return false;
     const current = this.#current;
     const seen = this.#runs.findIndex(([lo, hi]) => offset >= lo && offset <= hi);
     if (seen >= 0) {
@@ -176,6 +179,28 @@ export class CommitPlanner {
     const track = this.#tracks.get(partitionKey(topic, partition));
     if (track === undefined || !track.receive(offset)) return undefined;
     return { track, offset };
+  }
+
+  /**
+   * The user moved the fetch position of an assigned partition to `offset`: its bookkeeping starts
+   * over, as for a new assignment that begins at `offset`. Tickets from before are ignored (a
+   * handler still running on an older message no longer counts), a commit planned before is
+   * never marked committed for the new one, and `offset` is the position (committed like one)
+   * until a message is received. Unlike a resume point, offsets below it are accepted: librdkafka
+   * may reset an out-of-range position (`auto.offset.reset`) below it. Nothing happens for a
+   * partition not tracked.
+   */
+  seek(topic: string, partition: number, offset: number): void {
+    const key = partitionKey(topic, partition);
+    if (this.#tracks.has(key)) this.#tracks.set(key, new PartitionTrack(topic, partition, offset, false));
+  }
+
+  /**
+   * The offset that would be committed now for a tracked partition (see {@link CommitPlanner.plan}),
+   * or undefined when it is not tracked or nothing is known yet.
+   */
+  position(topic: string, partition: number): number | undefined {
+    return this.#tracks.get(partitionKey(topic, partition))?.position;
   }
 
   /** Marks a message finished. A ticket from a revoked assignment is ignored. */

@@ -35,6 +35,7 @@ export class ConsumeLoop {
   #immediate: NodeJS.Immediate | undefined;
   /** Waiting for the consume call in flight to return. */
   readonly #returned: Array<() => void> = [];
+  #lastReturnAt: number | undefined;
 
   constructor(native: NativeConsumer, hooks: ConsumeLoopHooks, options: { batchSize: number; backOffMs: number }) {
     this.#native = native;
@@ -48,10 +49,19 @@ export class ConsumeLoop {
     return this.#polling;
   }
 
+  /**
+   * When (`Date.now()`) a consume call last returned, or the loop started if none has yet;
+   * undefined before `start()`.
+   */
+  get lastReturnAt(): number | undefined {
+    return this.#lastReturnAt;
+  }
+
   /** Starts polling (idempotent). */
   start(): void {
     if (this.#polling) return;
     this.#polling = true;
+    this.#lastReturnAt = Date.now();
     this.#poll();
   }
 
@@ -101,6 +111,7 @@ export class ConsumeLoop {
 
   #onConsumed(err: Error | null, messages: NativeConsumerMessage[] | undefined): void {
     this.#inFlight = false;
+    this.#lastReturnAt = Date.now();
     if (err) {
       const typed = fromLibrdkafka(err, { kind: 'client' });
       if (typed.code !== 'ERR__TIMED_OUT' && typed.code !== 'ERR__PARTITION_EOF') this.#hooks.failed(typed, 'consume failed');

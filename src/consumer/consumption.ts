@@ -1,15 +1,16 @@
 import pDefer from 'p-defer';
 import type { ClientEvents } from '../core/client-events';
-import { HandlerError, InvalidArgumentError, type AIOKafkaError } from '../core/errors';
+import { HandlerError, InvalidArgumentError, InvalidStateError, type AIOKafkaError } from '../core/errors';
 import { Fifo } from '../core/fifo';
 import { noop } from '../core/noop';
-import { settlesWithin } from '../core/timeouts';
+import { settlesWithin, startTimer } from '../core/timeouts';
 import { partitionKey } from '../core/topic-partition';
 import type { NativeConsumerMessage } from '../native/consumer';
 import type { CommitPlanner, OffsetTicket } from './commit-planner';
 import { toConsumerMessage, type ConsumerMessage } from './consumer-message';
+import type { MessageDecoder } from './deserialize';
 import type { HandlerErrorAction, ResolvedRunOptions } from './options';
-import { OrderedScheduler, type LaneOf } from './scheduler';
+import { OrderedScheduler, type HoldBack, type LaneOf } from './scheduler';
 
 /** A received message on its way through the consumer. */
 interface Entry {
@@ -18,8 +19,12 @@ interface Entry {
   readonly pkey: string;
   /** The key lane for `orderBy: 'key'`, undefined when the message has no key. */
   readonly keyLane: string | undefined;
+  /** When it was received (`Date.now()`): batches wait for more messages from here on. */
+  readonly receivedAt: number;
   /** iterate(): resolves the entry's "released" promise. */
   release?: () => void;
+  /** iterate(): the message as the loop body got it (deserialized). */
+  handedOut?: ConsumerMessage<unknown, unknown>;
 }
 
 /** What a {@link Consumption} works with. */
@@ -34,9 +39,30 @@ export interface ConsumptionParts {
   buffered(waiting: number): void;
   /** Ends the consumption once its handlers are done or given up on: final commit, loop stop. Never rejects. */
   wrapUp(): Promise<void>;
+  /** Whether the user paused partition `pkey`: its waiting messages are not handed out. */
+  userPaused(pkey: string): boolean;
+  /** The partitions the user paused, as partition keys. */
+  userPausedKeys(): Iterable<string>;
+  /** The deserializers; undefined when messages are handed out as received. */
+  readonly decode: MessageDecoder | undefined;
 }
 
-const DONE: IteratorResult<ConsumerMessage> = { done: true, value: undefined };
+const DONE: IteratorResult<never> = { done: true, value: undefined };
+
+/** A message's deserialization failed: the handler failure it counts as. */
+function decodeFailure(entries: readonly Entry[], cause: unknown): HandlerError {
+  const { topic, partition, offset } = entries[0]!.message;
+  const what = cause instanceof Error ? cause.message : String(cause);
+  return new HandlerError(`deserializing failed: ${what}`, { topic, partition, offset, cause });
+}
+
+/** What `entries` (one message, or one batch) are called in an error message. */
+function whereOf(entries: readonly Entry[]): string {
+  const first = entries[0]!.message;
+  const last = entries[entries.length - 1]!.message;
+  const offsets = entries.length === 1 ? `offset ${first.offset}` : `offsets ${first.offset}..${last.offset} (${entries.length} messages)`;
+  return `topic "${first.topic}" partition ${first.partition} ${offsets}`;
+}
 
 function laneOf(orderBy: ResolvedRunOptions['orderBy']): LaneOf<Entry> {
   if (orderBy === 'partition') return (entry) => entry.pkey;
@@ -65,13 +91,23 @@ export class Consumption {
   #failure: AIOKafkaError | undefined;
   /** iterate(): the message last handed out, until the loop body asks for the next one. */
   #current: Entry | undefined;
+  /** Waiting messages per partition key: those of user-paused partitions do not count for backpressure. */
+  readonly #waitingBy = new Map<string, number>();
+  /** Batch runs with `maxWaitMs`: wakes the lanes whose batch has waited long enough. */
+  #batchTimer: NodeJS.Timeout | undefined;
 
   constructor(parts: ConsumptionParts, run: ResolvedRunOptions | undefined) {
     this.kind = run === undefined ? 'iterate' : 'run';
     this.#parts = parts;
     this.#run = run;
+    const batch = run?.batch;
+    const holdBack: HoldBack<Entry> = (head, waiting) =>
+      parts.userPaused(head.pkey) ||
+      (batch !== undefined && batch.maxWaitMs > 0 && waiting < batch.maxMessages && Date.now() - head.receivedAt < batch.maxWaitMs);
     this.#scheduler =
-      run === undefined ? new OrderedScheduler<Entry>(1, () => undefined) : new OrderedScheduler(run.concurrency, laneOf(run.orderBy));
+      run === undefined
+        ? new OrderedScheduler<Entry>(1, () => undefined, holdBack)
+        : new OrderedScheduler(run.concurrency, laneOf(run.orderBy), holdBack);
     // The run() promise may be dropped by a caller that only closes; never an unhandled rejection.
     this.#done.promise.catch(noop);
   }
@@ -86,6 +122,13 @@ export class Consumption {
     return this.#scheduler.waiting;
   }
 
+  /** Waiting messages of partitions the user has not paused: what backpressure counts. */
+  get runnable(): number {
+    let held = 0;
+    for (const pkey of this.#parts.userPausedKeys()) held += this.#waitingBy.get(pkey) ?? 0;
+    return this.#scheduler.waiting - held;
+  }
+
   /** Handlers running (the message an iteration handed out counts as one). */
   get running(): number {
     return this.#running.size;
@@ -95,6 +138,7 @@ export class Consumption {
   accept(messages: NativeConsumerMessage[]): void {
     // After the end fetched messages are dropped: never tracked, never committed.
     if (this.#ending) return;
+    const receivedAt = Date.now();
     for (const raw of messages) {
       const pkey = partitionKey(raw.topic, raw.partition);
       if (!this.#parts.takes(pkey)) continue;
@@ -103,20 +147,34 @@ export class Consumption {
       if (ticket === undefined) continue;
       const message = toConsumerMessage(raw);
       const keyLane = message.key === null ? undefined : `${message.topic}\0${message.key.toString('latin1')}`;
-      this.#scheduler.push({ message, ticket, pkey, keyLane });
+      this.#scheduler.push({ message, ticket, pkey, keyLane, receivedAt });
+      this.#waitingBy.set(pkey, (this.#waitingBy.get(pkey) ?? 0) + 1);
     }
+    this.dispatch();
+  }
+
+  /** The user resumed partitions: their waiting messages may be handed out again. */
+  resumed(): void {
+    this.#scheduler.unpark();
     this.dispatch();
   }
 
   /** Hands waiting messages out: to handlers (run) or to waiting next() calls (iterate). */
   dispatch(): void {
     if (this.#ending) return;
-    if (this.#run !== undefined) {
-      for (let entry = this.#scheduler.next(); entry !== undefined; entry = this.#scheduler.next()) this.#start(this.#run, entry);
+    const run = this.#run;
+    if (run !== undefined) {
+      const max = run.batch?.maxMessages ?? 1;
+      for (let entries = this.#scheduler.nextBatch(max); entries !== undefined; entries = this.#scheduler.nextBatch(max)) {
+        this.#taken(entries);
+        this.#start(run, entries);
+      }
+      if (run.batch !== undefined && run.batch.maxWaitMs > 0) this.#armBatchTimer(run.batch.maxWaitMs);
     } else {
       while (this.#waiters.length > 0) {
         const entry = this.#scheduler.next();
         if (entry === undefined) break;
+        this.#taken([entry]);
         const released = pDefer<void>();
         this.#running.set(entry, released.promise);
         this.#current = entry;
@@ -124,16 +182,61 @@ export class Consumption {
         this.#waiters.shift()!(entry);
       }
     }
-    this.#parts.buffered(this.#scheduler.waiting);
+    this.#parts.buffered(this.runnable);
   }
 
   /**
-   * Revocation of the partitions `keys`: drops their waiting messages and returns when their
-   * running handlers settle.
+   * Revocation (or a seek) of the partitions `keys`: drops their waiting messages and returns
+   * when their running handlers settle.
    */
   release(keys: ReadonlySet<string>): Promise<void>[] {
-    this.#scheduler.remove((entry) => keys.has(entry.pkey));
+    this.#taken(this.#scheduler.remove((entry) => keys.has(entry.pkey)));
     return [...this.#running].filter(([entry]) => keys.has(entry.pkey)).map(([, settled]) => settled);
+  }
+
+  /**
+   * iterate(): the loop body is done with `message`, the one in hand: it counts as processed now,
+   * so it is committed even if the loop is left next (`break`).
+   *
+   * @throws {InvalidStateError} in run(), or when `message` is not the one the iteration handed out last.
+   */
+  markProcessed(message: unknown): void {
+    if (this.kind === 'run') {
+      throw new InvalidStateError('markProcessed: in run() a message is processed when its handler resolves');
+    }
+    const entry = this.#current;
+    if (entry === undefined || entry.handedOut !== message) {
+      throw new InvalidStateError('markProcessed: only the message the iteration handed out last, before the loop asks for the next one');
+    }
+    this.#parts.planner.finish(entry.message.topic, entry.message.partition, entry.ticket);
+  }
+
+  /** Messages leave the waiting line: handed out or dropped. */
+  #taken(entries: readonly Entry[]): void {
+    for (const { pkey } of entries) {
+      const left = (this.#waitingBy.get(pkey) ?? 0) - 1;
+      if (left > 0) this.#waitingBy.set(pkey, left);
+      else this.#waitingBy.delete(pkey);
+    }
+  }
+
+  /** Batch runs: wakes the lanes held back to fill up once the oldest of them has waited `maxWaitMs`. */
+  #armBatchTimer(maxWaitMs: number): void {
+    if (this.#batchTimer !== undefined) return;
+    let oldest = Infinity;
+    for (const head of this.#scheduler.parkedHeads()) {
+      if (!this.#parts.userPaused(head.pkey)) oldest = Math.min(oldest, head.receivedAt);
+    }
+    if (oldest === Infinity) return;
+    this.#batchTimer = startTimer(
+      () => {
+        this.#batchTimer = undefined;
+        this.#scheduler.unpark();
+        this.dispatch();
+      },
+      Math.max(1, oldest + maxWaitMs - Date.now()),
+      true,
+    );
   }
 
   /**
@@ -145,8 +248,10 @@ export class Consumption {
     if (this.#ending) return this.#done.promise.then(noop, noop);
     this.#ending = true;
     this.#failure = failure;
+    if (this.#batchTimer !== undefined) clearTimeout(this.#batchTimer);
+    this.#batchTimer = undefined;
     return (async () => {
-      this.#scheduler.clear();
+      this.#taken(this.#scheduler.clear());
       for (let waiter = this.#waiters.shift(); waiter !== undefined; waiter = this.#waiters.shift()) waiter(undefined);
       if (this.#running.size > 0) await settlesWithin(Promise.all(this.#running.values()), waitMs);
       await this.#parts.wrapUp();
@@ -162,8 +267,8 @@ export class Consumption {
   }
 
   /** iterate(): the iterator `for await` uses. */
-  iterator(): AsyncIterator<ConsumerMessage> {
-    const end = async (): Promise<IteratorResult<ConsumerMessage>> => {
+  iterator(): AsyncIterator<ConsumerMessage<unknown, unknown>> {
+    const end = async (): Promise<IteratorResult<ConsumerMessage<unknown, unknown>>> => {
       // The message in hand was not finished: release its slot without committing it.
       this.#releaseCurrent(false);
       await this.end(undefined);
@@ -185,15 +290,38 @@ export class Consumption {
     };
   }
 
-  #serve(): Promise<IteratorResult<ConsumerMessage>> {
+  #serve(): Promise<IteratorResult<ConsumerMessage<unknown, unknown>>> {
     this.#releaseCurrent(true);
     if (this.#failure !== undefined) return Promise.reject(this.#failure);
     if (this.#ending) return Promise.resolve(DONE);
-    return new Promise<IteratorResult<ConsumerMessage>>((resolve, reject) => {
+    return new Promise<IteratorResult<ConsumerMessage<unknown, unknown>>>((resolve, reject) => {
       this.#waiters.push((entry) => {
-        if (entry !== undefined) resolve({ done: false, value: entry.message });
-        else if (this.#failure !== undefined) reject(this.#failure);
-        else resolve(DONE);
+        if (entry === undefined) {
+          if (this.#failure !== undefined) reject(this.#failure);
+          else resolve(DONE);
+          return;
+        }
+        const decode = this.#parts.decode;
+        if (decode === undefined) {
+          entry.handedOut = entry.message;
+          resolve({ done: false, value: entry.message });
+          return;
+        }
+        decode(entry.message).then(
+          (message) => {
+            // Ended (close) while it was decoded: the message stays uncommitted.
+            if (this.#current !== entry) return resolve(DONE);
+            entry.handedOut = message;
+            resolve({ done: false, value: message });
+          },
+          (err: unknown) => {
+            // No onError for an iteration: the loop throws, the message stays uncommitted.
+            const failure = decodeFailure([entry], err);
+            if (this.#current === entry) this.#releaseCurrent(false);
+            void this.end(failure);
+            reject(failure);
+          },
+        );
       });
       this.dispatch();
     });
@@ -210,36 +338,49 @@ export class Consumption {
     entry.release?.();
   }
 
-  #start(run: ResolvedRunOptions, entry: Entry): void {
+  /** run(): runs the handler on one message, or on one batch (`entries` of one partition). */
+  #start(run: ResolvedRunOptions, entries: Entry[]): void {
+    const first = entries[0]!;
+    const raw = entries.map((entry) => entry.message);
     const settled = (async () => {
       let failure: HandlerError | undefined;
+      let messages: Array<ConsumerMessage<unknown, unknown>> | undefined;
+      const decode = this.#parts.decode;
       try {
-        await run.handler(entry.message);
+        messages = decode === undefined ? raw : await Promise.all(raw.map(decode));
       } catch (cause) {
-        const { topic, partition, offset } = entry.message;
-        failure = new HandlerError(
-          `handler failed on topic "${topic}" partition ${partition} offset ${offset}: ${cause instanceof Error ? cause.message : String(cause)}`,
-          { topic, partition, offset, cause },
-        );
+        failure = decodeFailure(entries, cause);
+      }
+      if (messages !== undefined) {
+        try {
+          await (run.handler as (arg: unknown) => unknown)(run.batch === undefined ? messages[0] : messages);
+        } catch (cause) {
+          const what = cause instanceof Error ? cause.message : String(cause);
+          const { topic, partition, offset } = first.message;
+          failure = new HandlerError(`handler failed on ${whereOf(entries)}: ${what}`, { topic, partition, offset, cause });
+        }
       }
       let action: HandlerErrorAction = 'skip';
-      if (failure !== undefined) action = await this.#decide(run, failure, entry.message);
+      if (failure !== undefined) {
+        const shown = messages ?? raw;
+        action = await this.#decide(run, failure, run.batch === undefined ? shown[0] : shown);
+      }
       if (action === 'skip') {
-        this.#parts.planner.finish(entry.message.topic, entry.message.partition, entry.ticket);
+        for (const entry of entries) this.#parts.planner.finish(entry.message.topic, entry.message.partition, entry.ticket);
         if (failure !== undefined) this.#parts.events.emitOrReport('handlerError', failure, 'handler failed, message skipped');
       }
-      this.#scheduler.done(entry);
-      this.#running.delete(entry);
+      this.#scheduler.done(first);
+      this.#running.delete(first);
       if (action === 'stop') void this.end(failure);
       else this.dispatch();
     })();
-    this.#running.set(entry, settled);
+    this.#running.set(first, settled);
   }
 
-  async #decide(run: ResolvedRunOptions, failure: HandlerError, message: ConsumerMessage): Promise<HandlerErrorAction> {
+  async #decide(run: ResolvedRunOptions, failure: HandlerError, shown: unknown): Promise<HandlerErrorAction> {
     if (run.onError === 'stop' || run.onError === 'skip') return run.onError;
     try {
-      const action = await run.onError(failure, message);
+      const action = await (run.onError as (err: HandlerError, shown: unknown) => unknown)(failure, shown);
       if (action === 'skip' || action === 'stop') return action;
       this.#parts.events.error(
         new InvalidArgumentError(`onError returned ${String(action)}, not 'skip' or 'stop'; stopping`, { cause: failure }),

@@ -1,12 +1,19 @@
 import { InvalidArgumentError, type HandlerError } from '../core/errors';
 import { loggerOption, type Logger } from '../core/logger';
-import { checkConfig, checkOptionsObject, checkTopic, countOption, durationOption } from '../core/validation';
+import { checkConfig, checkOptionsObject, checkTopic, countOption, describe, durationOption } from '../core/validation';
+import type { DeserializerOptions } from '../core/serde';
 import type { LibrdkafkaConfig } from '../native/config';
 import type { NativeConsumerFactory } from '../native/consumer';
 import type { ConsumerMessage } from './consumer-message';
+import { decoderOf, type MessageDecoder } from './deserialize';
 
-/** Options of {@link AIOConsumer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
-export interface AIOConsumerOptions {
+/**
+ * Options of {@link AIOConsumer.connect}: how the wrapper behaves (librdkafka's own go in the
+ * config). `keyDeserializer` / `valueDeserializer` (sync or async; `deserializers.json` and
+ * `deserializers.string` are built in) turn the bytes into the `K` and `V` of every
+ * {@link ConsumerMessage}; one that throws fails the message like its handler would (see `onError`).
+ */
+export interface AIOConsumerOptions<K = Buffer | null, V = Buffer | null> extends DeserializerOptions<K, V> {
   /** Topics to subscribe to (exact names). */
   topics: string[];
   /**
@@ -67,27 +74,47 @@ export interface AIOConsumerOptions {
 }
 
 /**
- * What `run()` does with a message whose handler threw: `'stop'` ends `run()` (rejecting with
- * the {@link HandlerError}) without committing the message; `'skip'` counts the message as
+ * What `run()` does with a message (or batch) whose handler or deserializer threw: `'stop'` ends
+ * `run()` (rejecting with the {@link HandlerError}) without committing it; `'skip'` counts it as
  * processed (it is committed) and goes on.
  */
 export type HandlerErrorAction = 'stop' | 'skip';
 
 /**
- * Decides per failure; may be async. A throw or rejection here counts as `'stop'`.
- * @example (err, msg) => (err.cause instanceof ValidationError ? 'skip' : 'stop')
+ * Decides per failure; may be async. A throw or rejection here counts as `'stop'`. `message` is
+ * the deserialized message, except when the deserializer failed (`err.cause` is a
+ * {@link SerializationError}): then it is the message as received, key and value bytes.
+ * @example (err, msg) => (err.cause instanceof SerializationError ? 'skip' : 'stop')
  */
-export type HandlerErrorPolicy = (err: HandlerError, message: ConsumerMessage) => HandlerErrorAction | Promise<HandlerErrorAction>;
+export type HandlerErrorPolicy<K = Buffer | null, V = Buffer | null> = (
+  err: HandlerError,
+  message: ConsumerMessage<K, V> | ConsumerMessage,
+) => HandlerErrorAction | Promise<HandlerErrorAction>;
 
-/** Options of {@link AIOConsumer.run}. */
-export interface RunOptions {
-  /** Processes one message. The message counts as processed when the returned promise resolves. */
-  handler: (message: ConsumerMessage) => unknown;
+/**
+ * {@link HandlerErrorPolicy} of a batch handler: `batch` is the failed batch (as received when a
+ * deserializer failed).
+ */
+export type BatchErrorPolicy<K = Buffer | null, V = Buffer | null> = (
+  err: HandlerError,
+  batch: Array<ConsumerMessage<K, V>> | ConsumerMessage[],
+) => HandlerErrorAction | Promise<HandlerErrorAction>;
+
+/** Options of {@link AIOConsumer.run} shared by the per-message and the batch form. */
+interface RunOptionsBase {
   /**
-   * Most messages processed at the same time.
+   * Most handlers running at the same time.
    * @default 1
    */
   concurrency?: number;
+}
+
+/** Options of {@link AIOConsumer.run} with a handler per message. */
+export interface MessageRunOptions<K = Buffer | null, V = Buffer | null> extends RunOptionsBase {
+  /** Not a batch run. */
+  batch?: false;
+  /** Processes one message. The message counts as processed when the returned promise resolves. */
+  handler: (message: ConsumerMessage<K, V>) => unknown;
   /**
    * Which messages must not be processed at the same time:
    * - `'key'`: messages of one topic with the same key run one after another, in offset order;
@@ -98,11 +125,53 @@ export interface RunOptions {
    */
   orderBy?: 'key' | 'partition' | 'none';
   /**
-   * What to do when a handler throws or rejects: `'stop'`, `'skip'`, or a function that decides.
+   * What to do when a handler (or a deserializer) throws or rejects: `'stop'`, `'skip'`, or a
+   * function that decides.
    * @default 'stop'
    */
-  onError?: HandlerErrorAction | HandlerErrorPolicy;
+  onError?: HandlerErrorAction | HandlerErrorPolicy<K, V>;
 }
+
+/** How a batch run groups messages. */
+export interface BatchOptions {
+  /**
+   * Most messages in one batch.
+   * @default 100
+   */
+  maxMessages?: number;
+  /**
+   * How long a partition's oldest waiting message may wait for its batch to fill up to
+   * `maxMessages`, in ms; 0: a batch starts as soon as a handler slot is free, with what is
+   * waiting. At most 2^31-1.
+   * @default 0
+   */
+  maxWaitMs?: number;
+}
+
+/**
+ * Options of {@link AIOConsumer.run} with a batch handler: each call gets consecutive messages of
+ * one partition, in offset order; batches of one partition run one after another, up to
+ * `concurrency` batches (of different partitions) at once. A batch counts as processed, and is
+ * committed, when the handler's promise resolves; a failed one holds its partition's commit
+ * point below its first message (or is skipped whole, per `onError`).
+ */
+export interface BatchRunOptions<K = Buffer | null, V = Buffer | null> extends RunOptionsBase {
+  /** `true` (the defaults of {@link BatchOptions}) or how to group. */
+  batch: true | BatchOptions;
+  /** Processes one batch: messages of one partition, in offset order, never empty. */
+  handler: (batch: Array<ConsumerMessage<K, V>>) => unknown;
+  /** A batch is one partition's messages in offset order: only `'partition'` (the default here). */
+  orderBy?: 'partition';
+  /**
+   * What to do when the handler (or a deserializer of one of the batch's messages) throws: the
+   * batch as a whole is stopped at or skipped.
+   * @default 'stop'
+   */
+  onError?: HandlerErrorAction | BatchErrorPolicy<K, V>;
+}
+
+/** Options of {@link AIOConsumer.run}: a handler per message, or per batch (`batch` set). */
+export type RunOptions<K = Buffer | null, V = Buffer | null> = MessageRunOptions<K, V> | BatchRunOptions<K, V>;
 
 /** Options of {@link AIOConsumer.close}. */
 export interface ConsumerCloseOptions {
@@ -125,14 +194,19 @@ export interface ResolvedConsumerOptions {
   batchSize: number;
   pollTimeoutMs: number;
   revokeTimeoutMs: number;
+  /** Turns received bytes into keys and values; undefined: no deserializer. */
+  decode: MessageDecoder | undefined;
 }
 
-/** `run()` options after defaults. */
+/** `run()` options after defaults (types erased: the consumer checks them once, at connect). */
 export interface ResolvedRunOptions {
-  handler: (message: ConsumerMessage) => unknown;
+  /** Takes one message, or an array of them when `batch` is set. */
+  handler: (messages: never) => unknown;
   concurrency: number;
   orderBy: 'key' | 'partition' | 'none';
-  onError: HandlerErrorAction | HandlerErrorPolicy;
+  onError: HandlerErrorAction | ((err: HandlerError, messages: never) => HandlerErrorAction | Promise<HandlerErrorAction>);
+  /** Batch runs: how messages are grouped; undefined: one message per handler call. */
+  batch: { maxMessages: number; maxWaitMs: number } | undefined;
 }
 
 /** @internal options of the seam used by unit tests; not part of the public API. */
@@ -174,7 +248,7 @@ export function resolveConsumerConfig(config: LibrdkafkaConfig): LibrdkafkaConfi
 }
 
 /** Fills in the defaults of {@link AIOConsumerOptions}; checks every value. */
-export function resolveConsumerOptions(options: AIOConsumerOptions): ResolvedConsumerOptions {
+export function resolveConsumerOptions(options: AIOConsumerOptions<unknown, unknown>): ResolvedConsumerOptions {
   checkOptionsObject(options, ' with at least { topics }');
   const { topics } = options;
   if (!Array.isArray(topics) || topics.length === 0) {
@@ -191,17 +265,24 @@ export function resolveConsumerOptions(options: AIOConsumerOptions): ResolvedCon
     pollTimeoutMs: durationOption('pollTimeoutMs', options.pollTimeoutMs, 100, { positive: true, finite: true, integer: true }),
     revokeTimeoutMs: durationOption('revokeTimeoutMs', options.revokeTimeoutMs, 5_000),
     logger: loggerOption(options.logger),
+    decode: decoderOf(options),
   };
 }
 
 /** Fills in the defaults of {@link RunOptions}; checks every value. */
-export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
+export function resolveRunOptions(options: RunOptions<unknown, unknown>): ResolvedRunOptions {
   if (typeof options !== 'object' || options === null || typeof options.handler !== 'function') {
     throw new InvalidArgumentError('run() needs options with a handler function: run({ handler: async (msg) => {...} })');
   }
-  const orderBy = options.orderBy ?? 'key';
+  const batch = resolveBatch(options.batch);
+  const orderBy = options.orderBy ?? (batch === undefined ? 'key' : 'partition');
   if (orderBy !== 'key' && orderBy !== 'partition' && orderBy !== 'none') {
     throw new InvalidArgumentError(`option orderBy must be 'key', 'partition' or 'none', got ${String(orderBy)}`);
+  }
+  if (batch !== undefined && orderBy !== 'partition') {
+    throw new InvalidArgumentError(
+      `option orderBy must be 'partition' (or left out) with batch: a batch is one partition's messages in offset order, got '${orderBy}'`,
+    );
   }
   const onError = options.onError ?? 'stop';
   if (onError !== 'stop' && onError !== 'skip' && typeof onError !== 'function') {
@@ -212,5 +293,19 @@ export function resolveRunOptions(options: RunOptions): ResolvedRunOptions {
     concurrency: countOption('concurrency', options.concurrency, 1),
     orderBy,
     onError,
+    batch,
+  };
+}
+
+function resolveBatch(batch: unknown): ResolvedRunOptions['batch'] {
+  if (batch === undefined || batch === false) return undefined;
+  if (batch === true) return { maxMessages: 100, maxWaitMs: 0 };
+  if (typeof batch !== 'object' || batch === null || Array.isArray(batch)) {
+    throw new InvalidArgumentError(`option batch must be true or { maxMessages?, maxWaitMs? }, got ${describe(batch)}`);
+  }
+  const { maxMessages, maxWaitMs } = batch as BatchOptions;
+  return {
+    maxMessages: countOption('batch.maxMessages', maxMessages, 100),
+    maxWaitMs: durationOption('batch.maxWaitMs', maxWaitMs, 0, { finite: true }),
   };
 }

@@ -1,14 +1,18 @@
 import type { ClientEvents } from '../core/client-events';
-import { settlesWithin } from '../core/timeouts';
-import { partitionKey, type TopicPartition } from '../core/topic-partition';
+import { ConsumerClosedError, InvalidStateError } from '../core/errors';
+import { callWithDeadline, settlesWithin } from '../core/timeouts';
+import { partitionKey, type TopicPartition, type TopicPartitionOffset } from '../core/topic-partition';
 import type { NativeConsumer } from '../native/consumer';
-import { nativeCall, type Backpressure } from './backpressure';
+import { fromLibrdkafka } from '../native/errors';
+import { nativeCall, type Pauses } from './pauses';
 import type { CommitPlanner } from './commit-planner';
 import type { Committer } from './committer';
 import type { ConsumeLoop } from './consume-loop';
 
 const ERR_ASSIGN_PARTITIONS = -175;
 const ERR_REVOKE_PARTITIONS = -174;
+/** How long a seek waits for librdkafka's fetcher to take the new position, in ms. */
+export const SEEK_TIMEOUT_MS = 10_000;
 
 /** What a {@link Rebalancer} works with. */
 export interface RebalancerParts {
@@ -17,7 +21,7 @@ export interface RebalancerParts {
   readonly planner: CommitPlanner;
   readonly committer: Committer;
   readonly loop: ConsumeLoop;
-  readonly backpressure: Backpressure;
+  readonly pauses: Pauses;
   /** How long a revocation waits for the running handlers of its partitions, in ms. */
   readonly revokeTimeoutMs: number;
   /**
@@ -27,7 +31,7 @@ export interface RebalancerParts {
   release(keys: ReadonlySet<string>): Promise<unknown>[];
   /** Whether a revocation waits for running handlers (not once close has begun). */
   waitsForHandlers(): boolean;
-  /** After a revocation: hand out what is left. */
+  /** After a revocation or a seek: hand out what is left. */
   revoked(): void;
 }
 
@@ -77,6 +81,57 @@ export class Rebalancer {
     return this.#revoking.has(pkey);
   }
 
+  /**
+   * Moves the fetch position of an assigned partition to `offset`, as a step in line with the
+   * rebalance steps (so it never interleaves with a revocation). Holds the consume loop, so that
+   * nothing fetched from the old position arrives after the seek; once librdkafka has taken the
+   * position, drops the partition's waiting messages and restarts its commit bookkeeping at
+   * `offset` (see {@link CommitPlanner.seek}). Running handlers of the partition are not waited
+   * for: their outcome no longer counts. When librdkafka refuses the seek, nothing changed.
+   *
+   * @throws (rejects) {@link InvalidStateError} when the partition is not assigned (when the step
+   *   runs), {@link ConsumerClosedError} once the consumer disconnects, the librdkafka error or
+   *   {@link OperationTimeoutError} when the seek failed.
+   */
+  seek(target: TopicPartitionOffset): Promise<void> {
+    this.#stepCount++;
+    const step = this.#steps.then(async () => {
+      try {
+        await this.#seek(target);
+      } finally {
+        this.#stepCount--;
+      }
+    });
+    this.#steps = step.catch(() => {});
+    return step;
+  }
+
+  async #seek({ topic, partition, offset }: TopicPartitionOffset): Promise<void> {
+    const { native, planner, loop } = this.#parts;
+    const key = partitionKey(topic, partition);
+    if (this.disconnecting) throw new ConsumerClosedError('seek: the consumer is closed');
+    if (!this.#assignment.some((tp) => partitionKey(tp.topic, tp.partition) === key)) {
+      throw new InvalidStateError(`seek: partition ${partition} of topic "${topic}" is not assigned to this member`);
+    }
+    // Messages the call in flight fetched from the old position are taken in as usual: if the
+    // seek is refused they are still this assignment's.
+    await loop.hold();
+    try {
+      await callWithDeadline<void>(
+        'seek',
+        SEEK_TIMEOUT_MS,
+        (done) => native.seek({ topic, partition, offset }, SEEK_TIMEOUT_MS, (err) => done(err, undefined)),
+        { graceMs: 1_000, mapError: (err) => fromLibrdkafka(err, { kind: 'client' }) },
+      );
+      // Taken: what waits from the old position is dropped, and the commit point starts over.
+      this.#parts.release(new Set([key]));
+      planner.seek(topic, partition, offset);
+    } finally {
+      loop.release();
+    }
+    this.#parts.revoked();
+  }
+
   /** The rebalance callback: queues the step librdkafka asks for. */
   onRebalance(err: { code: number; message?: string } | undefined, partitions: TopicPartition[]): void {
     const code = err?.code;
@@ -110,7 +165,7 @@ export class Rebalancer {
   }
 
   #assign(partitions: TopicPartition[], resumeAt: ReadonlyMap<string, number>): void {
-    const { native, events, planner, backpressure } = this.#parts;
+    const { native, events, planner, pauses } = this.#parts;
     const cooperative = this.#cooperative();
     const withOffsets = partitions.map(({ topic, partition }) => {
       // An eager assign right after a revocation whose commit failed: a partition given straight
@@ -121,7 +176,7 @@ export class Rebalancer {
     });
     this.#assignment = cooperative ? [...this.#assignment, ...partitions] : partitions;
     nativeCall(events, 'assign', () => (cooperative ? native.incrementalAssign(withOffsets) : native.assign(withOffsets)));
-    if (backpressure.paused && partitions.length > 0) nativeCall(events, 'pause', () => native.pause(partitions));
+    pauses.assigned(partitions);
     events.emit('rebalance', { type: 'assign', partitions });
   }
 

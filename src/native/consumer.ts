@@ -46,6 +46,22 @@ export interface NativeConsumer {
   rebalanceProtocol(): string;
   pause(partitions: TopicPartition[]): unknown;
   resume(partitions: TopicPartition[]): unknown;
+  /**
+   * Moves the fetch position of an assigned partition, on libuv's pool; calls back once the fetcher
+   * took it (or with the error, `ERR__TIMED_OUT` after `timeoutMs`, at least 10).
+   */
+  seek(toppar: TopicPartitionOffset, timeoutMs: number, cb: (err?: Error | null) => void): unknown;
+  /** The partition's low and high watermarks, asked of its leader (one ListOffsets round trip), on libuv's pool. */
+  queryWatermarkOffsets(
+    topic: string,
+    partition: number,
+    timeoutMs: number,
+    cb: (err: Error | null | undefined, offsets: { lowOffset: number; highOffset: number }) => void,
+  ): unknown;
+  /** The group's committed offsets of `toppars`, asked of the coordinator, on libuv's pool; -1001 when none. */
+  committed(toppars: TopicPartition[], timeoutMs: number, cb: (err: Error | null | undefined, offsets: TopicPartitionOffset[]) => void): unknown;
+  /** node-rdkafka's own flag: true from a successful connect() until disconnect(). */
+  isConnected(): boolean;
   on(event: 'event.error', listener: (err: Error) => void): unknown;
   on(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
   on(event: 'event.stats', listener: (stats: { message: string }) => void): unknown;

@@ -1,4 +1,4 @@
-import { InvalidArgumentError } from '../../../src/core/errors';
+import { InvalidArgumentError, SerializationError } from '../../../src/core/errors';
 import { resolveConsumerOptions, resolveRunOptions, type AIOConsumerOptions } from '../../../src/consumer/options';
 
 /*
@@ -11,7 +11,7 @@ import { resolveConsumerOptions, resolveRunOptions, type AIOConsumerOptions } fr
 const NO_LIMIT = [Infinity, 2 ** 31, Number.MAX_VALUE];
 const NOT_NUMBERS = ['5', null, true, {}, [], NaN];
 
-const table: Array<{ option: keyof AIOConsumerOptions; accepted: unknown[]; refused: unknown[] }> = [
+const table: Array<{ option: Exclude<keyof AIOConsumerOptions, 'keyDeserializer' | 'valueDeserializer'>; accepted: unknown[]; refused: unknown[] }> = [
   { option: 'connectTimeoutMs', accepted: [0, 1, 1.5, 30_000, 2 ** 31 - 1, ...NO_LIMIT], refused: [-1, -Infinity, ...NOT_NUMBERS] },
   { option: 'closeTimeoutMs', accepted: [0, 1, 1.5, 30_000, ...NO_LIMIT], refused: [-1, -Infinity, ...NOT_NUMBERS] },
   { option: 'revokeTimeoutMs', accepted: [0, 1, 1.5, 5_000, ...NO_LIMIT], refused: [-1, -Infinity, ...NOT_NUMBERS] },
@@ -64,5 +64,74 @@ describe('resolveRunOptions: concurrency', () => {
   });
   test.each([[0], [-1], [1.5], [Infinity], ['2'], [NaN]])('refuses %p', (concurrency) => {
     expect(() => resolveRunOptions({ handler, concurrency } as never)).toThrow(/concurrency/);
+  });
+});
+
+describe('deserializer options', () => {
+  test.each([['keyDeserializer'], ['valueDeserializer']])('%s must be a function', (option) => {
+    const options = { topics: ['t'], [option]: 'json' } as unknown as AIOConsumerOptions;
+    expect(() => resolveConsumerOptions(options)).toThrow(InvalidArgumentError);
+    expect(() => resolveConsumerOptions(options)).toThrow(option);
+  });
+
+  test('no deserializer: no decoding step at all', () => {
+    expect(resolveConsumerOptions({ topics: ['t'] }).decode).toBeUndefined();
+  });
+
+  test('a decoder applies each deserializer to its part and leaves the rest of the message as received', async () => {
+    const { decode } = resolveConsumerOptions({
+      topics: ['t'],
+      keyDeserializer: (data) => data?.toString('hex'),
+      valueDeserializer: async (data, topic) => `${topic}:${String(data)}`,
+    } as AIOConsumerOptions<unknown, unknown>);
+    const raw = { topic: 't', partition: 1, offset: 7, key: Buffer.from([1, 2]), value: Buffer.from('v'), headers: [], timestamp: 3 };
+    await expect(decode!(raw)).resolves.toEqual({ ...raw, key: '0102', value: 't:v' });
+    expect(raw.key).toEqual(Buffer.from([1, 2]));
+  });
+
+  test('a deserializer that throws (sync) or rejects becomes a SerializationError naming the part, keeping the cause', async () => {
+    const boom = new Error('bad bytes');
+    const { decode } = resolveConsumerOptions({
+      topics: ['t'],
+      keyDeserializer: () => {
+        throw boom;
+      },
+    } as AIOConsumerOptions<unknown, unknown>);
+    const raw = { topic: 't', partition: 0, offset: 4, key: null, value: null, headers: [], timestamp: undefined };
+    const err = await decode!(raw).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SerializationError);
+    expect(err).toMatchObject({ code: 'AIO_SERIALIZATION', part: 'key', topic: 't', cause: boom });
+    expect((err as Error).message).toContain('offset 4');
+    const rejecting = resolveConsumerOptions({ topics: ['t'], valueDeserializer: () => Promise.reject(boom) } as AIOConsumerOptions<unknown, unknown>);
+    await expect(rejecting.decode!(raw)).rejects.toMatchObject({ part: 'value', cause: boom });
+  });
+});
+
+describe('resolveRunOptions: batch', () => {
+  const handler = (): void => {};
+  test('true takes the defaults; a batch run orders by partition', () => {
+    expect(resolveRunOptions({ batch: true, handler })).toMatchObject({ batch: { maxMessages: 100, maxWaitMs: 0 }, orderBy: 'partition' });
+    expect(resolveRunOptions({ handler }).batch).toBeUndefined();
+    expect(resolveRunOptions({ batch: false, handler }).batch).toBeUndefined();
+  });
+
+  test('takes maxMessages and maxWaitMs', () => {
+    expect(resolveRunOptions({ batch: { maxMessages: 7, maxWaitMs: 50 }, handler }).batch).toEqual({ maxMessages: 7, maxWaitMs: 50 });
+  });
+
+  test.each([
+    [{ maxMessages: 0 }, /maxMessages/],
+    [{ maxMessages: 1.5 }, /maxMessages/],
+    [{ maxWaitMs: -1 }, /maxWaitMs/],
+    [{ maxWaitMs: Infinity }, /maxWaitMs/],
+    ['yes', /batch/],
+    [[], /batch/],
+  ])('refuses batch %p', (batch, message) => {
+    expect(() => resolveRunOptions({ batch, handler } as never)).toThrow(InvalidArgumentError);
+    expect(() => resolveRunOptions({ batch, handler } as never)).toThrow(message);
+  });
+
+  test("refuses an orderBy other than 'partition' with batch", () => {
+    expect(() => resolveRunOptions({ batch: true, orderBy: 'key', handler } as never)).toThrow(/orderBy must be 'partition'/);
   });
 });

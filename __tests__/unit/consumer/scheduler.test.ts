@@ -126,3 +126,44 @@ describe('OrderedScheduler', () => {
     expect(scheduler.running).toBe(0);
   });
 });
+
+describe('OrderedScheduler: batches and held-back lanes', () => {
+  it('nextBatch takes up to max items of one lane in order; the first stands for them in done', () => {
+    const scheduler = new OrderedScheduler<Item>(2, byLane);
+    for (let id = 1; id <= 5; id++) scheduler.push({ id, lane: 'a' });
+    scheduler.push({ id: 6, lane: 'b' });
+    const first = scheduler.nextBatch(3)!;
+    expect(first.map((i) => i.id)).toEqual([1, 2, 3]);
+    expect(scheduler.nextBatch(3)!.map((i) => i.id)).toEqual([6]);
+    expect(scheduler.nextBatch(3)).toBeUndefined();
+    expect(scheduler.waiting).toBe(2);
+    scheduler.done(first[0]!);
+    expect(scheduler.nextBatch(3)!.map((i) => i.id)).toEqual([4, 5]);
+    expect(scheduler.waiting).toBe(0);
+  });
+
+  it('a held-back lane is set aside (the others run) until unpark or a push; its order is kept', () => {
+    const held = new Set(['a']);
+    const scheduler = new OrderedScheduler<Item>(10, byLane, (head) => held.has(head.lane!));
+    scheduler.push({ id: 1, lane: 'a' });
+    scheduler.push({ id: 2, lane: 'b' });
+    scheduler.push({ id: 3, lane: 'a' });
+    expect(takeAll(scheduler).map((i) => i.id)).toEqual([2]);
+    expect(scheduler.parkedHeads().map((i) => i.id)).toEqual([1]);
+    scheduler.unpark();
+    expect(takeAll(scheduler)).toEqual([]); // still held
+    held.clear();
+    scheduler.unpark();
+    expect(takeAll(scheduler).map((i) => i.id)).toEqual([1]);
+    expect(scheduler.parkedHeads()).toEqual([]);
+  });
+
+  it('remove() empties a parked lane and forgets it', () => {
+    const scheduler = new OrderedScheduler<Item>(10, byLane, () => true);
+    scheduler.push({ id: 1, lane: 'a' });
+    expect(takeAll(scheduler)).toEqual([]);
+    expect(scheduler.remove(() => true).map((i) => i.id)).toEqual([1]);
+    expect(scheduler.parkedHeads()).toEqual([]);
+    expect(scheduler.waiting).toBe(0);
+  });
+});
