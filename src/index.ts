@@ -38,6 +38,10 @@ export {
 } from './core/errors';
 export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';
 export type { TopicPartition, TopicPartitionOffset } from './core/topic-partition';
+
+// Transactions: AIOProducer.transaction() (docs/api.md, "Transactions").
+export { TransactionError } from './core/errors';
+export type { Transaction, TransactionCallOptions, TransactionState } from './producer/transaction';
 export type { Logger } from './core/logger';
 export type { LibrdkafkaConfig } from './native/config';
 export { librdkafkaVersion } from './native/loader';

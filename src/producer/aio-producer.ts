@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
-import { AIOKafkaError, DeliveryError, InvalidArgumentError, ProducerClosedError, QueueFullError } from '../core/errors';
+import {
+  AIOKafkaError,
+  DeliveryError,
+  InvalidArgumentError,
+  InvalidStateError,
+  ProducerClosedError,
+  QueueFullError,
+} from '../core/errors';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callTimeoutMs } from '../core/validation';
@@ -9,6 +16,7 @@ import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
   createNativeProducer,
+  hasTransactions,
   type NativeDeliveryReport,
   type NativeLogEvent,
   type NativeProducer,
@@ -35,6 +43,7 @@ import { FatalWatch } from './fatal';
 import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
+import { Transactions, type Transaction } from './transaction';
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer {
@@ -84,10 +93,21 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #late: LateDeliveries;
   #state = State.Open;
   readonly #fatal: FatalWatch;
+  /** Present when the config has `transactional.id`. */
+  readonly #transactions: Transactions | undefined;
 
   /** Use {@link AIOProducer.connect}. */
-  private constructor(native: NativeProducer, options: ResolvedOptions) {
+  private constructor(native: NativeProducer, options: ResolvedOptions, transactional = false) {
     super();
+    if (transactional && hasTransactions(native)) {
+      this.#transactions = new Transactions({
+        native,
+        produce: (topic, value, produceOptions) => this.produce(topic, value, produceOptions),
+        unusable: () =>
+          this.#fatal.error ??
+          (this.#state === State.Open ? undefined : new ProducerClosedError('transaction: the producer is closed', { possiblyDelivered: false })),
+      });
+    }
     this.#native = native;
     this.#options = options;
     this.#events = new ClientEvents(this, options.logger);
@@ -130,7 +150,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     const resolvedConfig = resolveConfig(config);
     const resolved = resolveOptions(options, resolvedConfig);
     const native = createNative(() => (internal.createNative ?? createNativeProducer)(resolvedConfig));
-    const producer = new AIOProducer(native, resolved);
+    const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
+    const producer = new AIOProducer(native, resolved, transactional);
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
@@ -140,6 +161,14 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
       throw err;
     }
     producer.#loop.start();
+    if (producer.#transactions !== undefined) {
+      try {
+        await producer.#transactions.init(resolved.connectTimeoutMs);
+      } catch (err) {
+        await producer.close({ timeoutMs: 0 });
+        throw err;
+      }
+    }
     return producer;
   }
 
@@ -211,6 +240,32 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   /**
+   * Begins a Kafka transaction (the config must have `transactional.id`; `connect()` then
+   * initialised transactions). Messages produced with `tx.produce` and offsets sent with
+   * `tx.sendOffsets` become visible to `read_committed` consumers together on `tx.commit()`, or
+   * never; leaving an `await using` scope without a commit aborts. One transaction at a time: a
+   * second call while one is open is refused, not queued. See {@link Transaction}.
+   *
+   * @example
+   * ```ts
+   * await using tx = await producer.transaction();
+   * await tx.produce('audit', JSON.stringify(event));
+   * await tx.commit();
+   * ```
+   * @throws (rejects) {@link InvalidStateError} when the producer has no `transactional.id` or a
+   *   transaction is already open; {@link TransactionError} when librdkafka refused to begin
+   *   (`fatal` once the producer was fenced); {@link ProducerClosedError} after `close()`.
+   */
+  transaction(): Promise<Transaction> {
+    if (this.#transactions === undefined) {
+      return Promise.reject(
+        new InvalidStateError('transaction: this producer has no "transactional.id" in its config; set one to use transactions'),
+      );
+    }
+    return this.#transactions.begin();
+  }
+
+  /**
    * Resolves when every message in flight has settled (delivered or failed).
    *
    * @param timeoutMs give up after this long. @default no limit: every message is itself bounded
@@ -250,6 +305,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   }
 
   async #close(timeoutMs: number): Promise<void> {
+    // An open transaction is aborted; no transactional call may overlap the disconnect.
+    await this.#transactions?.close(timeoutMs);
     try {
       await this.flush(timeoutMs);
     } catch {
