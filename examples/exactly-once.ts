@@ -110,7 +110,9 @@ export async function main(): Promise<void> {
   const bootstrapServers = process.env.KAFKA_BROKERS ?? cluster!.bootstrapServers;
   try {
     const suffix = Date.now().toString(36);
-    const base = { bootstrapServers, inputTopic: `orders-${suffix}`, outputTopic: `orders-upper-${suffix}`, groupId: `upper-${suffix}`, transactionalId: `upper-${suffix}` };
+    const base = { bootstrapServers, inputTopic: `orders-${suffix}`, outputTopic: `orders-upper-${suffix}`, groupId: `upper-${suffix}`, transactionalId: `upper-${suffix}`,
+      // The restart rejoins the group without waiting out the default 45 s session of the first run.
+      consumerConfig: { 'session.timeout.ms': 6000, 'heartbeat.interval.ms': 500 } };
     const inputs = ['apple', 'pear', 'plum', 'fig', 'kiwi'];
     {
       await using producer = await AIOProducer.connect({ 'bootstrap.servers': bootstrapServers });
