@@ -15,4 +15,6 @@ module.exports = {
     '^aio-rdkafka/testing$': '<rootDir>/src/testing/index.ts',
   },
   detectOpenHandles: true,
+  // `await using` in tests: jest's vm context lacks Node's Symbol.asyncDispose.
+  setupFiles: ['<rootDir>/__tests__/helpers/dispose-symbols.ts'],
 };

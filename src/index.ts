@@ -7,11 +7,11 @@ export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from 
 export type { DeliveryReport } from './producer/delivery-report';
 export type {
   AIOProducerOptions,
-  BatchOptions,
   CloseOptions,
   DeliveryCallback,
   FlushOptions,
   Produce2Options,
+  ProduceBatchOptions,
   ProduceOptions,
 } from './producer/options';
 export type { BatchMessage, BatchResult } from './producer/batch';
@@ -36,10 +36,6 @@ export type {
   MessageRunOptions,
   RunOptions,
 } from './consumer/options';
-/* Consumer-side serde: the deserializer shapes and the built-in ones (src/core/serde.ts). */
-export { deserializers } from './core/serde';
-export type { Deserializer, DeserializerOptions } from './core/serde';
-export { SerializationError } from './core/errors';
 
 export { AIOAdmin } from './admin/aio-admin';
 export type {
@@ -72,6 +68,10 @@ export {
 } from './core/errors';
 export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';
 export type { TopicPartition, TopicPartitionOffset } from './core/topic-partition';
+
+// Transactions: AIOProducer.transaction() (docs/api.md, "Transactions").
+export { TransactionError } from './core/errors';
+export type { Transaction, TransactionCallOptions, TransactionState } from './producer/transaction';
 export type { Logger } from './core/logger';
 export type { LibrdkafkaConfig } from './native/config';
 export { librdkafkaVersion } from './native/loader';

@@ -227,6 +227,15 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     return consumer;
   }
 
+  /**
+   * @internal node-rdkafka's consumer, for a transactional producer's `sendOffsets` (which reads
+   * the group metadata from it); undefined once the consumer disconnects, after which reading it
+   * would crash the process.
+   */
+  nativeForTransaction(): object | undefined {
+    return this.#rebalancer.disconnecting ? undefined : this.#native;
+  }
+
   /** Whether `close()` has been called. */
   get closed(): boolean {
     return this.#closer.started;

@@ -23,6 +23,11 @@ export const AIOErrorCodes = {
   ABORTED: 'AIO_ABORTED',
   /** A key or value serializer (producer) or deserializer (consumer) threw or rejected. */
   SERIALIZATION: 'AIO_SERIALIZATION',
+  /**
+   * A transaction cannot commit because a message produced in it failed (refused, timed out,
+   * not delivered): it must be aborted.
+   */
+  TRANSACTION_PRODUCE_FAILED: 'AIO_TRANSACTION_PRODUCE_FAILED',
 } as const;
 
 /** Every code this package sets: librdkafka code names, or one of {@link AIOErrorCodes}. */
@@ -247,5 +252,30 @@ export class AbortedError extends AIOKafkaError {
   constructor(message: string, options: { possiblyDelivered: boolean; cause: unknown }) {
     super(message, { code: AIOErrorCodes.ABORTED, cause: options.cause });
     this.possiblyDelivered = options.possiblyDelivered;
+  }
+}
+
+/**
+ * A transactional call (`transaction()`, `sendOffsets`, `commit`, `abort`, or `connect`'s
+ * initialisation of transactions) failed. Say what to do next with three flags:
+ *
+ * - `abortable`: the transaction can no longer commit; abort it (leaving an `await using` scope
+ *   does), then start a new one. Nothing of it becomes visible to `read_committed` consumers.
+ * - `fatal`: the producer can no longer be used (another instance with the same
+ *   `transactional.id` fenced it, or librdkafka failed fatally): close it and connect a new one.
+ * - `retriable`: the call may succeed if made again (a commit or abort that timed out: call it
+ *   again on the same transaction).
+ *
+ * `code` is librdkafka's (`ERR__FENCED`, `ERR_TOPIC_AUTHORIZATION_FAILED`, ...) or
+ * `AIO_TRANSACTION_PRODUCE_FAILED` (a message produced in the transaction failed; `cause` is its
+ * error). The librdkafka error is kept as `cause`.
+ */
+export class TransactionError extends AIOKafkaError {
+  /** The transaction must be aborted: it can no longer commit. */
+  readonly abortable: boolean;
+
+  constructor(message: string, options: AIOKafkaErrorOptions & { abortable?: boolean }) {
+    super(message, options);
+    this.abortable = options.abortable ?? false;
   }
 }

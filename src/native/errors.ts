@@ -7,6 +7,7 @@ import {
   DeliveryError,
   InvalidArgumentError,
   QueueFullError,
+  TransactionError,
   type AIOErrorCode,
   type MessageTarget,
 } from '../core/errors';
@@ -124,6 +125,7 @@ interface NativeErrorLike {
   origin?: unknown;
   isRetriable?: unknown;
   isFatal?: unknown;
+  isTxnRequiresAbort?: unknown;
 }
 
 /**
@@ -254,4 +256,41 @@ export function asAIOError(thrown: unknown, what: string): AIOKafkaError {
     code: AIOErrorCodes.UNKNOWN,
     cause: thrown,
   });
+}
+
+/*
+ * Codes that make a transactional producer unusable when the error does not say so itself:
+ * beginTransaction's error reaches JavaScript without librdkafka's flags (node-rdkafka builds it
+ * with the plain error object), unlike init / commit / abort / sendOffsets, whose errors carry
+ * isFatal, isRetriable and isTxnRequiresAbort (measured on node-rdkafka 3.6.1).
+ */
+const TRANSACTION_FATAL_CODES: ReadonlySet<string> = new Set([
+  'ERR__FATAL',
+  'ERR__FENCED',
+  'ERR_PRODUCER_FENCED',
+  'ERR_INVALID_PRODUCER_EPOCH',
+  'ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED',
+]);
+
+/**
+ * The error of a transactional call (`what`: "commit", "sendOffsets", ...) as a
+ * {@link TransactionError}: librdkafka's `isFatal`, `isRetriable` and `isTxnRequiresAbort` where
+ * node-rdkafka passes them, the code's known meaning where it does not. The native error is the
+ * `cause`.
+ */
+export function fromTransactional(err: unknown, what: string): TransactionError {
+  const code = nativeCodeName(err);
+  const e = (typeof err === 'object' && err !== null ? err : {}) as NativeErrorLike;
+  const fatal = typeof e.isFatal === 'boolean' ? e.isFatal : TRANSACTION_FATAL_CODES.has(code);
+  const abortable = typeof e.isTxnRequiresAbort === 'boolean' ? e.isTxnRequiresAbort : false;
+  const retriable = typeof e.isRetriable === 'boolean' ? e.isRetriable : !fatal && !abortable && isRetriableCode(code);
+  const advice = fatal
+    ? 'the producer is unusable: close it and connect a new one'
+    : abortable
+      ? 'the transaction must be aborted'
+      : retriable
+        ? 'the call may be made again'
+        : undefined;
+  const text = `${what} failed: ${describeNative(err, code)}${advice === undefined ? '' : ` (${advice})`}`;
+  return new TransactionError(text, { code, fatal, retriable, abortable, cause: err });
 }

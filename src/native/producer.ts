@@ -50,6 +50,48 @@ export interface NativeProducer {
   removeListener(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
 }
 
+/** A transactional call's answer: node-rdkafka's `LibrdKafkaError`, or null. */
+export type NativeTransactionCallback = (err: Error | null | undefined) => void;
+
+/**
+ * The transactional calls of node-rdkafka's Producer (node-rdkafka 3.6.1). Each runs the
+ * blocking librdkafka call on libuv's thread pool and calls back on the main thread; each but
+ * `beginTransaction` takes a timeout in whole ms (a 32-bit integer) and its error carries
+ * librdkafka's `isFatal`, `isRetriable` and `isTxnRequiresAbort`. They must not be called
+ * after `disconnect()`: node-rdkafka then answers ERR__STATE with flags it never set.
+ */
+export interface NativeTransactions {
+  initTransactions(timeoutMs: number, cb: NativeTransactionCallback): unknown;
+  beginTransaction(cb: NativeTransactionCallback): unknown;
+  commitTransaction(timeoutMs: number, cb: NativeTransactionCallback): unknown;
+  abortTransaction(timeoutMs: number, cb: NativeTransactionCallback): unknown;
+  /**
+   * `consumer` is node-rdkafka's KafkaConsumer, connected (its group metadata is read on the
+   * worker thread: a disconnected one crashes the process); `offsets` are the next offsets to read.
+   */
+  sendOffsetsToTransaction(
+    offsets: Array<{ topic: string; partition: number; offset: number }>,
+    consumer: object,
+    timeoutMs: number,
+    cb: NativeTransactionCallback,
+  ): unknown;
+}
+
+/** A native producer that has the transactional calls (node-rdkafka's always has them). */
+export type NativeTransactionalProducer = NativeProducer & NativeTransactions;
+
+/** Whether `native` has the transactional calls. */
+export function hasTransactions(native: NativeProducer): native is NativeTransactionalProducer {
+  const n = native as Partial<NativeTransactions>;
+  return (
+    typeof n.initTransactions === 'function' &&
+    typeof n.beginTransaction === 'function' &&
+    typeof n.commitTransaction === 'function' &&
+    typeof n.abortTransaction === 'function' &&
+    typeof n.sendOffsetsToTransaction === 'function'
+  );
+}
+
 /** Builds the native producer from a full librdkafka configuration. */
 export type NativeProducerFactory = (config: LibrdkafkaConfig) => NativeProducer;
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
 import { abortedError, onAbort, signalOption } from '../core/abort';
-import { AIOKafkaError, DeliveryError, InvalidArgumentError, ProducerClosedError } from '../core/errors';
+import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError } from '../core/errors';
 import type { SerializerOptions, Wire } from '../core/serde';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
@@ -11,6 +11,7 @@ import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
   createNativeProducer,
+  hasTransactions,
   type NativeDeliveryReport,
   type NativeLogEvent,
   type NativeProducer,
@@ -36,7 +37,7 @@ import {
   resolveConfig,
   resolveOptions,
   type AIOProducerOptions,
-  type BatchOptions,
+  type ProduceBatchOptions,
   type CloseOptions,
   type FlushOptions,
   type InternalOptions,
@@ -50,6 +51,7 @@ import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
 import { Serialization } from './serialize';
+import { Transactions, type Transaction } from './transaction';
 import { QueueWakeup, createWithWakeup } from '../native/wakeup';
 
 /** Busy poll period without the wake-up: each report waits for the next tick. */
@@ -110,10 +112,21 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   /** librdkafka's wake-up socket, once attached; undefined: the timer alone. */
   #wakeup: QueueWakeup | undefined;
   readonly #serialization: Serialization<K, V>;
+  /** Present when the config has `transactional.id`. */
+  readonly #transactions: Transactions | undefined;
 
   /** Use {@link AIOProducer.connect}. */
-  private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V>) {
+  private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V>, transactional = false) {
     super();
+    if (transactional && hasTransactions(native)) {
+      this.#transactions = new Transactions({
+        native,
+        produce: (topic, value, produceOptions) => this.produce(topic, value as V, produceOptions as ProduceOptions<K> | undefined),
+        unusable: () =>
+          this.#fatal.error ??
+          (this.#state === State.Open ? undefined : new ProducerClosedError('transaction: the producer is closed', { possiblyDelivered: false })),
+      });
+    }
     this.#native = native;
     this.#options = options;
     this.#serialization = serialization;
@@ -176,7 +189,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const wantsWakeup = resolved.queueWakeup && internal.createNative === undefined;
     const wakeup = wantsWakeup ? await QueueWakeup.open() : undefined;
     const native = createNative(() => createWithWakeup(factory, resolvedConfig, wakeup));
-    const producer = new AIOProducer<K, V>(native, resolved, serialization);
+    const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
+    const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
@@ -188,6 +202,14 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     }
     if (wantsWakeup) await producer.#attachWakeup(wakeup);
     producer.#loop.start();
+    if (producer.#transactions !== undefined) {
+      try {
+        await producer.#transactions.init(resolved.connectTimeoutMs);
+      } catch (err) {
+        await producer.close({ timeoutMs: 0 });
+        throw err;
+      }
+    }
     return producer;
   }
 
@@ -312,7 +334,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * const failed = results.filter((r) => r.status === 'rejected');
    * ```
    */
-  produceBatch(messages: ReadonlyArray<BatchMessage<K, V>>, options?: BatchOptions): Promise<BatchResult[]> {
+  produceBatch(messages: ReadonlyArray<BatchMessage<K, V>>, options?: ProduceBatchOptions): Promise<BatchResult[]> {
     let signal: AbortSignal | undefined;
     try {
       if (!Array.isArray(messages)) throw new InvalidArgumentError(`produceBatch takes an array of messages, got ${describe(messages)}`);
@@ -341,6 +363,32 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       batch.promise.then(stop, stop);
     }
     return batch.promise;
+  }
+
+  /**
+   * Begins a Kafka transaction (the config must have `transactional.id`; `connect()` then
+   * initialised transactions). Messages produced with `tx.produce` and offsets sent with
+   * `tx.sendOffsets` become visible to `read_committed` consumers together on `tx.commit()`, or
+   * never; leaving an `await using` scope without a commit aborts. One transaction at a time: a
+   * second call while one is open is refused, not queued. See {@link Transaction}.
+   *
+   * @example
+   * ```ts
+   * await using tx = await producer.transaction();
+   * await tx.produce('audit', JSON.stringify(event));
+   * await tx.commit();
+   * ```
+   * @throws (rejects) {@link InvalidStateError} when the producer has no `transactional.id` or a
+   *   transaction is already open; {@link TransactionError} when librdkafka refused to begin
+   *   (`fatal` once the producer was fenced); {@link ProducerClosedError} after `close()`.
+   */
+  transaction(): Promise<Transaction<K, V>> {
+    if (this.#transactions === undefined) {
+      return Promise.reject(
+        new InvalidStateError('transaction: this producer has no "transactional.id" in its config; set one to use transactions'),
+      );
+    }
+    return this.#transactions.begin() as Promise<Transaction<K, V>>;
   }
 
   /**
@@ -394,6 +442,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   async #close(timeoutMs: number): Promise<void> {
+    // An open transaction is aborted; no transactional call may overlap the disconnect.
+    await this.#transactions?.close(timeoutMs);
     try {
       await this.flush(timeoutMs);
     } catch {

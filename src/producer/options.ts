@@ -108,7 +108,7 @@ export interface ProduceOptions<K = Buffer | string | null> {
 }
 
 /** Options of {@link AIOProducer.produceBatch}. */
-export interface BatchOptions {
+export interface ProduceBatchOptions {
   /**
    * Cancels the whole batch, as {@link ProduceOptions.signal} does one message: messages not yet
    * taken by librdkafka are not sent, the others settle `possiblyDelivered: true`.

@@ -9,6 +9,7 @@ import {
   OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
+  TransactionError,
   isAIOKafkaError,
 } from '../../../src/core/errors';
 
@@ -26,6 +27,7 @@ describe('error classes', () => {
     [new HandlerError('m', { ...target, offset: 1, cause: new Error('x') }), 'HandlerError', 'AIO_HANDLER_FAILED', false],
     [new AdminClosedError('m'), 'AdminClosedError', 'AIO_ADMIN_CLOSED', false],
     [new InvalidStateError('m'), 'InvalidStateError', 'AIO_INVALID_STATE', false],
+    [new TransactionError('m', { code: 'AIO_TRANSACTION_PRODUCE_FAILED', abortable: true }), 'TransactionError', 'AIO_TRANSACTION_PRODUCE_FAILED', false],
   ])('%p has name %s, code %s, retriable %s', (err, name, code, retriable) => {
     expect(err).toBeInstanceOf(AIOKafkaError);
     expect(err).toBeInstanceOf(Error);
