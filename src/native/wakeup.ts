@@ -12,12 +12,12 @@
 import { existsSync, unlinkSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { settlesWithin } from '../core/timeouts';
 import type { LibrdkafkaConfig } from './config';
 
-/** Where node-gyp puts the plugin (binding.gyp), relative to dist/native and src/native alike. */
-const PLUGIN_PATH = join(__dirname, '..', '..', 'build', 'Release', 'aio_rdkafka_wakeup.node');
+/** Where node-gyp puts the plugin (binding.gyp), under the package's root. */
+const PLUGIN_FILE = join('build', 'Release', 'aio_rdkafka_wakeup.node');
 /** The configuration property the plugin claims. */
 const SOCKET_PROPERTY = 'aio.wakeup.socket';
 /** sockaddr_un's path limit on Linux (108) and macOS (104), less the terminating NUL. */
@@ -28,8 +28,22 @@ let sequence = 0;
 
 /** The built plugin's path, or undefined when it was not built. */
 export function wakeupPlugin(): string | undefined {
-  pluginPath ??= existsSync(PLUGIN_PATH) ? PLUGIN_PATH : null;
+  pluginPath ??= findPlugin();
   return pluginPath ?? undefined;
+}
+
+/**
+ * The package root is the nearest folder above this file with a package.json: dist/native/ and
+ * src/native/ are two levels down, a compiled copy elsewhere (the benchmarks') may be deeper.
+ */
+function findPlugin(): string | null {
+  for (let dir = dirname(__dirname); dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) {
+      const path = join(dir, PLUGIN_FILE);
+      return existsSync(path) ? path : null;
+    }
+  }
+  return null;
 }
 
 /**
