@@ -101,6 +101,11 @@ export class ClientEvents {
     this.#fallback(what, code, detail, 'warn');
   }
 
+  /** A note for whoever debugs the client: to the logger at debug level, nowhere without one. */
+  debug(message: string, fields: Record<string, unknown> = {}): void {
+    if (this.#logger !== undefined && !this.#muted) writeLog(this.#logger, 'debug', fields, message);
+  }
+
   /** librdkafka's `event.stats`, parsed and emitted as `stats` (parsed only when someone listens). */
   stats(raw: { message: string }): void {
     if (this.#emitter.listenerCount('stats') === 0) return;

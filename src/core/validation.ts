@@ -97,6 +97,13 @@ export function countOption(name: string, value: unknown, fallback: number | und
   return value;
 }
 
+/** A boolean option: `fallback` when absent, anything but true/false refused. */
+export function booleanOption(name: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new InvalidArgumentError(`${name} must be true or false, got ${describe(value)}`);
+  return value;
+}
+
 /** A call's `timeoutMs` argument (flush, close): the duration rule, `fallback` when absent. */
 export function callTimeoutMs(call: string, value: unknown, fallback: number): number {
   return durationOption(`${call} timeoutMs`, value, fallback);

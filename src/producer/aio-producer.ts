@@ -35,6 +35,14 @@ import { FatalWatch } from './fatal';
 import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
+import { QueueWakeup, createWithWakeup } from '../native/wakeup';
+
+/** Busy poll period without the wake-up: each report waits for the next tick. */
+const TIMER_ONLY_POLL_MS = 1;
+/** Busy poll period with the wake-up: a safety net for deadlines and a full queue's retries. */
+const WAKEUP_SAFETY_POLL_MS = 10;
+/** How long connect waits for librdkafka to connect to the wake-up socket (it does so at once). */
+const WAKEUP_ATTACH_MS = 2000;
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer {
@@ -84,6 +92,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   readonly #late: LateDeliveries;
   #state = State.Open;
   readonly #fatal: FatalWatch;
+  /** librdkafka's wake-up socket, once attached; undefined: the timer alone. */
+  #wakeup: QueueWakeup | undefined;
 
   /** Use {@link AIOProducer.connect}. */
   private constructor(native: NativeProducer, options: ResolvedOptions) {
@@ -97,7 +107,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
     this.#loop = new PollLoop(
       { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => this.#events.error(err, 'poll failed') },
-      { busyMs: options.pollIntervalMs, idleMs: options.idlePollIntervalMs },
+      { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
     );
     native.on('delivery-report', this.#onDeliveryReport);
     native.on('event.error', (err) => this.#onClientError(err));
@@ -129,18 +139,32 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
   ): Promise<AIOProducer> {
     const resolvedConfig = resolveConfig(config);
     const resolved = resolveOptions(options, resolvedConfig);
-    const native = createNative(() => (internal.createNative ?? createNativeProducer)(resolvedConfig));
+    const factory = internal.createNative ?? createNativeProducer;
+    // The wake-up needs librdkafka itself: never with a unit test's fake.
+    const wantsWakeup = resolved.queueWakeup && internal.createNative === undefined;
+    const wakeup = wantsWakeup ? await QueueWakeup.open() : undefined;
+    const native = createNative(() => createWithWakeup(factory, resolvedConfig, wakeup));
     const producer = new AIOProducer(native, resolved);
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
     } catch (err) {
+      wakeup?.close();
       producer.#state = State.Closed;
       producer.#events.mute();
       throw err;
     }
+    if (wantsWakeup) await producer.#attachWakeup(wakeup);
     producer.#loop.start();
     return producer;
+  }
+
+  /**
+   * Whether librdkafka wakes this producer when a delivery report is ready
+   * ({@link AIOProducerOptions.queueWakeup}); false: it polls on its timer alone.
+   */
+  get queueWakeup(): boolean {
+    return this.#wakeup !== undefined;
   }
 
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
@@ -262,6 +286,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     );
     this.#loop.stop();
     this.#late.clear();
+    this.#wakeup?.close();
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
@@ -381,6 +406,23 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
     if (this.#deadlines !== undefined) this.#expireBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
     this.#notifyIfIdle();
   };
+
+  async #attachWakeup(wakeup: QueueWakeup | undefined): Promise<void> {
+    if (wakeup === undefined) {
+      this.#events.debug('delivery wake-up not built here: polling on the timer alone');
+      return;
+    }
+    if (await wakeup.attached(() => this.#loop.runNow(), WAKEUP_ATTACH_MS)) {
+      this.#wakeup = wakeup;
+      this.#loop.setBusyMs(this.#options.pollIntervalMs ?? WAKEUP_SAFETY_POLL_MS);
+    } else {
+      this.#events.warn(
+        `delivery wake-up: librdkafka did not connect within ${WAKEUP_ATTACH_MS} ms; polling on the timer alone`,
+        'AIO_WAKEUP',
+        undefined,
+      );
+    }
+  }
 
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
     const id = report?.opaque;

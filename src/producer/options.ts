@@ -1,6 +1,6 @@
 import { InvalidArgumentError, type AIOKafkaError } from '../core/errors';
 import { loggerOption, type Logger } from '../core/logger';
-import { checkConfig, checkOptionsObject, durationOption } from '../core/validation';
+import { booleanOption, checkConfig, checkOptionsObject, durationOption } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
 import type { NativeProducerFactory } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
@@ -18,10 +18,23 @@ export const DEFAULT_MESSAGE_TIMEOUT_MS = 30_000;
 /** Options of {@link AIOProducer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
 export interface AIOProducerOptions {
   /**
-   * Poll period while any delivery is pending, in ms. Each delivery report waits on average half
-   * of it. `0` polls on every turn of the event loop (`setImmediate`, which then holds the event
-   * loop while deliveries are pending). docs/benchmarks.md measures latency and CPU per value.
-   * @default 1
+   * Let librdkafka wake the producer when it has a delivery report (or an error, statistics, a log
+   * line) instead of waiting for the next poll tick: reports reach their Promise as soon as
+   * librdkafka has them, and nothing spins while the producer waits. It uses a small librdkafka
+   * plugin built at install time (Linux; native/wakeup.c) that signals a Unix socket through
+   * librdkafka's own queue wake-up API; `linger.ms` and every other setting keep their meaning.
+   * Where the plugin is not built the producer polls on its timer alone (said once, at debug
+   * level, to the logger). `false`: the timer alone.
+   * @default true
+   */
+  queueWakeup?: boolean;
+  /**
+   * Poll period while any delivery is pending, in ms. With the wake-up ({@link queueWakeup}) it
+   * is only a safety net (delivery deadlines, a full queue's retries); without it each delivery
+   * report waits on average half of it. `0` polls on every turn of the event loop
+   * (`setImmediate`, which then holds the event loop while deliveries are pending).
+   * docs/benchmarks.md measures latency and CPU per value.
+   * @default 10 with the wake-up, 1 without
    */
   pollIntervalMs?: number;
   /**
@@ -120,7 +133,9 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   /** librdkafka's `message.max.bytes`: what a fatal-state probe must exceed. */
   messageMaxBytes: number;
-  pollIntervalMs: number;
+  queueWakeup: boolean;
+  /** As given; undefined: the default, which depends on whether the wake-up attached. */
+  pollIntervalMs: number | undefined;
   idlePollIntervalMs: number;
   enqueueTimeoutMs: number;
   deliveryTimeoutMs: number;
@@ -193,7 +208,9 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
   return {
     messageMaxBytes: configNumber(config, 'message.max.bytes') ?? 1_000_000,
     logger: loggerOption(options.logger),
-    pollIntervalMs: durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),
+    queueWakeup: booleanOption('option queueWakeup', options.queueWakeup, true),
+    pollIntervalMs:
+      options.pollIntervalMs === undefined ? undefined : durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),
     idlePollIntervalMs: durationOption('option idlePollIntervalMs', options.idlePollIntervalMs, 1000, { positive: true, finite: true }),
     enqueueTimeoutMs: durationOption('option enqueueTimeoutMs', options.enqueueTimeoutMs, messageTimeoutMs),
     deliveryTimeoutMs: durationOption(

@@ -26,7 +26,7 @@ export interface PollLoopHooks {
  */
 export class PollLoop {
   readonly #hooks: PollLoopHooks;
-  readonly #intervals: PollLoopIntervals;
+  #intervals: PollLoopIntervals;
   #timer: NodeJS.Timeout | undefined;
   #immediate: NodeJS.Immediate | undefined;
   /** Whether the scheduled timer is the busy one. */
@@ -63,10 +63,28 @@ export class PollLoop {
     this.#arm(this.#intervals.busyMs);
   }
 
+  /**
+   * Changes the busy period from the next timer on: a wake-up that polls on demand turns the busy
+   * timer into a safety net.
+   */
+  setBusyMs(busyMs: number): void {
+    this.#intervals = { ...this.#intervals, busyMs };
+  }
+
+  /** One tick now, outside the timer's cadence (a wake-up): errors are handled as the timer's. */
+  runNow(): void {
+    if (this.#running) this.#tickSafely();
+  }
+
   readonly #run = (): void => {
     this.#timer = undefined;
     this.#immediate = undefined;
     if (!this.#running) return;
+    this.#tickSafely();
+    if (this.#running) this.#schedule();
+  };
+
+  #tickSafely(): void {
     try {
       this.#hooks.tick();
     } catch (err) {
@@ -76,8 +94,7 @@ export class PollLoop {
         // onError is documented not to throw; if it does, the loop must still go on.
       }
     }
-    if (this.#running) this.#schedule();
-  };
+  }
 
   #schedule(): void {
     let busy = false;

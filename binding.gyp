@@ -1,0 +1,15 @@
+{
+  "variables": {
+    "rdkafka_deps": "<!(node -p \"require('path').join(require.resolve('node-rdkafka/package.json'), '..', 'build', 'deps')\")"
+  },
+  "targets": [
+    {
+      "target_name": "aio_rdkafka_wakeup",
+      "type": "loadable_module",
+      "sources": ["native/wakeup.c"],
+      "include_dirs": ["<(rdkafka_deps)/include"],
+      "cflags": ["-O2", "-Wall", "-Wno-ignored-qualifiers"],
+      "libraries": ["-L<(rdkafka_deps)", "-l:librdkafka.so.1", "-Wl,-rpath,<(rdkafka_deps)"]
+    }
+  ]
+}
