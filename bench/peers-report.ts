@@ -170,6 +170,11 @@ export function peersSummary(p: PeersResult): string[] {
 export function peersDocs(p: PeersResult): string[] {
   const m = p.method as Record<string, unknown>;
   const e = p.environment;
+  /** A method text as the start of a sentence. */
+  const cap = (key: string) => {
+    const text = String(m[key]);
+    return text.charAt(0).toUpperCase() + text.slice(1);
+  };
   return [
     '## 5. Peers (issue 10)',
     '',
@@ -177,37 +182,39 @@ export function peersDocs(p: PeersResult): string[] {
     '',
     `Run ${e.date} (mode ${e.mode}, load average at start ${e.loadAverageAtStart.join(' / ')}). \`npm run bench:peers-install\` installs the peers into \`bench/peers/\` (never part of \`npm ci\`); \`npm run bench -- peers\` runs this section alone. Shared librdkafka settings: \`${p.sharedConfig}\` (linger.ms 0 as well where a row says so). ${p.today}.`,
     '',
+    'Full run, on a quiet machine: `npm run bench:peers-install && BENCH_DOCS=1 npm run bench -- peers` (the install: about 7 minutes the first time, CKJS compiles its librdkafka; the scenario: about 13 minutes on 2 cores). `BENCH_QUICK=1` for a shorter pass (about 5 minutes).',
+    '',
     markdownTable(clientsTable(p)),
     '',
     `Method: ${String(m.order)}. Processes: ${String(m.processes)}. Message: ${String(m.message)}.`,
     '',
     `### Sequential awaited latency`,
     '',
-    `${String(m.latency)}; ${String(m.latencyMessages)} sends after ${String(m.latencyWarmup)} of warm-up, ${String(m.latencyRepeats)} repeats.`,
+    `${cap('latency')}; ${String(m.latencyMessages)} sends after ${String(m.latencyWarmup)} of warm-up, ${String(m.latencyRepeats)} repeats.`,
     '',
     markdownTable(latencyTable(p)),
     '',
     '### Idle CPU',
     '',
-    `${String(m.idle)}; ${String(m.idleSeconds)} s, ${String(m.idleRepeats)} repeats.`,
+    `${cap('idle')}; ${String(m.idleSeconds)} s, ${String(m.idleRepeats)} repeats.`,
     '',
     markdownTable(idleTable(p)),
     '',
     '### CPU per message at a steady rate',
     '',
-    `${String(m.steady)}; ${String(m.steadyRate)} msg/s for ${String(m.steadySeconds)} s after ${String(m.steadyWarmupSeconds)} s of warm-up, ${String(m.steadyRepeats)} repeats.`,
+    `${cap('steady')}; ${String(m.steadyRate)} msg/s for ${String(m.steadySeconds)} s after ${String(m.steadyWarmupSeconds)} s of warm-up, ${String(m.steadyRepeats)} repeats.`,
     '',
     markdownTable(steadyTable(p)),
     '',
     '### Pipelined awaited throughput',
     '',
-    `${String(m.pipelined)}; window ${String(m.window)}; ${String(m.pipelinedMessages)} messages per run (KafkaJS and @platformatic/kafka ${String(m.pipelinedMessagesSlow)}), warm-up n/5, ${String(m.pipelinedRepeats)} repeats. "vs baseline": single-message clients against \`raw-map\`, batch clients against \`raw-dr\`; "vs CKJS": against \`ckjs\` / \`ckjs-batch\`.`,
+    `${cap('pipelined')}; window ${String(m.window)}; ${String(m.pipelinedMessages)} messages per run (KafkaJS and @platformatic/kafka ${String(m.pipelinedMessagesSlow)}), warm-up n/5, ${String(m.pipelinedRepeats)} repeats. "vs baseline": single-message clients against \`raw-map\`, batch clients against \`raw-dr\`; "vs CKJS": against \`ckjs\` / \`ckjs-batch\`.`,
     '',
     markdownTable(pipelinedTable(p)),
     '',
     '### Web load test',
     '',
-    `${String(m.web)}; ${String(m.webDurationSec)} s per run after ${String(m.webWarmupSec)} s of warm-up per endpoint, ${String(m.webRepeats)} repeats per cell, linger.ms ${String(m.webLingerMs)}.`,
+    `${cap('web')}; ${String(m.webDurationSec)} s per run after ${String(m.webWarmupSec)} s of warm-up per endpoint, ${String(m.webRepeats)} repeats per cell, linger.ms ${String(m.webLingerMs)}.`,
     '',
     markdownTable(webPivot(p, 'requestsPerSec')),
     '',

@@ -143,7 +143,8 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     webConcurrencies: pick({ full: [1, 10, 50, 100, 200, 400], quick: [1, 10, 100, 400], smoke: [10] }),
     webDurationSec: pick({ full: 3, quick: 1, smoke: 1 }),
     webWarmupSec: pick({ full: 2, quick: 1, smoke: 0 }),
-    webLingerMs: SHARED_LINGER,
+    /** BENCH_PEERS_WEB_LINGER=0 runs the web test at linger.ms 0 instead (the shared 5 by default). */
+    webLingerMs: Number(process.env.BENCH_PEERS_WEB_LINGER ?? SHARED_LINGER),
   };
   const environment = captureEnvironment();
   const all = [...new Set(Object.values(SETS).flat())] as PeerId[];
@@ -414,7 +415,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
       ...sizes,
       batchSize: BATCH_SIZE,
       message: `${VALUE_BYTES}-byte value, ${KEY_BYTES}-byte key (1024 distinct keys, in turn); the web test: the 100-byte request body, no key`,
-      order: 'repeat r runs the clients rotated by floor(r/2) places, reversed when r is odd (runOrder of producer-throughput.ts): consecutive repeats swap every pair',
+      order: 'repeat r runs the clients rotated by floor(r/2) places, reversed when r is odd (runOrder in bench/harness.ts): consecutive repeats swap every pair',
       processes: 'a fresh child process per client per repeat (connect, warm-up, measure, close); the idle repeat runs every client at once, each in its own process; the web test: one server process per client, all alive, loaded one at a time',
       latency: 'each send awaited before the next; performance.now() around each await; p50/p99 of the measured sends, median of the repeats',
       idle: 'connected, one message delivered, 1 s to settle, then process.cpuUsage() over the idle period / wall time',

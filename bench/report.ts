@@ -297,7 +297,7 @@ export function renderDocs(all: AllResults, chartPaths: Record<string, string>, 
   const config = all.throughput?.config ?? all.web?.config ?? '';
   out.push('## Method', '');
   out.push(
-    `- One librdkafka configuration for every librdkafka-based client (AIOProducer, raw node-rdkafka, HighLevelProducer): \`${config}\`. The raw node-rdkafka and HighLevelProducer clients get it split into node-rdkafka's global and topic arguments with \`splitConfig\` from \`src/native.ts\`, as AIOProducer does, so topic-level properties (partitioner, acks) take effect for every client. AIOProducer runs with its defaults (pollIntervalMs 1) unless a sweep says otherwise.`,
+    `- One librdkafka configuration for every librdkafka-based client (AIOProducer, raw node-rdkafka, HighLevelProducer): \`${config}\`. The raw node-rdkafka and HighLevelProducer clients get it split into node-rdkafka's global and topic arguments with \`splitConfig\` from \`src/native/config.ts\`, as AIOProducer does, so topic-level properties (partitioner, acks) take effect for every client. AIOProducer runs with its defaults (pollIntervalMs 1) unless a sweep says otherwise.`,
     `- KafkaJS: ${all.throughput?.kafkajsConfig ?? 'acks=-1, compression none, idempotent off'}.`,
     '- Each measured process runs alone on core 1 (taskset); the mock cluster and the load generator share core 0. The harness process itself only waits.',
     '- Harness: `bench/harness.ts` (modes, config, pinning, medians, environment, JSON). Scenarios: `bench/web-load.ts` (+ `web-server.ts`, `load-client.ts`), `bench/producer-throughput.ts` (+ `throughput-client.ts`), `bench/costs.ts` (+ `costs-child.ts`), `bench/consumer-concurrency.ts`. Smoke test: `__tests__/bench/bench-smoke.test.ts`.',

@@ -6,7 +6,8 @@
  *   BENCH_QUICK=1 npm run bench        shorter pass for development
  *   npm run bench -- web throughput    only the named scenarios (web, throughput, costs, consumer, peers)
  *   npm run bench -- peers             issue 10's peers comparison (install the peers first:
- *                                      npm run bench:peers-install; missing ones are skipped)
+ *                                      npm run bench:peers-install; missing ones are skipped;
+ *                                      BENCH_PEERS_WEB_LINGER=0: its web test at linger.ms 0)
  *   npm run bench -- report            no measurement: summary, charts and docs from the JSON files
  *   BENCH_PIN=0                        no taskset pinning
  *   BENCH_RESULTS_DIR=dir              where JSON and SVG go (default bench/results)
