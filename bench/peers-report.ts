@@ -182,7 +182,7 @@ export function peersDocs(p: PeersResult): string[] {
     '',
     `Run ${e.date} (mode ${e.mode}, load average at start ${e.loadAverageAtStart.join(' / ')}). \`npm run bench:peers-install\` installs the peers into \`bench/peers/\` (never part of \`npm ci\`); \`npm run bench -- peers\` runs this section alone. Shared librdkafka settings: \`${p.sharedConfig}\` (linger.ms 0 as well where a row says so). ${p.today}.`,
     '',
-    'Full run, on a quiet machine: `npm run bench:peers-install && BENCH_DOCS=1 npm run bench -- peers` (the install: about 7 minutes the first time, CKJS compiles its librdkafka; the scenario: about 13 minutes on 2 cores). `BENCH_QUICK=1` for a shorter pass (about 5 minutes).',
+    'Full run, on a quiet machine: `npm run bench:peers-install && BENCH_DOCS=1 npm run bench -- peers` (the install: about 7 minutes the first time, CKJS compiles its librdkafka; the scenario: about 14 minutes on 2 cores, estimated from the timings of the quick run). `BENCH_QUICK=1` for a shorter pass (under 4 minutes).',
     '',
     markdownTable(clientsTable(p)),
     '',

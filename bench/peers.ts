@@ -132,7 +132,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     idleSeconds: pick({ full: 15, quick: 5, smoke: 1 }),
     steadyRepeats: pick({ full: 3, quick: 2, smoke: 1 }),
     steadyRate: pick({ full: 1000, quick: 1000, smoke: 200 }),
-    steadySeconds: pick({ full: 4, quick: 2, smoke: 0.5 }),
+    steadySeconds: pick({ full: 3, quick: 2, smoke: 0.5 }),
     steadyWarmupSeconds: pick({ full: 0.5, quick: 0.5, smoke: 0 }),
     pipelinedRepeats: pick({ full: 3, quick: 3, smoke: 1 }),
     pipelinedMessages: pick({ full: 50_000, quick: 30_000, smoke: 300 }),
