@@ -4,7 +4,7 @@
  * medians and percentiles, environment capture, progress output and JSON results.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMockCluster, type MockCluster } from '../src/testing';
@@ -23,6 +23,23 @@ export function pick<T>(values: Record<Mode, T>): T {
 export const REPO_ROOT = resolve(__dirname, existsSync(resolve(__dirname, '../package.json')) ? '..' : '../..');
 
 export const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? join(REPO_ROOT, 'bench', 'results');
+
+/**
+ * src/native/wakeup.ts looks for the wake-up plugin two folders above its compiled file, which is
+ * the repository root from dist/native but dist-bench/ from dist-bench/src/native: without this
+ * link the benchmarked AIOProducer would silently poll on its timer alone. Idempotent.
+ */
+function linkNativeBuild(): void {
+  const distBench = resolve(__dirname, '..');
+  const link = join(distBench, 'build');
+  if (distBench === REPO_ROOT || existsSync(link) || !existsSync(join(REPO_ROOT, 'build'))) return;
+  try {
+    symlinkSync(join(REPO_ROOT, 'build'), link, 'dir');
+  } catch {
+    // Another bench process made it first, or the folder is read-only: the wake-up check says which.
+  }
+}
+linkNativeBuild();
 
 /** The message every client sends: a 100-byte value and a 16-byte key. */
 export const VALUE_BYTES = 100;
@@ -145,6 +162,17 @@ export function round(value: number, digits = 3): number {
 /** Ratio a/b rounded to 3 decimals; NaN when b is not a positive number. */
 export function ratio(a: number, b: number): number {
   return b > 0 && Number.isFinite(a) ? Math.round((a / b) * 1000) / 1000 : NaN;
+}
+
+/**
+ * Client order of repeat `r`: the list rotated by floor(r / 2) places, reversed on odd repeats.
+ * Consecutive repeats (2m, 2m+1) run the same order forwards and backwards, so every pair of
+ * clients swaps order from one repeat to the next and the first place moves around.
+ */
+export function runOrder<T>(ids: readonly T[], r: number): T[] {
+  const k = ids.length;
+  const rotated = ids.map((_, i) => ids[(i + (r >> 1)) % k]!);
+  return r % 2 === 1 ? rotated.reverse() : rotated;
 }
 
 /** Median of every numeric field over repeated runs (non-numeric fields from the first run). */
@@ -293,15 +321,16 @@ export interface SpawnOptions {
   env?: Record<string, string>;
   /** Extra node flags, e.g. --expose-gc. */
   nodeFlags?: string[];
+  /** The node binary (default: the one running the harness), e.g. the Node 24 of bench/peers/node24. */
+  execPath?: string;
 }
 
 /** Starts `node <script> ...args` with an IPC channel, pinned when pinning is on. */
 export function spawnNode(script: string, args: string[], options: SpawnOptions = {}): ChildProcess {
   const nodeArgs = [...(options.nodeFlags ?? []), script, ...args];
+  const node = options.execPath ?? process.execPath;
   const [cmd, cmdArgs] =
-    PINNING && options.cpu !== undefined
-      ? ['taskset', ['-c', options.cpu, process.execPath, ...nodeArgs]]
-      : [process.execPath, nodeArgs];
+    PINNING && options.cpu !== undefined ? ['taskset', ['-c', options.cpu, node, ...nodeArgs]] : [node, nodeArgs];
   return spawn(cmd, cmdArgs as string[], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, ...options.env },

@@ -15,6 +15,7 @@ import {
   progress,
   ratio,
   runChild,
+  runOrder,
   startBroker,
   writeResult,
   KEY_BYTES,
@@ -37,17 +38,6 @@ export interface ThroughputRow {
   ratioToRawDr: number;
   /** Like-for-like baseline of aio-pipelined: raw node-rdkafka + a promise per message, same driver. */
   ratioToRawPromisePipelined: number;
-}
-
-/**
- * Client order of repeat `r`: the list rotated by floor(r / 2) places, reversed on odd repeats.
- * Consecutive repeats (2m, 2m+1) run the same order forwards and backwards, so every pair of
- * clients swaps order from one repeat to the next and the first place moves around.
- */
-export function runOrder<T>(ids: readonly T[], r: number): T[] {
-  const k = ids.length;
-  const rotated = ids.map((_, i) => ids[(i + (r >> 1)) % k]!);
-  return r % 2 === 1 ? rotated.reverse() : rotated;
 }
 
 export interface ThroughputResult {

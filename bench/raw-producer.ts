@@ -32,15 +32,17 @@ export function newRawProducer(config: Record<string, unknown>, kind: 'Producer'
 export class RawAwaitableProducer {
   readonly native: Kafka.Producer;
   readonly #pending = new Map<number, Resolvers>();
-  readonly #pollMs: number;
+  /** Poll period in ms while something is in flight, or 'immediate': poll on every event-loop turn. */
+  readonly #pollMs: number | 'immediate';
   #nextId = 1;
   /** Messages produced without a promise (fire-and-forget) and not yet reported. */
   #untracked = 0;
   #timer: NodeJS.Timeout | undefined;
+  #immediate: NodeJS.Immediate | undefined;
   /** Delivery failures of fire-and-forget messages. */
   fireAndForgetErrors = 0;
 
-  private constructor(native: Kafka.Producer, pollMs: number) {
+  private constructor(native: Kafka.Producer, pollMs: number | 'immediate') {
     this.native = native;
     this.#pollMs = pollMs;
     native.on('delivery-report', (err, report) => {
@@ -60,7 +62,12 @@ export class RawAwaitableProducer {
     });
   }
 
-  static connect(config: Record<string, unknown>, pollMs = 1): Promise<RawAwaitableProducer> {
+  /**
+   * `pollMs`: poll period while something is in flight (a 1 ms timer by default, as AIOProducer
+   * polls), or `'immediate'`: a setImmediate loop, one poll per event-loop turn while in flight
+   * (the lowest latency node-rdkafka can give, at the cost of a busy loop).
+   */
+  static connect(config: Record<string, unknown>, pollMs: number | 'immediate' = 1): Promise<RawAwaitableProducer> {
     // Topic-level properties go in the second argument, as AIOProducer does (see newRawProducer).
     const native = newRawProducer({ ...config, dr_cb: true });
     const raw = new RawAwaitableProducer(native, pollMs);
@@ -96,15 +103,25 @@ export class RawAwaitableProducer {
   }
 
   #startTimer(): void {
-    if (this.#timer !== undefined) return;
+    if (this.#timer !== undefined || this.#immediate !== undefined) return;
+    if (this.#pollMs === 'immediate') {
+      const loop = (): void => {
+        this.native.poll();
+        // The delivery-report listener may have stopped the loop (nothing in flight) meanwhile.
+        if (this.#immediate !== undefined) this.#immediate = setImmediate(loop);
+      };
+      this.#immediate = setImmediate(loop);
+      return;
+    }
     this.#timer = setInterval(() => this.native.poll(), this.#pollMs);
     this.#timer.unref();
   }
 
   #stopTimer(): void {
-    if (this.#timer === undefined) return;
-    clearInterval(this.#timer);
+    if (this.#timer !== undefined) clearInterval(this.#timer);
+    if (this.#immediate !== undefined) clearImmediate(this.#immediate);
     this.#timer = undefined;
+    this.#immediate = undefined;
   }
 
   close(): Promise<void> {

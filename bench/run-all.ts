@@ -4,7 +4,10 @@
  *
  *   npm run bench                      full run (about 10 minutes on 2 cores)
  *   BENCH_QUICK=1 npm run bench        shorter pass for development
- *   npm run bench -- web throughput    only the named scenarios (web, throughput, costs, consumer)
+ *   npm run bench -- web throughput    only the named scenarios (web, throughput, costs, consumer, peers)
+ *   npm run bench -- peers             issue 10's peers comparison (install the peers first:
+ *                                      npm run bench:peers-install; missing ones are skipped;
+ *                                      BENCH_PEERS_WEB_LINGER=0: its web test at linger.ms 0)
  *   npm run bench -- report            no measurement: summary, charts and docs from the JSON files
  *   BENCH_PIN=0                        no taskset pinning
  *   BENCH_RESULTS_DIR=dir              where JSON and SVG go (default bench/results)
@@ -15,16 +18,17 @@ import { join } from 'node:path';
 import { runConsumerConcurrency, type ConsumerResult } from './consumer-concurrency';
 import { runCosts, type CostsResult } from './costs';
 import { MODE, REPO_ROOT, progress, readResult, startBroker } from './harness';
+import { runPeers, type PeersResult } from './peers';
 import { runProducerThroughput, type ThroughputResult } from './producer-throughput';
 import { renderDocs, summaryText, writeCharts, type AllResults } from './report';
 import { runWebLoad, type WebResult } from './web-load';
 
-const SCENARIOS = ['web', 'throughput', 'costs', 'consumer'] as const;
+const SCENARIOS = ['web', 'throughput', 'costs', 'consumer', 'peers'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Facts for the doc that no measurement produces. */
 const NOTES = [
-  '@confluentinc/kafka-javascript 1.10.1 could not be built on this machine, so it is not in the comparison. `npm install` in a scratch directory (with zlib1g-dev, libssl-dev, libzstd-dev, libcurl4-openssl-dev, liblz4-dev and libsasl2-dev installed) failed: node-pre-gyp\'s download of the prebuilt binary from github.com failed (`getaddrinfo ENOTFOUND github.com`: this machine reaches only the npm and Debian registries), and the fallback source build of its bundled librdkafka 2.15.1 runs a configure step that downloads zlib 1.3.2 from zlib.net and OpenSSL 3.5.7 from github.com (`Could not resolve host`), which fails the same way. Debian\'s librdkafka-dev is 2.0.2.',
+  '@confluentinc/kafka-javascript (CKJS), @platformatic/kafka and the Node 24 binary it needs are compared in section 5, installed on demand into bench/peers/ by `npm run bench:peers-install` (not by `npm ci`, so not in CI). CKJS\'s install first tries to download a prebuilt binary, which this network does not reach, then builds from source; with `CKJS_LINKING=dynamic` that build links Debian\'s libssl-dev and zlib1g-dev instead of downloading OpenSSL and zlib sources, and succeeds offline (about 7 minutes on 2 busy cores). Its librdkafka (2.15.1) has the same soname as node-rdkafka\'s (2.12), so the two never share a process.',
   'KafkaJS runs with idempotence off: its idempotent mode permits one request in flight, which would measure that limit rather than the client. The librdkafka clients run with enable.idempotence=true (AIOProducer\'s default).',
   'The raw node-rdkafka and HighLevelProducer clients are built the way AIOProducer builds its producer: the shared config is split with `splitConfig` (src/native/config.ts) into node-rdkafka\'s global and topic arguments, because node-rdkafka installs its second constructor argument as librdkafka\'s default topic configuration, which replaces topic-level properties (partitioner, acks, message.timeout.ms, compression.*) given in the global object. Every librdkafka client therefore runs with partitioner=murmur2_random and acks=-1.',
   'Latencies of the windowed clients are dominated by queueing behind the window (10k messages in flight); the serial rows show the per-message latency without queueing.',
@@ -43,6 +47,7 @@ async function main(): Promise<void> {
       if (scenario === 'web') fresh.web = await runWebLoad(broker);
       else if (scenario === 'throughput') fresh.throughput = await runProducerThroughput(broker);
       else if (scenario === 'costs') fresh.costs = await runCosts(broker);
+      else if (scenario === 'peers') fresh.peers = await runPeers(broker);
       else fresh.consumer = await runConsumerConcurrency(broker);
     } finally {
       await broker.stop();
@@ -53,6 +58,7 @@ async function main(): Promise<void> {
     throughput: fresh.throughput ?? readResult<ThroughputResult>('producer-throughput'),
     costs: fresh.costs ?? readResult<CostsResult>('costs'),
     consumer: fresh.consumer ?? readResult<ConsumerResult>('consumer-concurrency'),
+    peers: fresh.peers ?? readResult<PeersResult>('peers'),
   };
   const charts = writeCharts(all);
   process.stdout.write(`\n${summaryText(all)}\n\nResults and charts in ${Object.values(charts)[0] ? join(Object.values(charts)[0]!, '..') : 'bench/results'}\n`);

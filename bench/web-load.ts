@@ -50,15 +50,21 @@ export function matchingRaw(path: string): string | undefined {
   return undefined;
 }
 
-interface Server {
+export interface Server {
   child: ChildProcess;
   port: number;
+  /** Stops the server and resolves with the counters it returned. */
   stop(): Promise<unknown>;
 }
 
-function startServer(bootstrapServers: string, lingerMs: number, pollIntervalMs: number): Promise<Server> {
-  const child = spawnNode(script('web-server'), [bootstrapServers, String(lingerMs), String(pollIntervalMs)], {
+/**
+ * Starts a server child (web-server.ts, or `scriptName` speaking the same IPC protocol) on the
+ * measured core and resolves once it listens.
+ */
+export function startServer(args: string[], options: { scriptName?: string; execPath?: string } = {}): Promise<Server> {
+  const child = spawnNode(script(options.scriptName ?? 'web-server'), args, {
     cpu: CORES.subject,
+    ...(options.execPath === undefined ? {} : { execPath: options.execPath }),
   });
   return new Promise((resolve, reject) => {
     let result: unknown;
@@ -86,12 +92,13 @@ function startServer(bootstrapServers: string, lingerMs: number, pollIntervalMs:
   });
 }
 
-interface LoadGenerator {
+export interface LoadGenerator {
   run(url: string, connections: number, durationSec: number): Promise<LoadResult>;
   stop(): Promise<void>;
 }
 
-function startLoadGenerator(): Promise<LoadGenerator> {
+/** Starts the autocannon child (load-client.ts) on the load core. */
+export function startLoadGenerator(): Promise<LoadGenerator> {
   const child = spawnNode(script('load-client'), [], { cpu: CORES.load });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let waiting: ((msg: { result?: LoadResult; error?: string }) => void) | undefined;
@@ -137,7 +144,7 @@ export async function runWebLoad(givenBroker?: Broker): Promise<WebResult> {
   const lingerSweep: WebResult['lingerSweep'] = [];
   let serverStats: unknown;
   try {
-    const server = await startServer(broker.bootstrapServers, sharedLinger, pollIntervalMs);
+    const server = await startServer([broker.bootstrapServers, String(sharedLinger), String(pollIntervalMs)]);
     const base = `http://127.0.0.1:${server.port}`;
     progress(SCENARIO, `server on port ${server.port}; warm-up ${warmupSec}s per endpoint`);
     if (warmupSec > 0) for (const ep of ENDPOINTS) await load.run(base + ep.path, 50, warmupSec);
@@ -172,7 +179,7 @@ export async function runWebLoad(givenBroker?: Broker): Promise<WebResult> {
     serverStats = await server.stop();
 
     for (const lingerMs of lingers) {
-      const s = await startServer(broker.bootstrapServers, lingerMs, pollIntervalMs);
+      const s = await startServer([broker.bootstrapServers, String(lingerMs), String(pollIntervalMs)]);
       const url = `http://127.0.0.1:${s.port}/await`;
       if (warmupSec > 0) await load.run(url, 50, warmupSec);
       for (const connections of lingerConcurrencies) {

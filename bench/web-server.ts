@@ -5,11 +5,10 @@
  * argv: bootstrapServers lingerMs pollIntervalMs
  * IPC: sends {type:'ready', port}; on {type:'stop'} closes and sends its counters as the result.
  */
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { AIOProducer } from '../src';
 import type { AIOKafkaError } from '../src';
-import { childMain, cpuSecondsSince, librdkafkaConfig, nextParentMessage, peakRssMiB } from './harness';
+import { childMain, librdkafkaConfig, peakRssMiB } from './harness';
+import { fail as failWith, reply, replyWhenDelivered, serveUntilStopped, type Handler, type HttpCounters } from './http-endpoints';
 import { RawAwaitableProducer } from './raw-producer';
 
 /** Endpoint paths, in the order they are reported. */
@@ -30,7 +29,7 @@ async function main(): Promise<unknown> {
   const config = librdkafkaConfig(bootstrapServers!, { 'linger.ms': Number(lingerMs) });
   const aio = await AIOProducer.connect(config, { pollIntervalMs: Number(pollIntervalMs) });
   const raw = await RawAwaitableProducer.connect(config, 1);
-  const counters = { requests: 0, deliveryErrors: 0, produceErrors: 0 };
+  const counters: HttpCounters = { requests: 0, deliveryErrors: 0, produceErrors: 0 };
   aio.on('deliveryError', () => counters.deliveryErrors++);
   aio.on('error', () => {});
   const onDelivery = (err: AIOKafkaError | null): void => {
@@ -40,16 +39,9 @@ async function main(): Promise<unknown> {
   await aio.produce(TOPIC, 'warm-up');
   await raw.produce(TOPIC, Buffer.from('warm-up'));
 
-  const reply = (res: ServerResponse, status: number, body: string): void => {
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-    res.end(body);
-  };
-  const fail = (res: ServerResponse, err: unknown): void => {
-    counters.produceErrors++;
-    reply(res, 500, JSON.stringify({ error: (err as Error).message }));
-  };
+  const fail = (res: Parameters<Handler>[1], err: unknown): void => failWith(res, err, counters);
 
-  const handlers: Record<string, (body: Buffer, res: ServerResponse) => void> = {
+  const handlers: Record<string, Handler> = {
     '/noop': (_body, res) => reply(res, 200, '{}'),
     '/fire-and-forget': (body, res) => {
       try {
@@ -71,12 +63,7 @@ async function main(): Promise<unknown> {
       void aio.produce2(TOPIC, body, { onDelivery });
       reply(res, 202, '{}');
     },
-    '/await': (body, res) => {
-      aio.produce(TOPIC, body).then(
-        (report) => reply(res, 200, `{"partition":${report.partition},"offset":${report.offset}}`),
-        (err) => fail(res, err),
-      );
-    },
+    '/await': (body, res) => replyWhenDelivered(res, aio.produce(TOPIC, body), counters),
     '/raw-ff': (body, res) => {
       try {
         raw.produceAndForget(TOPIC, body);
@@ -85,33 +72,10 @@ async function main(): Promise<unknown> {
         fail(res, err);
       }
     },
-    '/raw': (body, res) => {
-      raw.produce(TOPIC, body).then(
-        (report) => reply(res, 200, `{"partition":${report.partition},"offset":${report.offset}}`),
-        (err) => fail(res, err),
-      );
-    },
+    '/raw': (body, res) => replyWhenDelivered(res, raw.produce(TOPIC, body), counters),
   };
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    counters.requests++;
-    const handler = handlers[req.url ?? ''];
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      if (handler === undefined) reply(res, 404, '{}');
-      else handler(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), res);
-    });
-  });
-  server.keepAliveTimeout = 60_000;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const cpuStart = process.cpuUsage();
-  process.send!({ type: 'ready', port: (server.address() as AddressInfo).port });
-
-  await nextParentMessage('stop');
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  const cpuSeconds = cpuSecondsSince(cpuStart);
+  const { cpuSeconds } = await serveUntilStopped(handlers, counters);
   await aio.close();
   await raw.close();
   return { ...counters, rawFireAndForgetErrors: raw.fireAndForgetErrors, cpuSeconds, peakRssMiB: peakRssMiB() };

@@ -20,7 +20,12 @@ function run(cmd: string, args: string[], env: Record<string, string>): Promise<
 
 describe('bench smoke run', () => {
   const results = mkdtempSync(join(tmpdir(), 'aio-bench-smoke-'));
-  afterAll(() => rmSync(results, { recursive: true, force: true }));
+  // An empty peers folder: the peers scenario must skip uninstalled peers and measure the rest, as in CI.
+  const noPeers = mkdtempSync(join(tmpdir(), 'aio-bench-no-peers-'));
+  afterAll(() => {
+    rmSync(results, { recursive: true, force: true });
+    rmSync(noPeers, { recursive: true, force: true });
+  });
 
   it('compiles and runs every scenario with tiny sizes', async () => {
     const tsc = await run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'bench/tsconfig.json'], {});
@@ -31,6 +36,7 @@ describe('bench smoke run', () => {
       BENCH_SMOKE: '1',
       BENCH_RESULTS_DIR: results,
       BENCH_SILENT: '1',
+      BENCH_PEERS_DIR: noPeers,
     });
     if (bench.code !== 0) throw new Error(bench.output);
 
@@ -61,11 +67,30 @@ describe('bench smoke run', () => {
     expect(consumer.rows.map((r: { concurrency: number }) => r.concurrency)).toEqual([1, 20]);
     expect(consumer.rows.every((r: { messagesPerSec: number }) => r.messagesPerSec > 0)).toBe(true);
 
+    const peers = JSON.parse(readFileSync(join(results, 'peers.json'), 'utf8'));
+    expect(peers.errors).toEqual([]);
+    const skipped = peers.clients.filter((c: { available: boolean }) => !c.available).map((c: { id: string }) => c.id);
+    expect(skipped).toEqual(expect.arrayContaining(['ckjs', 'ckjs-batch', 'platformatic']));
+    for (const c of peers.clients.filter((x: { id: string }) => ['ckjs', 'platformatic'].includes(x.id))) {
+      expect(c.reason).toContain('npm run bench:peers-install');
+    }
+    const rowsOf = (section: string) => peers[section].map((r: { client: string }) => r.client);
+    for (const id of ['aio', 'aio-today', 'raw-immediate', 'kafkajs']) {
+      expect(peers.latency.filter((r: { client: string }) => r.client === id).map((r: { lingerMs: number }) => r.lingerMs)).toEqual([0, 5]);
+    }
+    expect(rowsOf('idle')).toEqual(expect.arrayContaining(['aio', 'aio-today']));
+    expect(rowsOf('steady')).toEqual(expect.arrayContaining(['aio', 'aio-today', 'driver-only']));
+    expect(rowsOf('pipelined')).toEqual(expect.arrayContaining(['aio', 'raw-map', 'raw-dr']));
+    expect(peers.pipelined.every((r: { failed: number }) => r.failed === 0)).toBe(true);
+    expect(rowsOf('web')).toEqual(expect.arrayContaining(['noop', 'aio', 'raw-map']));
+    expect(peers.web.every((r: { non2xxAndErrors: number; requestsPerSec: number }) => r.non2xxAndErrors === 0 && r.requestsPerSec > 0)).toBe(true);
+    expect(bench.output).toContain('peers: sequential awaited p50 at linger.ms 0');
+
     for (const chart of ['web-rps', 'web-linger', 'throughput-rate', 'throughput-p50', 'poll-interval']) {
       expect(readFileSync(join(results, `${chart}.svg`), 'utf8')).toMatch(/^<svg /);
     }
     expect(bench.output).toContain('Targets');
     expect(bench.output).toContain('Consumer run() concurrency');
     expect(existsSync(join(root, 'dist-bench', 'bench', 'run-all.js'))).toBe(true);
-  }, 120_000);
+  }, 180_000);
 });
