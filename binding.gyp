@@ -4,12 +4,12 @@
   },
   "targets": [
     {
-      "target_name": "aio_rdkafka_wakeup",
+      "target_name": "aio_rdkafka_poller",
       "type": "loadable_module",
-      "sources": ["native/wakeup.c"],
+      "sources": ["native/poller.c"],
       "include_dirs": ["<(rdkafka_deps)/include"],
-      "cflags": ["-O2", "-Wall", "-Wno-ignored-qualifiers"],
-      "libraries": ["-L<(rdkafka_deps)", "-l:librdkafka.so.1", "-Wl,-rpath,<(rdkafka_deps)"]
+      "cflags": ["-O2", "-Wall", "-Wno-ignored-qualifiers", "-pthread"],
+      "libraries": ["-L<(rdkafka_deps)", "-l:librdkafka.so.1", "-Wl,-rpath,<(rdkafka_deps)", "-lpthread"]
     }
   ]
 }

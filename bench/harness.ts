@@ -4,7 +4,7 @@
  * medians and percentiles, environment capture, progress output and JSON results.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMockCluster, type MockCluster } from '../src/testing';
@@ -23,23 +23,6 @@ export function pick<T>(values: Record<Mode, T>): T {
 export const REPO_ROOT = resolve(__dirname, existsSync(resolve(__dirname, '../package.json')) ? '..' : '../..');
 
 export const RESULTS_DIR = process.env.BENCH_RESULTS_DIR ?? join(REPO_ROOT, 'bench', 'results');
-
-/**
- * src/native/wakeup.ts looks for the wake-up plugin two folders above its compiled file, which is
- * the repository root from dist/native but dist-bench/ from dist-bench/src/native: without this
- * link the benchmarked AIOProducer would silently poll on its timer alone. Idempotent.
- */
-function linkNativeBuild(): void {
-  const distBench = resolve(__dirname, '..');
-  const link = join(distBench, 'build');
-  if (distBench === REPO_ROOT || existsSync(link) || !existsSync(join(REPO_ROOT, 'build'))) return;
-  try {
-    symlinkSync(join(REPO_ROOT, 'build'), link, 'dir');
-  } catch {
-    // Another bench process made it first, or the folder is read-only: the wake-up check says which.
-  }
-}
-linkNativeBuild();
 
 /** The message every client sends: a 100-byte value and a 16-byte key. */
 export const VALUE_BYTES = 100;

@@ -39,13 +39,13 @@ export const PEER_IDS = [
 export type PeerId = (typeof PEER_IDS)[number];
 
 /**
- * The AIOProducerOptions flag of the delivery wake-up (src/producer/options.ts). "today" passes it
+ * The AIOProducerOptions flag of the background poll (src/producer/options.ts). "today" passes it
  * as false; a build without it ignores the unknown option and has the old behaviour anyway.
  */
-export const WAKEUP_OPTION = 'queueWakeup';
+export const BACKGROUND_POLL_OPTION = 'backgroundPoll';
 
 /** AIOProducer "today": the behaviour before issue 10 (1 ms poll timer, no immediate wake-up). */
-export const TODAY_OPTIONS: Readonly<Record<string, unknown>> = { pollIntervalMs: 1, [WAKEUP_OPTION]: false };
+export const TODAY_OPTIONS: Readonly<Record<string, unknown>> = { pollIntervalMs: 1, [BACKGROUND_POLL_OPTION]: false };
 
 /** Why KafkaJS runs without idempotence (checked against the embedded mock cluster). */
 export const KAFKAJS_NOT_IDEMPOTENT =
@@ -74,7 +74,7 @@ export const PEERS: Record<PeerId, PeerInfo> = {
   aio: { id: 'aio', label: 'aio-rdkafka AIOProducer.produce(), default options', runtime: 'repo', pkg: { name: 'node-rdkafka', dir: REPO }, kind: 'single' },
   'aio-today': {
     id: 'aio-today',
-    label: `aio-rdkafka "today": produce() with pollIntervalMs 1, ${WAKEUP_OPTION} false`,
+    label: `aio-rdkafka "today": produce() with pollIntervalMs 1, ${BACKGROUND_POLL_OPTION} false`,
     runtime: 'repo',
     pkg: { name: 'node-rdkafka', dir: REPO },
     kind: 'single',
@@ -152,10 +152,10 @@ export function hasProduceBatch(): boolean {
   return typeof (AIOProducer.prototype as unknown as { produceBatch?: unknown }).produceBatch === 'function';
 }
 
-/** Whether this build's AIOProducerOptions knows WAKEUP_OPTION (read from its compiled options). */
-export function hasWakeupOption(): boolean {
+/** Whether this build's AIOProducerOptions knows BACKGROUND_POLL_OPTION (read from its compiled options). */
+export function hasBackgroundPollOption(): boolean {
   const compiled = join(__dirname, '..', 'src', 'producer', 'options.js');
-  return existsSync(compiled) && readFileSync(compiled, 'utf8').includes(WAKEUP_OPTION);
+  return existsSync(compiled) && readFileSync(compiled, 'utf8').includes(BACKGROUND_POLL_OPTION);
 }
 
 export type Availability = { id: PeerId; available: true; version: string; runtime: string } | { id: PeerId; available: false; reason: string };
@@ -210,7 +210,7 @@ export function settingsOf(id: PeerId, lingerMs: number | string): string {
     case 'aio':
       return `${shared}; AIOProducer options: defaults`;
     case 'aio-today':
-      return `${shared}; AIOProducer options: ${Object.entries(TODAY_OPTIONS).map(([k, v]) => `${k}=${String(v)}`).join(' ')}${hasWakeupOption() ? '' : ` (${WAKEUP_OPTION} not in this build: the current behaviour is the old one)`}`;
+      return `${shared}; AIOProducer options: ${Object.entries(TODAY_OPTIONS).map(([k, v]) => `${k}=${String(v)}`).join(' ')}${hasBackgroundPollOption() ? '' : ` (${BACKGROUND_POLL_OPTION} not in this build: the current behaviour is the old one)`}`;
     case 'aio-batch':
       return `${shared}; AIOProducer options: defaults`;
     case 'raw-immediate':
@@ -241,8 +241,8 @@ export interface PeerProducer {
   /** Sends `value` with no key (the web test's request body); resolves with the client's report. */
   sendValue(topic: string, value: Buffer): Promise<unknown>;
   close(): Promise<void>;
-  /** Whether AIOProducer's delivery wake-up is on (AIOProducer clients only). */
-  queueWakeup?: boolean;
+  /** Whether AIOProducer's background poll is on (AIOProducer clients only). */
+  backgroundPoll?: boolean;
 }
 
 const noSendValue = (id: PeerId) => (): Promise<never> => Promise.reject(new Error(`${id} is a batch client`));
@@ -284,7 +284,7 @@ export async function openPeer(id: PeerId, bootstrap: string, lingerMs: number):
       const producer = await AIOProducer.connect(config, id === 'aio-today' ? TODAY_OPTIONS : {});
       producer.on('error', () => {});
       // Undefined in a build without the wake-up.
-      const queueWakeup = (producer as unknown as { queueWakeup?: boolean }).queueWakeup;
+      const backgroundPoll = (producer as unknown as { backgroundPoll?: boolean }).backgroundPoll;
       if (id === 'aio-batch') {
         type Batch = (messages: Array<{ topic: string; value: Buffer; key?: Buffer }>) => Promise<Array<{ status: string }>>;
         const produceBatch = (producer as unknown as { produceBatch: Batch }).produceBatch.bind(producer);
@@ -296,7 +296,7 @@ export async function openPeer(id: PeerId, bootstrap: string, lingerMs: number):
           },
           sendValue: noSendValue(id),
           close: () => producer.close(),
-          queueWakeup,
+          backgroundPoll,
         };
       }
       return {
@@ -306,7 +306,7 @@ export async function openPeer(id: PeerId, bootstrap: string, lingerMs: number):
         },
         sendValue: (topic, value) => producer.produce(topic, value),
         close: () => producer.close(),
-        queueWakeup,
+        backgroundPoll,
       };
     }
     case 'raw-immediate':

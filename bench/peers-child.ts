@@ -14,8 +14,8 @@ export type ChildTask =
   | { mode: 'pipelined'; client: PeerId; bootstrap: string; lingerMs: number; messages: number; warmup: number; window: number; topic: string };
 
 export interface LatencyRun {
-  /** AIOProducer clients: whether the delivery wake-up was on. */
-  queueWakeup?: boolean;
+  /** AIOProducer clients: whether the background poll was on. */
+  backgroundPoll?: boolean;
   lingerMs: number;
   settings: string;
   messages: number;
@@ -24,16 +24,16 @@ export interface LatencyRun {
   maxMs: number;
 }
 export interface IdleRun {
-  /** AIOProducer clients: whether the delivery wake-up was on. */
-  queueWakeup?: boolean;
+  /** AIOProducer clients: whether the background poll was on. */
+  backgroundPoll?: boolean;
   settings: string;
   seconds: number;
   cpuSeconds: number;
   cpuPercentOfCore: number;
 }
 export interface SteadyRun {
-  /** AIOProducer clients: whether the delivery wake-up was on. */
-  queueWakeup?: boolean;
+  /** AIOProducer clients: whether the background poll was on. */
+  backgroundPoll?: boolean;
   lingerMs: number;
   settings: string;
   messages: number;
@@ -46,8 +46,8 @@ export interface SteadyRun {
   p99Ms: number;
 }
 export interface PipelinedRun {
-  /** AIOProducer clients: whether the delivery wake-up was on. */
-  queueWakeup?: boolean;
+  /** AIOProducer clients: whether the background poll was on. */
+  backgroundPoll?: boolean;
   settings: string;
   messages: number;
   failed: number;
@@ -80,7 +80,7 @@ async function latency(task: Extract<ChildTask, { mode: 'latency' }>): Promise<L
       await sequential(p, topic, task.warmup, 0);
       await sleep(100);
       const s = latencySummary(await sequential(p, topic, task.messages, task.warmup));
-      runs.push({ queueWakeup: p.queueWakeup, lingerMs, settings: settingsOf(task.client, lingerMs), messages: task.messages, p50Ms: round(s.p50, 4), p99Ms: round(s.p99, 4), maxMs: round(s.max) });
+      runs.push({ backgroundPoll: p.backgroundPoll, lingerMs, settings: settingsOf(task.client, lingerMs), messages: task.messages, p50Ms: round(s.p50, 4), p99Ms: round(s.p99, 4), maxMs: round(s.max) });
     } finally {
       await p.close();
     }
@@ -99,7 +99,7 @@ async function idle(task: Extract<ChildTask, { mode: 'idle' }>): Promise<IdleRun
     await sleep(task.seconds * 1000);
     const cpuSeconds = cpuSecondsSince(cpu);
     const wall = (now() - t0) / 1000;
-    return { queueWakeup: p.queueWakeup, settings: settingsOf(task.client, task.lingerMs), seconds: round(wall), cpuSeconds: round(cpuSeconds, 5), cpuPercentOfCore: round((cpuSeconds / wall) * 100, 4) };
+    return { backgroundPoll: p.backgroundPoll, settings: settingsOf(task.client, task.lingerMs), seconds: round(wall), cpuSeconds: round(cpuSeconds, 5), cpuPercentOfCore: round((cpuSeconds / wall) * 100, 4) };
   } finally {
     await p.close();
   }
@@ -156,7 +156,7 @@ async function steady(task: Extract<ChildTask, { mode: 'steady' }>): Promise<Ste
       const r = await steadyOnce(p, topic, task.rate, task.seconds, Math.round(task.rate * task.warmupSeconds));
       const s = latencySummary(r.lat);
       runs.push({
-        queueWakeup: p.queueWakeup,
+        backgroundPoll: p.backgroundPoll,
         lingerMs,
         settings: settingsOf(task.client, lingerMs),
         messages: r.total,
@@ -214,7 +214,7 @@ async function pipelined(task: Extract<ChildTask, { mode: 'pipelined' }>): Promi
     const s = latencySummary(r.lat);
     const delivered = task.messages - r.failed;
     return {
-      queueWakeup: p.queueWakeup,
+      backgroundPoll: p.backgroundPoll,
       settings: settingsOf(task.client, task.lingerMs),
       messages: task.messages,
       failed: r.failed,

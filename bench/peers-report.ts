@@ -61,7 +61,7 @@ function clientsTable(p: PeersResult): Rows {
       c.label,
       c.available ? c.version : `no: ${c.reason}`,
       c.available ? c.runtime : '',
-      `${p.settings[c.id] ?? ''}${p.queueWakeup?.[c.id] ? `; delivery wake-up ${p.queueWakeup[c.id]}` : ''}`,
+      `${p.settings[c.id] ?? ''}${p.backgroundPoll?.[c.id] ? `; background poll ${p.backgroundPoll[c.id]}` : ''}`,
     ]),
   ];
 }

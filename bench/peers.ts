@@ -31,7 +31,7 @@ import {
   type Broker,
   type Environment,
 } from './harness';
-import { availability, execPathOf, hasWakeupOption, BATCH_SIZE, PEERS, TODAY_OPTIONS, WAKEUP_OPTION, rdkafkaSettings, settingsOf, type Availability, type PeerId } from './peer-clients';
+import { availability, execPathOf, hasBackgroundPollOption, BATCH_SIZE, PEERS, TODAY_OPTIONS, BACKGROUND_POLL_OPTION, rdkafkaSettings, settingsOf, type Availability, type PeerId } from './peer-clients';
 import type { ChildTask, IdleRun, LatencyRun, PipelinedRun, SteadyRun } from './peers-child';
 import { startLoadGenerator, startServer, type Server } from './web-load';
 
@@ -95,8 +95,8 @@ export interface PeersResult {
   clients: Array<Availability & { label: string }>;
   /** What each client runs with (at the shared linger.ms 5; latency and steady rows also at 0). */
   settings: Record<string, string>;
-  /** AIOProducer clients: whether the delivery wake-up was on in their runs. */
-  queueWakeup: Record<string, string>;
+  /** AIOProducer clients: whether the background poll was on in their runs. */
+  backgroundPoll: Record<string, string>;
   today: string;
   sharedConfig: string;
   method: Record<string, unknown>;
@@ -164,15 +164,15 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
       return undefined;
     }
   };
-  /** Whether each AIOProducer client ran with the delivery wake-up on, as each child saw it. */
-  const wakeupSeen = new Map<PeerId, Set<boolean>>();
+  /** Whether each AIOProducer client ran with the background poll on, as each child saw it. */
+  const backgroundSeen = new Map<PeerId, Set<boolean>>();
   const child = async <T>(task: ChildTask, timeoutMs: number): Promise<T> => {
     const exec = execPathOf(task.client);
     const out = await runChild<T>('peers-child', [JSON.stringify(task)], { cpu: CORES.subject, timeoutMs, ...(exec ? { execPath: exec } : {}) });
-    for (const run of (Array.isArray(out) ? out : [out]) as Array<{ queueWakeup?: boolean }>) {
-      if (typeof run.queueWakeup !== 'boolean') continue;
-      if (!wakeupSeen.has(task.client)) wakeupSeen.set(task.client, new Set());
-      wakeupSeen.get(task.client)!.add(run.queueWakeup);
+    for (const run of (Array.isArray(out) ? out : [out]) as Array<{ backgroundPoll?: boolean }>) {
+      if (typeof run.backgroundPoll !== 'boolean') continue;
+      if (!backgroundSeen.has(task.client)) backgroundSeen.set(task.client, new Set());
+      backgroundSeen.get(task.client)!.add(run.backgroundPoll);
     }
     return out;
   };
@@ -396,10 +396,10 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
 
   const settings: Record<string, string> = {};
   for (const id of all) settings[id] = settingsOf(id, SHARED_LINGER);
-  const queueWakeup: Record<string, string> = {};
-  for (const [id, seen] of wakeupSeen) queueWakeup[id] = seen.size > 1 ? 'on in some runs, off in others' : seen.has(true) ? 'on' : 'off';
-  if (hasWakeupOption() && queueWakeup.aio !== undefined && queueWakeup.aio !== 'on') {
-    const msg = `aio ran with the delivery wake-up ${queueWakeup.aio}: is the plugin built (npm run install: build/Release/aio_rdkafka_wakeup.node)?`;
+  const backgroundPoll: Record<string, string> = {};
+  for (const [id, seen] of backgroundSeen) backgroundPoll[id] = seen.size > 1 ? 'on in some runs, off in others' : seen.has(true) ? 'on' : 'off';
+  if (hasBackgroundPollOption() && backgroundPoll.aio !== undefined && backgroundPoll.aio !== 'on') {
+    const msg = `aio ran with the background poll ${backgroundPoll.aio}: is the plugin built (npm run install: build/Release/aio_rdkafka_poller.node)?`;
     errors.push({ what: 'aio wake-up', error: msg });
     progress(SCENARIO, `WARNING: ${msg}`);
   }
@@ -408,8 +408,8 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     environment,
     clients: all.map((id) => ({ ...avail.get(id)!, label: PEERS[id].label })),
     settings,
-    queueWakeup,
-    today: `aio-today: AIOProducer.connect(config, ${JSON.stringify(TODAY_OPTIONS)}); ${hasWakeupOption() ? `this build has ${WAKEUP_OPTION}` : `this build has no ${WAKEUP_OPTION} option, so today is the current behaviour`}`,
+    backgroundPoll,
+    today: `aio-today: AIOProducer.connect(config, ${JSON.stringify(TODAY_OPTIONS)}); ${hasBackgroundPollOption() ? `this build has ${BACKGROUND_POLL_OPTION}` : `this build has no ${BACKGROUND_POLL_OPTION} option, so today is the current behaviour`}`,
     sharedConfig: describeConfig(rdkafkaSettings('', SHARED_LINGER)),
     method: {
       ...sizes,

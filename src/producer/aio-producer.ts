@@ -52,14 +52,12 @@ import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
 import { Serialization } from './serialize';
 import { Transactions, type Transaction } from './transaction';
-import { QueueWakeup, createWithWakeup } from '../native/wakeup';
+import { createWithBackgroundPoll } from '../native/background-poll';
 
-/** Busy poll period without the wake-up: each report waits for the next tick. */
+/** Busy poll period without the background poll: each report waits for the next tick. */
 const TIMER_ONLY_POLL_MS = 1;
-/** Busy poll period with the wake-up: a safety net for deadlines and a full queue's retries. */
-const WAKEUP_SAFETY_POLL_MS = 10;
-/** How long connect waits for librdkafka to connect to the wake-up socket (it does so at once). */
-const WAKEUP_ATTACH_MS = 2000;
+/** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
+const BACKGROUND_SAFETY_POLL_MS = 10;
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | null> {
@@ -109,8 +107,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   readonly #late: LateDeliveries;
   #state = State.Open;
   readonly #fatal: FatalWatch;
-  /** librdkafka's wake-up socket, once attached; undefined: the timer alone. */
-  #wakeup: QueueWakeup | undefined;
+  /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
+  #backgroundPoll = false;
   readonly #serialization: Serialization<K, V>;
   /** Present when the config has `transactional.id`. */
   readonly #transactions: Transactions | undefined;
@@ -185,22 +183,22 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const resolved = resolveOptions(producerOptions, resolvedConfig);
     const serialization = new Serialization<K, V>(keySerializer, valueSerializer);
     const factory = internal.createNative ?? createNativeProducer;
-    // The wake-up needs librdkafka itself: never with a unit test's fake.
-    const wantsWakeup = resolved.queueWakeup && internal.createNative === undefined;
-    const wakeup = wantsWakeup ? await QueueWakeup.open() : undefined;
-    const native = createNative(() => createWithWakeup(factory, resolvedConfig, wakeup));
+    // The background poll needs librdkafka itself: never with a unit test's fake.
+    const wantsBackground = resolved.backgroundPoll && internal.createNative === undefined;
+    const { native, backgroundPoll } = createNative(() => createWithBackgroundPoll(factory, resolvedConfig, wantsBackground));
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
     } catch (err) {
-      wakeup?.close();
       producer.#state = State.Closed;
       producer.#events.mute();
       throw err;
     }
-    if (wantsWakeup) await producer.#attachWakeup(wakeup);
+    producer.#backgroundPoll = backgroundPoll;
+    if (backgroundPoll) producer.#loop.setBusyMs(resolved.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
+    else if (wantsBackground) producer.#events.debug('background poll plugin not built here: polling on the timer alone');
     producer.#loop.start();
     if (producer.#transactions !== undefined) {
       try {
@@ -214,11 +212,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   /**
-   * Whether librdkafka wakes this producer when a delivery report is ready
-   * ({@link AIOProducerOptions.queueWakeup}); false: it polls on its timer alone.
+   * Whether a librdkafka thread serves this producer's delivery reports as they arrive
+   * ({@link AIOProducerOptions.backgroundPoll}); false: it polls on its timer alone.
    */
-  get queueWakeup(): boolean {
-    return this.#wakeup !== undefined;
+  get backgroundPoll(): boolean {
+    return this.#backgroundPoll;
   }
 
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
@@ -456,7 +454,6 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     );
     this.#loop.stop();
     this.#late.clear();
-    this.#wakeup?.close();
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
@@ -630,23 +627,6 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     if (this.#deadlines !== undefined) this.#expireBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
     this.#notifyIfIdle();
   };
-
-  async #attachWakeup(wakeup: QueueWakeup | undefined): Promise<void> {
-    if (wakeup === undefined) {
-      this.#events.debug('delivery wake-up not built here: polling on the timer alone');
-      return;
-    }
-    if (await wakeup.attached(() => this.#loop.runNow(), WAKEUP_ATTACH_MS)) {
-      this.#wakeup = wakeup;
-      this.#loop.setBusyMs(this.#options.pollIntervalMs ?? WAKEUP_SAFETY_POLL_MS);
-    } else {
-      this.#events.warn(
-        `delivery wake-up: librdkafka did not connect within ${WAKEUP_ATTACH_MS} ms; polling on the timer alone`,
-        'AIO_WAKEUP',
-        undefined,
-      );
-    }
-  }
 
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
     const id = report?.opaque;

@@ -18,23 +18,25 @@ export const DEFAULT_MESSAGE_TIMEOUT_MS = 30_000;
 /** Options of {@link AIOProducer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
 export interface AIOProducerOptions {
   /**
-   * Let librdkafka wake the producer when it has a delivery report (or an error, statistics, a log
-   * line) instead of waiting for the next poll tick: reports reach their Promise as soon as
-   * librdkafka has them, and nothing spins while the producer waits. It uses a small librdkafka
-   * plugin built at install time (Linux; native/wakeup.c) that signals a Unix socket through
-   * librdkafka's own queue wake-up API; `linger.ms` and every other setting keep their meaning.
-   * Where the plugin is not built the producer polls on its timer alone (said once, at debug
-   * level, to the logger). `false`: the timer alone.
+   * Serve delivery reports (and errors, statistics, log lines) from a librdkafka thread the moment
+   * they arrive, instead of at the next poll tick: an awaited produce resolves one broker round
+   * trip after librdkafka sent it, and nothing spins while the producer waits. It is a small
+   * librdkafka plugin built at install time (Linux; native/poller.c) whose thread blocks in
+   * librdkafka's poll; node-rdkafka hands what it serves to JavaScript, as it does for every
+   * poll. `linger.ms` and every other setting keep their meaning. Where the plugin is not built
+   * the producer polls on its timer alone (said once, at debug level, to the logger). `false`:
+   * the timer alone.
    * @default true
    */
-  queueWakeup?: boolean;
+  backgroundPoll?: boolean;
   /**
-   * Poll period while any delivery is pending, in ms. With the wake-up ({@link queueWakeup}) it
-   * is only a safety net (delivery deadlines, a full queue's retries); without it each delivery
+   * Poll period while any delivery is pending, in ms. With the background poll
+   * ({@link backgroundPoll}) it is only a safety net (delivery deadlines, a full queue's
+   * retries); without it each delivery
    * report waits on average half of it. `0` polls on every turn of the event loop
    * (`setImmediate`, which then holds the event loop while deliveries are pending).
    * docs/benchmarks.md measures latency and CPU per value.
-   * @default 10 with the wake-up, 1 without
+   * @default 10 with the background poll, 1 without
    */
   pollIntervalMs?: number;
   /**
@@ -162,8 +164,8 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   /** librdkafka's `message.max.bytes`: what a fatal-state probe must exceed. */
   messageMaxBytes: number;
-  queueWakeup: boolean;
-  /** As given; undefined: the default, which depends on whether the wake-up attached. */
+  backgroundPoll: boolean;
+  /** As given; undefined: the default, which depends on whether the background poll runs. */
   pollIntervalMs: number | undefined;
   idlePollIntervalMs: number;
   enqueueTimeoutMs: number;
@@ -237,7 +239,7 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
   return {
     messageMaxBytes: configNumber(config, 'message.max.bytes') ?? 1_000_000,
     logger: loggerOption(options.logger),
-    queueWakeup: booleanOption('option queueWakeup', options.queueWakeup, true),
+    backgroundPoll: booleanOption('option backgroundPoll', options.backgroundPoll, true),
     pollIntervalMs:
       options.pollIntervalMs === undefined ? undefined : durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),
     idlePollIntervalMs: durationOption('option idlePollIntervalMs', options.idlePollIntervalMs, 1000, { positive: true, finite: true }),

@@ -64,16 +64,11 @@ export class PollLoop {
   }
 
   /**
-   * Changes the busy period from the next timer on: a wake-up that polls on demand turns the busy
-   * timer into a safety net.
+   * Changes the busy period from the next timer on: with librdkafka's background poll serving the
+   * reports, the busy timer is only a safety net.
    */
   setBusyMs(busyMs: number): void {
     this.#intervals = { ...this.#intervals, busyMs };
-  }
-
-  /** One tick now, outside the timer's cadence (a wake-up): errors are handled as the timer's. */
-  runNow(): void {
-    if (this.#running) this.#tickSafely();
   }
 
   readonly #run = (): void => {

@@ -110,34 +110,7 @@ describe('PollLoop re-entrancy', () => {
   });
 });
 
-describe('PollLoop on demand (the delivery wake-up)', () => {
-  it('runNow ticks at once without disturbing the timer, and only while running', () => {
-    let ticks = 0;
-    const loop = makeLoop({ value: true }, () => ticks++);
-    loop.runNow();
-    expect(ticks).toBe(0);
-    loop.start();
-    loop.runNow();
-    expect(ticks).toBe(1);
-    expect(jest.getTimerCount()).toBe(1);
-    jest.advanceTimersByTime(1);
-    expect(ticks).toBe(2);
-    loop.stop();
-    loop.runNow();
-    expect(ticks).toBe(2);
-  });
-
-  it('runNow hands a throwing tick to onError', () => {
-    const errors: unknown[] = [];
-    const loop = makeLoop({ value: true }, () => {
-      throw new Error('boom');
-    }, (e) => errors.push(e));
-    loop.start();
-    loop.runNow();
-    expect(errors).toHaveLength(1);
-    loop.stop();
-  });
-
+describe('PollLoop.setBusyMs (the background poll)', () => {
   it('setBusyMs applies from the next timer', () => {
     let ticks = 0;
     const loop = makeLoop({ value: true }, () => ticks++);
