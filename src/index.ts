@@ -6,6 +6,7 @@ export { AIOProducer } from './producer/aio-producer';
 export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from './producer/events';
 export type { DeliveryReport } from './producer/delivery-report';
 export type { AIOProducerOptions, CloseOptions, DeliveryCallback, Produce2Options, ProduceOptions } from './producer/options';
+export type { HeaderValue, HeadersList, HeadersMap, ProduceHeaders } from './core/headers';
 
 export { AIOConsumer } from './consumer/aio-consumer';
 export type { AIOConsumerEvents, RebalanceEvent } from './consumer/aio-consumer';
@@ -39,7 +40,8 @@ export {
 export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';
 export type { TopicPartition, TopicPartitionOffset } from './core/topic-partition';
 export type { Logger } from './core/logger';
-export type { LibrdkafkaConfig } from './native/config';
+export type { AdminConfig, ConsumerConfig, LibrdkafkaConfig, ProducerConfig, UnlistedConfigValue } from './native/config';
+export { unlistedConfig } from './native/config';
 export { librdkafkaVersion } from './native/loader';
 
 /**

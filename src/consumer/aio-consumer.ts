@@ -12,7 +12,7 @@ import { noop } from '../core/noop';
 import { settlesWithin, startTimer } from '../core/timeouts';
 import type { TopicPartition } from '../core/topic-partition';
 import { callTimeoutMs } from '../core/validation';
-import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type ConsumerConfig, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
 import { fatalFromLog, fromLibrdkafka } from '../native/errors';
 import { Backpressure } from './backpressure';
@@ -162,7 +162,7 @@ export class AIOConsumer extends EventEmitter implements AsyncDisposable, AsyncI
    * @throws {OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`.
    * @throws {AIOKafkaError} when librdkafka refused to connect or subscribe.
    */
-  static connect(config: LibrdkafkaConfig, options: AIOConsumerOptions): Promise<AIOConsumer> {
+  static connect(config: ConsumerConfig, options: AIOConsumerOptions): Promise<AIOConsumer> {
     return AIOConsumer.connectWith(config, options, {});
   }
 

@@ -5,7 +5,7 @@ import { AIOKafkaError, DeliveryError, InvalidArgumentError, ProducerClosedError
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callTimeoutMs } from '../core/validation';
-import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type LibrdkafkaConfig, type ProducerConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
   createNativeProducer,
@@ -117,7 +117,7 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    * @throws {OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`.
    * @throws {AIOKafkaError} when librdkafka refused to connect.
    */
-  static connect(config: LibrdkafkaConfig, options: AIOProducerOptions = {}): Promise<AIOProducer> {
+  static connect(config: ProducerConfig, options: AIOProducerOptions = {}): Promise<AIOProducer> {
     return AIOProducer.connectWith(config, options, {});
   }
 
