@@ -4,6 +4,18 @@
  */
 export { AIOProducer } from './producer/aio-producer';
 export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from './producer/events';
+export type {
+  BrokerStats,
+  BrokerToppar,
+  ClientStatsBase,
+  ConsumerGroupStats,
+  ConsumerStats,
+  EosStats,
+  PartitionStats,
+  ProducerStats,
+  TopicStats,
+  WindowStats,
+} from './core/stats';
 export type { DeliveryReport } from './producer/delivery-report';
 export type { AIOProducerOptions, CloseOptions, DeliveryCallback, Produce2Options, ProduceOptions } from './producer/options';
 export type { HeaderValue, HeadersList, HeadersMap, ProduceHeaders } from './core/headers';

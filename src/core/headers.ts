@@ -7,8 +7,10 @@
  * (src/producer.cc: `Nan::To<v8::String>`, then `std::string(*Nan::Utf8String)`), so a value
  * reaches the broker byte for byte only when it is NUL-free UTF-8. Measured over TCP
  * (__tests__/integration/headers.test.ts): a Buffer's invalid UTF-8 sequences arrive as U+FFFD
- * (EF BF BD), a value is cut at its first NUL byte, and an empty value arrives empty. So
- * anything else is refused here, naming the header, rather than altered on the way.
+ * (EF BF BD), a value is cut at its first NUL byte, a string's lone surrogate arrives as U+FFFD,
+ * `null` arrives as the four bytes "null" and a number as its decimal text, and an empty value
+ * arrives empty. So anything but a string or a Buffer of NUL-free UTF-8 is refused here, naming
+ * the header, rather than altered on the way.
  */
 import { isUtf8 } from 'node:buffer';
 import { InvalidArgumentError } from './errors';
@@ -43,11 +45,19 @@ export type ProduceHeaders = HeadersMap | HeadersList;
 /** One header as node-rdkafka's produce() takes it: an object with a single property. */
 export type NativeHeader = Record<string, HeaderValue>;
 
+/** A UTF-16 surrogate not part of a pair (with the `u` flag, a pair is one code point). */
+const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
+
 /** Throws unless `value` is a header value node-rdkafka carries unchanged. */
 function checkValue(topic: string, name: string, value: unknown): asserts value is HeaderValue {
   if (typeof value === 'string') {
     if (value.includes('\0')) {
       throw new InvalidArgumentError(`header "${name}" for topic "${topic}" contains a NUL character, which node-rdkafka cannot send`);
+    }
+    if (LONE_SURROGATE.test(value)) {
+      throw new InvalidArgumentError(
+        `header "${name}" for topic "${topic}" contains a lone UTF-16 surrogate, which has no UTF-8 form (it would arrive as U+FFFD)`,
+      );
     }
     return;
   }

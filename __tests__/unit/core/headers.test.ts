@@ -37,6 +37,10 @@ describe('toNativeHeaders', () => {
     expect(toNativeHeaders('t', { only: undefined })).toBeUndefined();
   });
 
+  it('accepts strings with surrogate pairs (astral characters)', () => {
+    expect(toNativeHeaders('t', { emoji: 'ok 😀' })).toEqual([{ emoji: 'ok 😀' }]);
+  });
+
   it('accepts a map with no prototype and NUL-free UTF-8 Buffers, including an empty one', () => {
     const map = Object.assign(Object.create(null) as Record<string, unknown>, { e: Buffer.alloc(0), u: Buffer.from('żółw ✓') });
     expect(toNativeHeaders('t', map)).toEqual([{ e: Buffer.alloc(0) }, { u: Buffer.from('żółw ✓') }]);
@@ -52,6 +56,7 @@ describe('toNativeHeaders', () => {
     ['a non-UTF-8 Buffer in a map', { bin: Buffer.from([0xff, 0xfe]) }, /header "bin" for topic "t" is a Buffer that is not NUL-free UTF-8/],
     ['a Buffer with a NUL in a map', { bin: Buffer.from([0x41, 0, 0x42]) }, /header "bin" for topic "t" is a Buffer that is not NUL-free UTF-8/],
     ['a string with a NUL in a map', { s: 'a\0b' }, /header "s" for topic "t" contains a NUL character/],
+    ['a string with a lone surrogate', { s: 'a\ud800b' }, /header "s" for topic "t" contains a lone UTF-16 surrogate/],
     ['a NUL in a map name', { 'a\0': 'x' }, /a header name for topic "t" contains a NUL character/],
     ['a list entry that is not an object', ['a'], /header 0 for topic "t" must be an object, got string a/],
     ['a list record with no entries', [{ a: 'x' }, {}], /header 1 for topic "t" has no entries/],
