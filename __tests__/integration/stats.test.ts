@@ -6,6 +6,7 @@ import {
   type ConsumerGroupStats,
   type ConsumerStats,
   type EosStats,
+  type LibrdkafkaStats,
   type PartitionStats,
   type ProducerStats,
   type TopicStats,
@@ -145,7 +146,7 @@ test("a consumer's statistics have every declared field, with the declared types
   );
   try {
     const run = consumer.run({ handler: () => {} });
-    const stats = (await statsWhen(consumer, (s) => s.rxmsgs >= 10 && s.type === 'consumer')) as ConsumerStats;
+    const stats = (await statsWhen(consumer, (s: LibrdkafkaStats) => s.rxmsgs >= 10 && s.type === 'consumer')) as ConsumerStats;
     expect(stats.type).toBe('consumer');
     expect(mismatches(stats, TOP as Record<string, unknown>, 'stats')).toEqual([]);
     expect(mismatches(stats.cgrp, CGRP as Record<string, unknown>, 'stats.cgrp')).toEqual([]);
