@@ -111,7 +111,8 @@ export class AIOProducer extends EventEmitter implements AsyncDisposable {
    *
    * @param config librdkafka configuration (`bootstrap.servers`, `linger.ms`, …), copied, never
    *   changed. Delivery reports are forced on; `enable.idempotence` defaults to `true` and
-   *   `partitioner` to `murmur2_random` (Java-compatible key placement) unless set here.
+   *   `partitioner` to `murmur2_random` (Java-compatible key placement) unless set here. With the
+   *   idempotence default, a property it forbids (`acks: 1`, ...) is refused, saying so.
    * @param options how the wrapper polls and waits; see {@link AIOProducerOptions}.
    * @throws {InvalidArgumentError} for a bad config or option.
    * @throws {OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`.
