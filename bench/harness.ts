@@ -42,7 +42,7 @@ export function librdkafkaConfig(bootstrapServers: string, overrides: Record<str
     acks: -1,
     'enable.idempotence': true,
     'linger.ms': 5,
-    'compression.codec': 'none',
+    'compression.codec': 'none' as const,
     partitioner: 'murmur2_random',
     'queue.buffering.max.messages': 1_000_000,
     'log_level': 3,

@@ -4,6 +4,18 @@
  */
 export { AIOProducer } from './producer/aio-producer';
 export type { AIOProducerEvents, LateDelivery, LibrdkafkaStats, LogEntry } from './producer/events';
+export type {
+  BrokerStats,
+  BrokerToppar,
+  ClientStatsBase,
+  ConsumerGroupStats,
+  ConsumerStats,
+  EosStats,
+  PartitionStats,
+  ProducerStats,
+  TopicStats,
+  WindowStats,
+} from './core/stats';
 export type { DeliveryReport } from './producer/delivery-report';
 export type {
   AIOProducerOptions,
@@ -18,6 +30,7 @@ export type { BatchMessage, BatchResult } from './producer/batch';
 export type { Enqueued } from './producer/delivery';
 export { deserializers, serializers } from './core/serde';
 export type { Deserializer, DeserializerOptions, Serializer, SerializerOptions, Wire } from './core/serde';
+export type { HeaderValue, HeadersList, HeadersMap, ProduceHeaders } from './core/headers';
 
 export { AIOConsumer } from './consumer/aio-consumer';
 export type { AIOConsumerEvents, LagOptions, RebalanceEvent } from './consumer/aio-consumer';
@@ -73,7 +86,8 @@ export type { TopicPartition, TopicPartitionOffset } from './core/topic-partitio
 export { TransactionError } from './core/errors';
 export type { Transaction, TransactionCallOptions, TransactionState } from './producer/transaction';
 export type { Logger } from './core/logger';
-export type { LibrdkafkaConfig } from './native/config';
+export type { AdminConfig, ConsumerConfig, LibrdkafkaConfig, ProducerConfig, UnlistedConfigValue } from './native/config';
+export { unlistedConfig } from './native/config';
 export { librdkafkaVersion } from './native/loader';
 
 /**

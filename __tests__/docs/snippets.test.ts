@@ -11,7 +11,7 @@ import ts from 'typescript';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const FILES = ['README.md', 'docs/api.md', 'docs/delivery-semantics.md', 'docs/consumer.md', 'docs/reliability.md', 'docs/testing.md'];
+const FILES = ['README.md', 'docs/api.md', 'docs/delivery-semantics.md', 'docs/consumer.md', 'docs/reliability.md', 'docs/testing.md', 'docs/observability.md'];
 
 /** Names the docs use without defining them: the reader's own application. */
 const AMBIENT = `

@@ -55,7 +55,7 @@ function makeCall(random: () => number, topic: string, id: number): Call {
     ['negative partition', () => ({ options: { ...(valid.options as object), partition: -2 } })],
     ['partition that does not exist', () => ({ options: { ...(valid.options as object), partition: 999 } })],
     ['number key', () => ({ options: { ...(valid.options as object), key: 5 } })],
-    ['headers not an array', () => ({ options: { ...(valid.options as object), headers: { a: 'b' } } })],
+    ['headers neither a map nor an array', () => ({ options: { ...(valid.options as object), headers: 'a=b' } })],
     ['header value not a string', () => ({ options: { ...(valid.options as object), headers: [{ a: 5 }] } })],
     ['binary header value', () => ({ options: { ...(valid.options as object), headers: [{ a: Buffer.from([0xc3, 0x28]) }] } })],
     ['bad timestamp', () => ({ options: { ...(valid.options as object), timestamp: -1 } })],

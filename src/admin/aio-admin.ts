@@ -13,7 +13,7 @@ import { CloseOnce, connectNative, createNative, disconnectNative } from '../cor
 import { noop } from '../core/noop';
 import { callWithDeadline, nativeTimeoutMs, settlesWithin, type NativeCallback } from '../core/timeouts';
 import { callTimeoutMs, checkConfig, checkTopic, countOption, describe } from '../core/validation';
-import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type AdminConfig, type LibrdkafkaConfig } from '../native/config';
 import {
   defaultAdminFactories,
   type NativeAdmin,
@@ -160,7 +160,7 @@ export class AIOAdmin implements AsyncDisposable {
    * @param config librdkafka configuration (`bootstrap.servers`, security settings), copied.
    * @throws (rejects) {@link InvalidArgumentError} for a bad config or option.
    */
-  static async connect(config: LibrdkafkaConfig, options: AIOAdminOptions = {}): Promise<AIOAdmin> {
+  static async connect(config: AdminConfig, options: AIOAdminOptions = {}): Promise<AIOAdmin> {
     return AIOAdmin.connectWith(config, options, {});
   }
 

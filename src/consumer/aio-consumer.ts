@@ -12,7 +12,7 @@ import { noop } from '../core/noop';
 import { settlesWithin, startTimer } from '../core/timeouts';
 import { partitionKey, type TopicPartition } from '../core/topic-partition';
 import { callTimeoutMs, checkTopic, describe, durationOption } from '../core/validation';
-import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type ConsumerConfig, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
 import { fatalFromLog, fromLibrdkafka } from '../native/errors';
 import { CommitPlanner } from './commit-planner';
@@ -187,7 +187,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    * @throws {AIOKafkaError} when librdkafka refused to connect or subscribe.
    */
   static connect<K = Buffer | null, V = Buffer | null>(
-    config: LibrdkafkaConfig,
+    config: ConsumerConfig,
     options: AIOConsumerOptions<K, V>,
   ): Promise<AIOConsumer<K, V>> {
     return AIOConsumer.connectWith(config, options, {});

@@ -3,6 +3,7 @@ import { asAIOError } from '../native/errors';
 import type { AIOKafkaError } from './errors';
 import { levelOfSeverity, writeLog, type Logger, type LogLevel } from './logger';
 import { RateLimitedReporter } from './rate-limited-reporter';
+import type { LibrdkafkaStats } from './stats';
 
 /** A librdkafka log line (`event.log`): warnings and errors always, more with `debug` set. */
 export interface LogEntry {
@@ -13,18 +14,7 @@ export interface LogEntry {
   message: string;
 }
 
-/** librdkafka's statistics object (see librdkafka's STATISTICS.md); top-level fields typed. */
-export interface LibrdkafkaStats {
-  name: string;
-  client_id: string;
-  type: string;
-  ts: number;
-  time: number;
-  msg_cnt: number;
-  msg_size: number;
-  txmsgs: number;
-  [field: string]: unknown;
-}
+export type { LibrdkafkaStats };
 
 /**
  * How a client tells its user what went wrong outside any call: an `error` event, or, when nobody

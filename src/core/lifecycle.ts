@@ -38,8 +38,9 @@ const CONNECT_GRACE_MS = 1000;
  * then names each address and what librdkafka said of it (refused, unresolvable, ...). `release`
  * runs if the connection succeeds after we gave up, to close what librdkafka opened.
  *
- * @throws (rejects) {@link AIOKafkaError} `ERR__TRANSPORT` (retriable) when no bootstrap broker
- *   can be reached; {@link OperationTimeoutError} when no metadata came within `timeoutMs`
+ * @throws (rejects) {@link InvalidArgumentError} when librdkafka refuses the configuration as a
+ *   whole (node-rdkafka's `ERR__STATE` from creating the client);
+ *   {@link AIOKafkaError} `ERR__TRANSPORT` (retriable) when no bootstrap broker can be reached; {@link OperationTimeoutError} when no metadata came within `timeoutMs`
  *   (naming the failures seen); the librdkafka error otherwise.
  */
 export async function connectNative(
@@ -74,6 +75,11 @@ export async function connectNative(
         late: release,
         mapError: (err): AIOKafkaError => {
           const typed = fromLibrdkafka(err, { kind: 'client' });
+          // node-rdkafka creates librdkafka's client in connect(): ERR__STATE is its refusal of
+          // the configuration as a whole (e.g. "`acks` must be set to `all` when ...").
+          if (typed.code === 'ERR__STATE') {
+            return new InvalidArgumentError(`librdkafka refused the configuration: ${typed.message}`, { cause: typed });
+          }
           if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR__TRANSPORT') {
             return new OperationTimeoutError(`connect: no metadata from the cluster within ${timeoutMs} ms (${typed.message})${seen()}`, timeoutMs, typed);
           }

@@ -2,7 +2,7 @@
  * The part of node-rdkafka's AdminClient (and of a metadata-only Producer) that AIOAdmin calls:
  * the seam where unit tests put fakes.
  */
-import { checkBootstrap, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, createWithConfig, type LibrdkafkaConfig } from './config';
 import { nodeRdkafka } from './loader';
 import type { NativeLogEvent } from './producer';
 
@@ -68,11 +68,11 @@ export interface NativeAdminFactories {
 export const defaultAdminFactories: NativeAdminFactories = {
   createAdmin: (config) => {
     checkBootstrap(config);
-    return nodeRdkafka().AdminClient.create(config) as NativeAdmin;
+    return createWithConfig(config, () => nodeRdkafka().AdminClient.create(config) as NativeAdmin);
   },
   createMetadataClient: (config) => {
     checkBootstrap(config);
-    return new (nodeRdkafka().Producer)(config) as NativeMetadataClient;
+    return createWithConfig(config, () => new (nodeRdkafka().Producer)(config) as NativeMetadataClient);
   },
   createOffsetsClient: (config) => {
     checkBootstrap(config);

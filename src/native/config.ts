@@ -2,10 +2,139 @@
  * The librdkafka configuration as the clients take it, and how it is handed to node-rdkafka.
  */
 
+import type {
+  ConsumerGlobalConfig,
+  ConsumerTopicConfig,
+  GlobalConfig,
+  ProducerGlobalConfig,
+  ProducerTopicConfig,
+} from 'node-rdkafka';
 import { InvalidArgumentError } from '../core/errors';
+import { describe } from '../core/validation';
 
-/** A librdkafka configuration: property names as librdkafka spells them. */
+/**
+ * A librdkafka configuration in its flat run-time form: any property name, as librdkafka spells
+ * it. What the clients pass around inside; callers write a {@link ProducerConfig},
+ * {@link ConsumerConfig} or {@link AdminConfig}, which list the properties.
+ */
 export type LibrdkafkaConfig = Record<string, string | number | boolean | Function | undefined>;
+
+/** A value librdkafka can take for a property that no type lists: it parses strings itself. */
+export type UnlistedConfigValue = string | number | boolean;
+
+type IsAny<T> = 0 extends 1 & T ? true : false;
+
+/**
+ * A property's type as librdkafka takes it: node-rdkafka hands every value to librdkafka as a
+ * string, so a number may be written as a numeric string (`'5'`) and a boolean as
+ * `'true'`/`'false'`, as configs read from the environment often are. Anything else (an
+ * enumeration, a free string, a callback) stays as node-rdkafka declares it.
+ */
+type AsLibrdkafkaTakesIt<T> =
+  IsAny<T> extends true ? T : [T] extends [number] ? T | `${number}` : [T] extends [boolean] ? T | 'true' | 'false' : T;
+
+/** `acks`: librdkafka takes -1 (or `'all'`), 0 or 1; node-rdkafka's types say only `number`. */
+type AcksValue = number | 'all' | '-1' | '0' | '1';
+
+/** Where node-rdkafka's generated types are looser than librdkafka (`any`, or `number` for `acks`). */
+interface Corrections {
+  acks: AcksValue;
+  'request.required.acks': AcksValue;
+  'linger.ms': number | `${number}`;
+  'queue.buffering.max.ms': number | `${number}`;
+}
+
+/** The type `T` gives property `K`, never when it has none. */
+type PropertyOf<T, K> = K extends keyof T ? Exclude<T[K], undefined> : never;
+
+/**
+ * librdkafka's properties as node-rdkafka's `config.d.ts` lists them (generated from librdkafka's
+ * CONFIGURATION.md, with its descriptions and defaults as JSDoc), global `G` and topic-level `T`,
+ * minus those a client owns. A property of both levels takes what either level takes, so that
+ * node-rdkafka's global interface alone is accepted too.
+ */
+type Listed<G, T, Owned extends PropertyKey> = {
+  [K in keyof (G & T) as K extends Owned ? never : K]?: K extends keyof Corrections
+    ? Corrections[K]
+    : AsLibrdkafkaTakesIt<PropertyOf<G, K> | PropertyOf<T, K>>;
+};
+
+/**
+ * The configuration of {@link AIOProducer.connect}: librdkafka's global and topic-level producer
+ * properties, checked and completed by the compiler: a misspelt name (`'bootstrap.server'`) or
+ * a value librdkafka would refuse (`acks: 'everyone'`) does not compile. node-rdkafka's own
+ * `ProducerGlobalConfig & ProducerTopicConfig` is accepted as it is.
+ *
+ * A property these types do not list (a newer librdkafka's, a plugin's, `test.mock.*`) goes
+ * through {@link unlistedConfig}, spread into the object: the listed keys beside it are still
+ * checked. librdkafka checks every name and value again when the client is created, and a
+ * refusal is an `InvalidArgumentError` naming the property.
+ *
+ * `dr_cb` and `dr_msg_cb` are not listed: the producer owns delivery reports.
+ *
+ * @example
+ * ```ts
+ * const config: ProducerConfig = {
+ *   'bootstrap.servers': 'localhost:9092',
+ *   'linger.ms': 5,
+ *   'compression.type': 'lz4',
+ *   ...unlistedConfig({ 'some.new.property': 'value' }),
+ * };
+ * ```
+ */
+export type ProducerConfig = Listed<ProducerGlobalConfig, ProducerTopicConfig, 'dr_cb' | 'dr_msg_cb'>;
+
+/**
+ * The configuration of {@link AIOConsumer.connect}: librdkafka's global and topic-level consumer
+ * properties, checked like {@link ProducerConfig}; node-rdkafka's
+ * `ConsumerGlobalConfig & ConsumerTopicConfig` is accepted as it is. `group.id` is required at
+ * run time. `rebalance_cb`, `offset_commit_cb` and `consume_cb` are not listed: the consumer owns
+ * rebalances, commits and consumption.
+ */
+export type ConsumerConfig = Listed<ConsumerGlobalConfig, ConsumerTopicConfig, 'rebalance_cb' | 'offset_commit_cb' | 'consume_cb'>;
+
+/**
+ * The configuration of {@link AIOAdmin.connect}: librdkafka's global properties, checked like
+ * {@link ProducerConfig}; node-rdkafka's `GlobalConfig` is accepted as it is.
+ */
+export type AdminConfig = Listed<GlobalConfig, {}, never>;
+
+/** A property name that one of the client configurations lists. */
+type ListedName = keyof ProducerConfig | keyof ConsumerConfig | keyof AdminConfig;
+
+/**
+ * librdkafka properties that the typed configurations do not list, spread into one: the explicit
+ * way past the compiler's check of property names, which stays on for the keys written beside
+ * it. A name the types do list is refused here (write it directly, where its value is checked).
+ * librdkafka still checks every name and value when the client is created.
+ *
+ * @returns a copy of `properties`, to spread into a {@link ProducerConfig}, {@link ConsumerConfig}
+ *   or {@link AdminConfig}.
+ * @throws {InvalidArgumentError} when `properties` is not an object of strings, numbers and
+ *   booleans.
+ * @example
+ * ```ts
+ * await using producer = await AIOProducer.connect({
+ *   'bootstrap.servers': 'localhost:9092',
+ *   ...unlistedConfig({ 'test.mock.num.brokers': 3 }),
+ * });
+ * ```
+ */
+export function unlistedConfig<T extends Record<string, UnlistedConfigValue>>(
+  properties: T & { [K in keyof T & ListedName]: never },
+): Record<string, UnlistedConfigValue> {
+  if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
+    throw new InvalidArgumentError(`unlistedConfig() takes an object of librdkafka properties, got ${describe(properties)}`);
+  }
+  const copy: Record<string, UnlistedConfigValue> = {};
+  for (const [name, value] of Object.entries(properties)) {
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw new InvalidArgumentError(`unlisted config "${name}" must be a string, a number or a boolean, got ${describe(value)}`);
+    }
+    copy[name] = value;
+  }
+  return copy;
+}
 
 /**
  * librdkafka's topic-level properties (CONFIGURATION.md, "Topic configuration properties").
@@ -79,4 +208,68 @@ export function checkBootstrap(config: LibrdkafkaConfig): void {
 export function bootstrapOf(config: LibrdkafkaConfig): string {
   const servers = config['bootstrap.servers'] ?? config['metadata.broker.list'];
   return typeof servers === 'string' ? servers : '';
+}
+
+/**
+ * librdkafka's aliases (node-rdkafka's config.d.ts, "Alias for"): the name a caller may write →
+ * the name librdkafka uses in its messages. A unit test keeps this in step with config.d.ts.
+ */
+export const CONFIG_ALIASES: Readonly<Record<string, string>> = {
+  'bootstrap.servers': 'metadata.broker.list',
+  'max.in.flight': 'max.in.flight.requests.per.connection',
+  'sasl.mechanism': 'sasl.mechanisms',
+  'sasl.oauthbearer.client.credentials.client.id': 'sasl.oauthbearer.client.id',
+  'sasl.oauthbearer.client.credentials.client.secret': 'sasl.oauthbearer.client.secret',
+  'linger.ms': 'queue.buffering.max.ms',
+  retries: 'message.send.max.retries',
+  'compression.type': 'compression.codec',
+  'max.partition.fetch.bytes': 'fetch.message.max.bytes',
+  acks: 'request.required.acks',
+  'delivery.timeout.ms': 'message.timeout.ms',
+  'enable.auto.commit': 'auto.commit.enable',
+};
+
+/** The property a librdkafka refusal is about: the first quoted name in its message. */
+const QUOTED_PROPERTY = /"([a-zA-Z0-9._-]+)"/;
+
+/**
+ * The key the caller wrote for the property librdkafka names: librdkafka reports an alias under
+ * its own name (`linger.ms` → "queue.buffering.max.ms").
+ */
+function writtenKey(config: LibrdkafkaConfig, named: string): string {
+  if (config[named] !== undefined) return named;
+  for (const [alias, canonical] of Object.entries(CONFIG_ALIASES)) {
+    if (canonical === named && config[alias] !== undefined) return alias;
+  }
+  return named;
+}
+
+/**
+ * librdkafka's refusal of a configuration (thrown by node-rdkafka's constructor) as an
+ * {@link InvalidArgumentError} that names the key the caller wrote and the value it had, with
+ * librdkafka's message after it and the native error as `cause`.
+ */
+export function configRefusal(err: unknown, config: LibrdkafkaConfig): InvalidArgumentError {
+  if (err instanceof InvalidArgumentError) return err;
+  // node-rdkafka's AdminClient rethrows the refusal with its text prefixed by "Error: ".
+  const message = (err instanceof Error ? err.message : String(err)).replace(/^Error: /, '');
+  const named = QUOTED_PROPERTY.exec(message)?.[1];
+  if (named === undefined) return new InvalidArgumentError(`librdkafka refused the configuration: ${message}`, { cause: err });
+  const key = writtenKey(config, named);
+  const value = config[key];
+  const got = value === undefined ? '' : ` (got ${typeof value === 'function' ? 'a function' : JSON.stringify(value)})`;
+  const as = key === named ? '' : ` (librdkafka's name for it: "${named}")`;
+  return new InvalidArgumentError(`librdkafka refused config "${key}"${as}${got}: ${message}`, { cause: err });
+}
+
+/**
+ * Creates a native client from `config`, turning librdkafka's refusal of it into
+ * {@link configRefusal}'s error.
+ */
+export function createWithConfig<T>(config: LibrdkafkaConfig, create: () => T): T {
+  try {
+    return create();
+  } catch (err) {
+    throw configRefusal(err, config);
+  }
 }

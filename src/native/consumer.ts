@@ -3,7 +3,7 @@
  * fake (__tests__/helpers/fake-native-consumer.ts).
  */
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
-import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, createWithConfig, splitConfig, type LibrdkafkaConfig } from './config';
 import { prepareCodeTables } from './errors';
 import { nodeRdkafka } from './loader';
 import type { NativeLogEvent } from './producer';
@@ -80,5 +80,5 @@ export const createNativeConsumer: NativeConsumerFactory = (config) => {
   checkBootstrap(config);
   prepareCodeTables();
   const [global, topic] = splitConfig(config);
-  return new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer;
+  return createWithConfig(config, () => new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer);
 };

@@ -2,12 +2,13 @@
  * The part of node-rdkafka's Producer that AIOProducer calls, and nothing more: the seam where
  * unit tests put a fake (__tests__/helpers/fake-native-producer.ts).
  */
-import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, createWithConfig, splitConfig, type LibrdkafkaConfig } from './config';
 import { prepareCodeTables } from './errors';
 import { nodeRdkafka } from './loader';
 
-/** One header as node-rdkafka takes it: an object with a single property. */
-export type NativeHeader = Record<string, Buffer | string>;
+import type { NativeHeader } from '../core/headers';
+
+export type { NativeHeader };
 
 /** A delivery report as node-rdkafka emits it (`dr_cb: true`, no `dr_msg_cb`). */
 export interface NativeDeliveryReport {
@@ -100,5 +101,5 @@ export const createNativeProducer: NativeProducerFactory = (config) => {
   checkBootstrap(config);
   prepareCodeTables();
   const [global, topic] = splitConfig(config);
-  return new (nodeRdkafka().Producer)(global, topic) as NativeProducer;
+  return createWithConfig(config, () => new (nodeRdkafka().Producer)(global, topic) as NativeProducer);
 };

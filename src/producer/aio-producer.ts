@@ -7,7 +7,7 @@ import type { SerializerOptions, Wire } from '../core/serde';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
-import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
+import { bootstrapOf, type LibrdkafkaConfig, type ProducerConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import {
   createNativeProducer,
@@ -149,7 +149,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    *
    * @param config librdkafka configuration (`bootstrap.servers`, `linger.ms`, …), copied, never
    *   changed. Delivery reports are forced on; `enable.idempotence` defaults to `true` and
-   *   `partitioner` to `murmur2_random` (Java-compatible key placement) unless set here.
+   *   `partitioner` to `murmur2_random` (Java-compatible key placement) unless set here. With the
+   *   idempotence default, a property it forbids (`acks: 1`, ...) is refused, saying so.
    * @param options how the wrapper polls and waits, and the key and value serializers; see
    *   {@link AIOProducerOptions} and {@link SerializerOptions}. `K` and `V`, the types `produce`
    *   takes as key and value, follow from the serializers.
@@ -166,7 +167,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * ```
    */
   static connect<K = Buffer | string | null, V = Buffer | string | null>(
-    config: LibrdkafkaConfig,
+    config: ProducerConfig,
     options: AIOProducerOptions & SerializerOptions<K, V> = {},
   ): Promise<AIOProducer<K, V>> {
     return AIOProducer.connectWith(config, options, {});

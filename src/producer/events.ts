@@ -1,5 +1,6 @@
 import type { AIOKafkaError } from '../core/errors';
-import type { LibrdkafkaStats, LogEntry } from '../core/client-events';
+import type { LogEntry } from '../core/client-events';
+import type { LibrdkafkaStats, ProducerStats } from '../core/stats';
 import type { DeliveryReport } from './delivery-report';
 
 export type { LibrdkafkaStats, LogEntry };
@@ -27,8 +28,8 @@ export interface AIOProducerEvents {
    * written to stderr, rate-limited. An error with `fatal: true` means the producer has stopped.
    */
   error: (err: AIOKafkaError) => void;
-  /** Parsed librdkafka statistics, every `statistics.interval.ms`. */
-  stats: (stats: LibrdkafkaStats) => void;
+  /** Parsed librdkafka statistics, every `statistics.interval.ms` (docs/observability.md). */
+  stats: (stats: ProducerStats) => void;
   /** librdkafka log lines (warnings and errors always; set `debug` in the config for more). To see those of the connection attempts, give a `logger`. */
   log: (entry: LogEntry) => void;
   /** librdkafka reported a message that `deliveryTimeoutMs` had already failed. */

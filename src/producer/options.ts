@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type AIOKafkaError } from '../core/errors';
+import type { ProduceHeaders } from '../core/headers';
 import { loggerOption, type Logger } from '../core/logger';
 import { booleanOption, checkConfig, checkOptionsObject, durationOption } from '../core/validation';
 import type { LibrdkafkaConfig } from '../native/config';
@@ -91,11 +92,17 @@ export interface ProduceOptions<K = Buffer | string | null> {
   /** Target partition, an integer >= 0. @default chosen by the partitioner */
   partition?: number | null;
   /**
-   * Headers, in order. Each record may hold one or more entries; values must be strings or UTF-8
-   * Buffers (node-rdkafka passes header values as strings).
-   * @example [{ trace: 'abc' }, { source: Buffer.from('web') }]
+   * Headers: an object map (`{ 'trace-id': 'abc', tag: ['a', 'b'] }`, one header per property or
+   * array element, in order; an `undefined` value sends none) or a list of records, in order.
+   * Values are strings (sent as UTF-8) or Buffers. node-rdkafka sends header values as C strings,
+   * so a Buffer reaches the broker unchanged only when it is NUL-free UTF-8: any other Buffer (binary
+   * data, a NUL byte) is refused with `InvalidArgumentError` naming the header, instead of
+   * arriving with U+FFFD in place of its invalid bytes or cut at its first NUL. Encode binary
+   * values first (`buf.toString('base64')`).
+   * @example { 'trace-id': 'abc', source: Buffer.from('web') }
+   * @example [{ 'trace-id': 'abc' }, { tag: 'a' }, { tag: 'b' }]
    */
-  headers?: Array<Record<string, Buffer | string>>;
+  headers?: ProduceHeaders;
   /** Message timestamp, ms since the epoch. @default the time of the call (set by librdkafka) */
   timestamp?: number | null;
   /**
@@ -201,6 +208,7 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
       );
     }
   }
+  if (config['enable.idempotence'] === undefined) checkIdempotenceDefault(config);
   const resolved: LibrdkafkaConfig = {
     'enable.idempotence': true,
     partitioner: 'murmur2_random',
@@ -213,6 +221,38 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
     resolved['message.timeout.ms'] = DEFAULT_MESSAGE_TIMEOUT_MS;
   }
   return resolved;
+}
+
+/**
+ * What librdkafka's idempotent producer requires (CONFIGURATION.md, `enable.idempotence`), as
+ * `[property and its alias, what it needs, whether a value meets it]`. librdkafka refuses a
+ * configuration that breaks one only when the client is created, and says nothing of where the
+ * idempotence came from.
+ */
+const IDEMPOTENCE_NEEDS: ReadonlyArray<[keys: readonly string[], needs: string, ok: (value: string) => boolean]> = [
+  [['acks', 'request.required.acks'], 'acks "all" (-1)', (v) => v.toLowerCase() === 'all' || Number(v) === -1],
+  [['max.in.flight', 'max.in.flight.requests.per.connection'], 'at most 5 requests in flight', (v) => !(Number(v) > 5)],
+  [['retries', 'message.send.max.retries'], 'retries >= 1', (v) => !(Number(v) < 1)],
+  [['queuing.strategy'], 'queuing.strategy "fifo"', (v) => v !== 'lifo'],
+];
+
+/**
+ * Refuses a property that conflicts with the producer's default `enable.idempotence: true`,
+ * saying that the default is the cause and how to change it; librdkafka would refuse it later
+ * with `ERR__STATE` and no such explanation.
+ */
+function checkIdempotenceDefault(config: LibrdkafkaConfig): void {
+  for (const [keys, needs, ok] of IDEMPOTENCE_NEEDS) {
+    for (const key of keys) {
+      const value = config[key];
+      if (value === undefined || ok(String(value).trim())) continue;
+      throw new InvalidArgumentError(
+        `config "${key}: ${JSON.stringify(value)}" conflicts with "enable.idempotence", which AIOProducer turns on ` +
+          `by default (librdkafka's idempotent producer needs ${needs}). Set "enable.idempotence": false to keep ` +
+          `${key} ${JSON.stringify(value)} (retries may then write a message twice or out of order), or remove ${key}`,
+      );
+    }
+  }
 }
 
 /** Reads a numeric librdkafka property that may have been given as a string. */

@@ -1,5 +1,5 @@
-import { isUtf8 } from 'node:buffer';
 import { InvalidArgumentError } from '../core/errors';
+import { toNativeHeaders } from '../core/headers';
 import { describe, topicProblem } from '../core/validation';
 import type { NativeHeader } from '../native/producer';
 import type { ProduceOptions } from './options';
@@ -16,57 +16,6 @@ export interface NativeMessage {
 }
 
 const MAX_PARTITION = 2 ** 31 - 1;
-
-function checkHeaders(topic: string, headers: unknown): NativeHeader[] | undefined {
-  if (headers === undefined || headers === null) return undefined;
-  if (!Array.isArray(headers)) {
-    throw new InvalidArgumentError(`headers for topic "${topic}" must be an array of objects, got ${describe(headers)}`);
-  }
-  // node-rdkafka reads only the first property of each header object: a record with several
-  // entries is split into one object per entry, in order. The caller's array is never changed.
-  let split = false;
-  for (let i = 0; i < headers.length; i++) {
-    const record: unknown = headers[i];
-    if (typeof record !== 'object' || record === null || Array.isArray(record) || Buffer.isBuffer(record)) {
-      throw new InvalidArgumentError(`header ${i} for topic "${topic}" must be an object, got ${describe(record)}`);
-    }
-    const names = Object.keys(record);
-    if (names.length === 0) {
-      throw new InvalidArgumentError(`header ${i} for topic "${topic}" has no entries: it would be dropped`);
-    }
-    if (names.length !== 1) split = true;
-    for (const name of names) {
-      // node-rdkafka copies header names and values as C strings: a NUL would cut them short.
-      if (name.includes('\0')) {
-        throw new InvalidArgumentError(`a header name for topic "${topic}" contains a NUL character, which node-rdkafka cannot send`);
-      }
-      const value: unknown = (record as Record<string, unknown>)[name];
-      if (typeof value === 'string') {
-        if (value.includes('\0')) {
-          throw new InvalidArgumentError(`header "${name}" for topic "${topic}" contains a NUL character, which node-rdkafka cannot send`);
-        }
-        continue;
-      }
-      if (!Buffer.isBuffer(value)) {
-        throw new InvalidArgumentError(
-          `header "${name}" for topic "${topic}" must be a string or a Buffer, got ${describe(value)}`,
-        );
-      }
-      if (!isUtf8(value) || value.includes(0)) {
-        throw new InvalidArgumentError(
-          `header "${name}" for topic "${topic}" is a Buffer that is not NUL-free UTF-8; node-rdkafka sends ` +
-            'header values as C strings, so it would be altered: encode it (base64, hex) first',
-        );
-      }
-    }
-  }
-  if (!split) return headers as NativeHeader[];
-  const flat: NativeHeader[] = [];
-  for (const record of headers as NativeHeader[]) {
-    for (const name of Object.keys(record)) flat.push({ [name]: record[name]! });
-  }
-  return flat;
-}
 
 /**
  * Writes a checked message into `into`, all at once after every option was read: a getter on the
@@ -136,7 +85,7 @@ export function toNativeMessage(
       `timestamp for topic "${topic}" must be a positive integer number of ms since the epoch, got ${describe(timestamp)}`,
     );
   }
-  const headers = checkHeaders(topic, options.headers);
+  const headers = toNativeHeaders(topic, options.headers);
   // node-rdkafka copies a string key as a C string (cut at a NUL); a Buffer keeps every byte.
   const nativeKey = typeof key === 'string' && key.includes('\0') ? Buffer.from(key) : key;
   return fill(into, topic, buffer, partition ?? null, nativeKey, timestamp, headers);

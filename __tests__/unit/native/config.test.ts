@@ -1,5 +1,6 @@
 import { AIOAdmin, AIOConsumer, AIOProducer, InvalidArgumentError } from '../../../src';
-import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from '../../../src/native/config';
+import { readFileSync } from 'node:fs';
+import { CONFIG_ALIASES, checkBootstrap, configRefusal, splitConfig, unlistedConfig, type LibrdkafkaConfig } from '../../../src/native/config';
 
 describe('splitConfig', () => {
   it("moves topic-level properties to node-rdkafka's topic config, where librdkafka reads them", () => {
@@ -45,5 +46,57 @@ describe('checkBootstrap', () => {
     await expect(AIOProducer.connect(config)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(AIOConsumer.connect({ ...config, 'group.id': 'g' }, { topics: ['t'] })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(AIOAdmin.connect(config)).rejects.toBeInstanceOf(InvalidArgumentError);
+  });
+});
+
+describe('configRefusal', () => {
+  it('names the alias the caller wrote, and its value, when librdkafka names its own property', () => {
+    const cause = new Error('Invalid value for configuration property "queue.buffering.max.ms"');
+    const err = configRefusal(cause, { 'linger.ms': 'soon' });
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect(err.message).toBe(
+      'librdkafka refused config "linger.ms" (librdkafka\'s name for it: "queue.buffering.max.ms") (got "soon"): ' +
+        'Invalid value for configuration property "queue.buffering.max.ms"',
+    );
+    expect(err.cause).toBe(cause);
+  });
+
+  it('names the property as written when the caller used librdkafka\'s own name', () => {
+    const err = configRefusal(new Error('Expected bool value for "enable.idempotence": true or false'), { 'enable.idempotence': 'yes' });
+    expect(err.message).toMatch(/^librdkafka refused config "enable.idempotence" \(got "yes"\): Expected bool/);
+  });
+
+  it('keeps librdkafka\'s message when it names no property', () => {
+    expect(configRefusal(new Error('something else'), {}).message).toBe('librdkafka refused the configuration: something else');
+  });
+});
+
+describe('CONFIG_ALIASES', () => {
+  it("is every alias node-rdkafka's config.d.ts (librdkafka's CONFIGURATION.md) declares", () => {
+    const declarations = readFileSync(require.resolve('node-rdkafka/config.d.ts'), 'utf8');
+    const declared: Record<string, string> = {};
+    for (const [, doc, name] of declarations.matchAll(/\/\*\*([\s\S]*?)\*\/\s*"([^"]+)"\?:/g)) {
+      const alias = /Alias for `([^`]+)`/.exec(doc!);
+      if (alias) declared[name!] = alias[1]!;
+    }
+    expect(Object.keys(declared).length).toBeGreaterThan(10);
+    expect(CONFIG_ALIASES).toEqual(declared);
+  });
+});
+
+describe('unlistedConfig', () => {
+  it('copies the properties, for spreading into a typed configuration', () => {
+    const props = { 'test.mock.num.brokers': 3, 'x.y': 'z', flag: true };
+    const copy = unlistedConfig(props);
+    expect(copy).toEqual(props);
+    expect(copy).not.toBe(props);
+  });
+
+  it.each<[string, unknown]>([
+    ['not an object', 'a=b'],
+    ['a function value', { 'x.cb': () => {} }],
+    ['an object value', { 'x.y': {} }],
+  ])('refuses %s', (_what, props) => {
+    expect(() => unlistedConfig(props as never)).toThrow(InvalidArgumentError);
   });
 });

@@ -116,7 +116,7 @@ describe('configuration', () => {
 
   it('wraps a configuration librdkafka refuses in InvalidArgumentError, keeping the cause', async () => {
     const refusal = new Error('Invalid value "x" for configuration property "acks"');
-    const err = await AIOProducer.connectWith({ acks: 'x' }, {}, {
+    const err = await AIOProducer.connectWith({ acks: 'x', 'enable.idempotence': false }, {}, {
       createNative: () => {
         throw refusal;
       },
@@ -477,7 +477,10 @@ describe('bad input', () => {
     ['a negative partition', () => ['t', 'v', { partition: -1 }]],
     ['a string partition', () => ['t', 'v', { partition: '1' }]],
     ['a number key', () => ['t', 'v', { key: 7 }]],
-    ['headers that are not an array', () => ['t', 'v', { headers: { a: 'b' } }]],
+    ['headers that are neither a map nor an array', () => ['t', 'v', { headers: 'a=b' }]],
+    ['headers in a Map (its entries are not properties)', () => ['t', 'v', { headers: new Map([['a', 'b']]) }]],
+    ['a header map value that is a number', () => ['t', 'v', { headers: { a: 1 } }]],
+    ['a header map Buffer that is not UTF-8', () => ['t', 'v', { headers: { a: [Buffer.from('ok'), Buffer.from([0xc3, 0x28])] } }]],
     ['a header that is not an object', () => ['t', 'v', { headers: ['a'] }]],
     ['a header value that is a number', () => ['t', 'v', { headers: [{ a: 1 }] }]],
     ['a header Buffer that is not UTF-8', () => ['t', 'v', { headers: [{ a: Buffer.from([0xff, 0xfe]) }] }]],

@@ -1,0 +1,107 @@
+import Kafka from 'node-rdkafka';
+import { AIOProducer, InvalidArgumentError } from '../../src';
+import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
+import { readTopic } from '../helpers/read-topic';
+
+/*
+ * What survives of a header value on its way through node-rdkafka to the broker and back, measured
+ * over TCP: node-rdkafka's own produce() first (what any caller of it gets), then AIOProducer,
+ * which sends what survives and refuses the rest.
+ */
+
+let broker: TestBroker;
+
+beforeAll(async () => {
+  broker = await startTestBroker(1);
+});
+
+afterAll(async () => {
+  await broker.stop();
+});
+
+/** Produces one message with `headers` through node-rdkafka's Producer itself. */
+async function produceRaw(topic: string, headers: Array<Record<string, unknown>>): Promise<void> {
+  const producer = new Kafka.Producer({ 'bootstrap.servers': broker.bootstrapServers, dr_cb: true }, {});
+  await new Promise<void>((resolve, reject) => producer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
+  try {
+    const delivered = new Promise<void>((resolve, reject) => producer.once('delivery-report', (err) => (err ? reject(err) : resolve())));
+    producer.setPollInterval(10);
+    producer.produce(topic, null, Buffer.from('v'), null, Date.now(), undefined, headers as never);
+    await delivered;
+  } finally {
+    await new Promise<void>((resolve) => producer.disconnect(() => resolve()));
+  }
+}
+
+const REPLACEMENT = [0xef, 0xbf, 0xbd]; // U+FFFD in UTF-8
+
+describe('header values through node-rdkafka (measured, over TCP)', () => {
+  it('keep NUL-free UTF-8 exactly, replace invalid UTF-8 with U+FFFD, cut at a NUL, keep empty as empty', async () => {
+    const topic = randomTopic();
+    await produceRaw(topic, [
+      { utf8: Buffer.from('żółw ✓') },
+      { binary: Buffer.from([0xff, 0xfe, 0x41]) },
+      { nul: Buffer.from([0x41, 0x00, 0x42]) },
+      { empty: Buffer.alloc(0) },
+      { surrogate: '\ud800x' },
+      { nulString: 'a\0b' },
+      { number: 42 },
+      { nullValue: null },
+    ]);
+    const [message] = await readTopic(broker.bootstrapServers, topic, 1);
+    const got = Object.fromEntries(message!.headers.flatMap((h) => Object.entries(h)).map(([k, v]) => [k, [...v]]));
+    expect(got).toEqual({
+      utf8: [...Buffer.from('żółw ✓')],
+      binary: [...REPLACEMENT, ...REPLACEMENT, 0x41],
+      nul: [0x41],
+      empty: [],
+      surrogate: [...REPLACEMENT, 0x78],
+      nulString: [0x61],
+      number: [...Buffer.from('42')],
+      nullValue: [...Buffer.from('null')],
+    });
+  });
+});
+
+describe('AIOProducer headers (over TCP)', () => {
+  let producer: AIOProducer;
+  beforeAll(async () => {
+    producer = await AIOProducer.connect({ 'bootstrap.servers': broker.bootstrapServers, 'linger.ms': 1 });
+  });
+  afterAll(async () => {
+    await producer.close();
+  });
+
+  it('sends an object map as headers in property order, an array as repeated names, bytes exact', async () => {
+    const topic = randomTopic();
+    await producer.produce(topic, 'v', {
+      headers: { 'trace-id': 'abc', bin: Buffer.from('żółw'), tag: ['a', Buffer.from('b')], empty: Buffer.alloc(0), absent: undefined },
+    });
+    await producer.produce(topic, 'w', { headers: [{ 'trace-id': 'def' }, { tag: 'x', other: 'y' }] });
+    const read = await readTopic(broker.bootstrapServers, topic, 2);
+    const byValue = new Map(read.map((m) => [m.value!.toString(), m.headers]));
+    expect(byValue.get('v')).toEqual([
+      { 'trace-id': Buffer.from('abc') },
+      { bin: Buffer.from('żółw') },
+      { tag: Buffer.from('a') },
+      { tag: Buffer.from('b') },
+      { empty: Buffer.alloc(0) },
+    ]);
+    expect(byValue.get('w')).toEqual([{ 'trace-id': Buffer.from('def') }, { tag: Buffer.from('x') }, { other: Buffer.from('y') }]);
+  });
+
+  it.each([
+    ['binary bytes', { bin: Buffer.from([0xff, 0xfe, 0x41]) }],
+    ['a NUL byte', { bin: Buffer.from([0x41, 0x00, 0x42]) }],
+    ['a NUL in a string', { s: 'a\0b' }],
+    ['a lone surrogate in a string', { s: '\ud800x' }],
+  ])('refuses a value node-rdkafka would alter (%s), naming the header, sending nothing', async (_what, headers) => {
+    const topic = randomTopic();
+    const err = await producer.produce(topic, 'bad', { headers }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).toContain(`header "${Object.keys(headers)[0]}" for topic "${topic}"`);
+    await producer.produce(topic, 'good');
+    const read = await readTopic(broker.bootstrapServers, topic, 1);
+    expect(read.map((m) => m.value!.toString())).toEqual(['good']);
+  });
+});

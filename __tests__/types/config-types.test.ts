@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import ts from 'typescript';
+
+/*
+ * The typed configurations, checked by the compiler itself: __tests__/types/config.types.ts
+ * compiles with no error (each `@ts-expect-error` met one), and with the directives removed each
+ * marked line fails with exactly the error code written on its directive.
+ */
+
+const ROOT = join(__dirname, '..', '..');
+const FILE = join(__dirname, 'config.types.ts');
+
+const OPTIONS: ts.CompilerOptions = {
+  strict: true,
+  noEmit: true,
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.CommonJS,
+  moduleResolution: ts.ModuleResolutionKind.Node10,
+  lib: ['lib.es2022.d.ts', 'lib.esnext.disposable.d.ts'],
+  types: ['node'],
+  typeRoots: [join(ROOT, 'node_modules', '@types')],
+  skipLibCheck: true,
+  esModuleInterop: true,
+};
+
+/** Compiles `text` as the types file; returns its diagnostics and the program. */
+function compile(text: string): { diagnostics: readonly ts.Diagnostic[]; program: ts.Program } {
+  const host = ts.createCompilerHost(OPTIONS);
+  const read = host.readFile.bind(host);
+  host.readFile = (name) => (name === FILE ? text : read(name));
+  const original = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, version, onError, create) =>
+    name === FILE ? ts.createSourceFile(name, text, version) : original(name, version, onError, create);
+  const program = ts.createProgram([FILE], OPTIONS, host);
+  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === FILE);
+  return { diagnostics, program };
+}
+
+function describeDiagnostic(d: ts.Diagnostic): string {
+  const line = d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1;
+  return `line ${line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
+}
+
+describe('typed configurations', () => {
+  const source = readFileSync(FILE, 'utf8');
+  let compiled: ReturnType<typeof compile> | undefined;
+  const compiledSource = (): ReturnType<typeof compile> => (compiled ??= compile(source));
+
+  it('compile, every @ts-expect-error meeting an error', () => {
+    const { diagnostics } = compiledSource();
+    expect(diagnostics.map(describeDiagnostic)).toEqual([]);
+  }, 60_000);
+
+  it('refuse each marked line with the error code its directive names', () => {
+    const lines = source.split('\n');
+    const expected: string[] = [];
+    const stripped = lines.map((line, i) => {
+      const directive = /\/\/ @ts-expect-error (TS\d+)/.exec(line);
+      if (directive === null) return line;
+      expected.push(`line ${i + 2}: ${directive[1]}`); // the directive covers the next line
+      return '';
+    });
+    expect(expected.length).toBeGreaterThanOrEqual(12);
+    const { diagnostics } = compile(stripped.join('\n'));
+    const got = diagnostics.map((d) => `line ${d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: TS${d.code}`);
+    expect(got).toEqual(expected);
+  }, 60_000);
+
+  it("carry librdkafka's documentation of each property into the editor", () => {
+    const { program } = compiledSource();
+    const checker = program.getTypeChecker();
+    const file = program.getSourceFile(FILE)!;
+    let configType: ts.Type | undefined;
+    const visit = (node: ts.Node): void => {
+      if (ts.isTypeReferenceNode(node) && node.typeName.getText(file) === 'ProducerConfig') configType ??= checker.getTypeFromTypeNode(node);
+      ts.forEachChild(node, visit);
+    };
+    visit(file);
+    const doc = (name: string): string =>
+      ts.displayPartsToString(configType!.getProperty(name)!.getDocumentationComment(checker));
+    expect(doc('linger.ms')).toMatch(/Alias for `queue.buffering.max.ms`/);
+    expect(doc('enable.idempotence')).toMatch(/exactly once/);
+    expect(configType!.getProperty('dr_msg_cb')).toBeUndefined();
+  }, 60_000);
+});

@@ -1,0 +1,77 @@
+/*
+ * Compiled, never run, by __tests__/types/config-types.test.ts (and by `tsc -p tsconfig.json`):
+ * what the typed configurations accept and refuse. Every `@ts-expect-error` must meet an error,
+ * and the test checks that it is the one named on its line.
+ */
+import type { ConsumerGlobalConfig, ConsumerTopicConfig, GlobalConfig, ProducerGlobalConfig, ProducerTopicConfig } from 'node-rdkafka';
+import { AIOAdmin, AIOConsumer, AIOProducer, unlistedConfig, type AdminConfig, type ConsumerConfig, type ProducerConfig } from '../../src';
+
+declare const brokers: string;
+declare const fromEnvironment: Record<string, string>;
+
+export async function producerConfigs(): Promise<void> {
+  // A literal with librdkafka's names and values, some written as librdkafka parses strings.
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, acks: 'all', 'linger.ms': 5, 'compression.type': 'lz4' });
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, acks: -1, 'linger.ms': '5', 'enable.idempotence': 'true' });
+
+  // @ts-expect-error TS2353 a misspelt property name
+  await AIOProducer.connect({ 'bootstrap.server': brokers });
+  // @ts-expect-error TS2322 a value librdkafka refuses
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, acks: 'everyone' });
+  // @ts-expect-error TS2322 not a number
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, 'linger.ms': 'soon' });
+  // @ts-expect-error TS2322 not one of librdkafka's codecs
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, 'compression.type': 'brotli' });
+  // @ts-expect-error TS2353 a consumer property, not a producer one
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g' });
+  // @ts-expect-error TS2353 owned by the producer: delivery reports settle the promises
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, dr_msg_cb: true });
+
+  // node-rdkafka's own typed interfaces.
+  const native: ProducerGlobalConfig & ProducerTopicConfig = { 'bootstrap.servers': brokers, acks: 1, 'enable.idempotence': false };
+  await AIOProducer.connect(native);
+
+  // The escape hatch: unlisted names, spread; the keys beside it are still checked.
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, ...unlistedConfig({ 'test.mock.num.brokers': 3 }) });
+  // @ts-expect-error TS2353 still checked beside the escape hatch
+  await AIOProducer.connect({ 'bootstrap.server': brokers, ...unlistedConfig({ 'test.mock.num.brokers': 3 }) });
+  // @ts-expect-error TS2322 a listed name is written directly, where its value is checked
+  unlistedConfig({ acks: 'everyone' });
+
+  // A configuration built at run time (from the environment, a file) is taken as it is:
+  // librdkafka checks its names and values when the client is created.
+  await AIOProducer.connect(fromEnvironment);
+
+  const annotated: ProducerConfig = { 'bootstrap.servers': brokers, 'message.timeout.ms': 10_000 };
+  await AIOProducer.connect(annotated);
+}
+
+export async function consumerConfigs(): Promise<void> {
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', 'auto.offset.reset': 'earliest' }, { topics: ['t'] });
+  // @ts-expect-error TS2322 not one of librdkafka's reset policies
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', 'auto.offset.reset': 'oldest' }, { topics: ['t'] });
+  // @ts-expect-error TS2353 a misspelt property name
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.idd': 'g' }, { topics: ['t'] });
+  // @ts-expect-error TS2353 a producer property, not a consumer one
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', 'linger.ms': 5 }, { topics: ['t'] });
+
+  const native: ConsumerGlobalConfig & ConsumerTopicConfig = { 'bootstrap.servers': brokers, 'group.id': 'g' };
+  await AIOConsumer.connect(native, { topics: ['t'] });
+  const globalOnly: ConsumerGlobalConfig = { 'bootstrap.servers': brokers, 'group.id': 'g' };
+  await AIOConsumer.connect(globalOnly, { topics: ['t'] });
+  const annotated: ConsumerConfig = { 'bootstrap.servers': brokers, 'group.id': 'g', 'isolation.level': 'read_committed' };
+  await AIOConsumer.connect(annotated, { topics: ['t'] });
+}
+
+export async function adminConfigs(): Promise<void> {
+  await AIOAdmin.connect({ 'bootstrap.servers': brokers, 'security.protocol': 'plaintext' });
+  // @ts-expect-error TS2322 not one of librdkafka's protocols
+  await AIOAdmin.connect({ 'bootstrap.servers': brokers, 'security.protocol': 'tls' });
+  // @ts-expect-error TS2353 a producer property: the admin client takes global properties only
+  await AIOAdmin.connect({ 'bootstrap.servers': brokers, acks: 'all' });
+
+  const native: GlobalConfig = { 'bootstrap.servers': brokers };
+  await AIOAdmin.connect(native);
+  const annotated: AdminConfig = { 'bootstrap.servers': brokers };
+  await AIOAdmin.connect(annotated);
+}
