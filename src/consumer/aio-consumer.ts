@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
-import { ClientEvents, type LibrdkafkaStats, type LogEntry } from '../core/client-events';
+import { ClientEvents, type LogEntry } from '../core/client-events';
+import type { ConsumerStats } from '../core/stats';
 import {
   AIOKafkaError,
   ConsumerClosedError,
@@ -78,7 +79,7 @@ export interface AIOConsumerEvents {
    */
   resume: (partitions: TopicPartition[]) => void;
   /** Parsed librdkafka statistics, every `statistics.interval.ms` (set it in the config). */
-  stats: (stats: LibrdkafkaStats) => void;
+  stats: (stats: ConsumerStats) => void;
   /** librdkafka log lines (set `debug` in the config for more of them); see also the `logger` option. */
   log: (entry: LogEntry) => void;
 }
