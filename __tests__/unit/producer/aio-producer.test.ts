@@ -11,6 +11,7 @@ import type { AIOProducerOptions } from '../../../src/producer/options';
 import type { Logger } from '../../../src/core/logger';
 import type { LibrdkafkaConfig } from '../../../src/native/config';
 import { FakeNativeProducer, fakeFactory, nativeError, textError } from '../../helpers/fake-native-producer';
+import { track } from '../../helpers/track';
 
 // Promise plumbing (microtasks, nextTick) stays real; timers and the clock are faked.
 beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
@@ -46,17 +47,6 @@ async function tick(ms = 1): Promise<void> {
   await jest.advanceTimersByTimeAsync(ms);
 }
 
-/** Records whether a promise settled, without awaiting it. */
-function track<T>(promise: Promise<T>): { settled: () => boolean; value: () => T | undefined; error: () => unknown } {
-  let settled = false;
-  let value: T | undefined;
-  let error: unknown;
-  promise.then(
-    (v) => ((settled = true), (value = v)),
-    (e) => ((settled = true), (error = e)),
-  );
-  return { settled: () => settled, value: () => value, error: () => error };
-}
 
 describe('configuration', () => {
   it('passes a copy of the config with delivery reports on and protective defaults', async () => {

@@ -5,6 +5,7 @@ import { serializers, type Serializer } from '../../../src/core/serde';
 import type { LateDelivery } from '../../../src/producer/events';
 import type { AIOProducerOptions } from '../../../src/producer/options';
 import { FakeNativeProducer, fakeFactory, nativeError } from '../../helpers/fake-native-producer';
+import { track } from '../../helpers/track';
 
 /* produceBatch, enqueue, AbortSignal cancellation and serializers, against the fake native producer. */
 
@@ -34,16 +35,6 @@ async function connect<K = Buffer | string | null, V = Buffer | string | null>(
 
 const tick = (ms = 1): Promise<void> => jest.advanceTimersByTimeAsync(ms);
 
-function track<T>(promise: Promise<T>): { settled: () => boolean; value: () => T | undefined; error: () => unknown } {
-  let settled = false;
-  let value: T | undefined;
-  let error: unknown;
-  promise.then(
-    (v) => ((settled = true), (value = v)),
-    (e) => ((settled = true), (error = e)),
-  );
-  return { settled: () => settled, value: () => value, error: () => error };
-}
 
 describe('produceBatch', () => {
   it('resolves once, with one result per message in order: bad messages fail alone', async () => {
