@@ -11,7 +11,7 @@ import ts from 'typescript';
  */
 
 const ROOT = join(__dirname, '..', '..');
-const FILES = ['README.md', 'docs/api.md', 'docs/delivery-semantics.md', 'docs/consumer.md', 'docs/reliability.md', 'docs/testing.md'];
+const FILES = ['README.md', 'docs/api.md', 'docs/delivery-semantics.md', 'docs/consumer.md', 'docs/reliability.md', 'docs/testing.md', 'docs/observability.md'];
 
 /** Names the docs use without defining them: the reader's own application. */
 const AMBIENT = `
@@ -71,7 +71,12 @@ describe('code in the README and docs', () => {
         types: ['node'],
         typeRoots: [join(ROOT, 'node_modules', '@types')],
         baseUrl: ROOT,
-        paths: { 'aio-rdkafka': ['src/index.ts'], 'aio-rdkafka/testing': ['src/testing/index.ts'] },
+        paths: {
+          'aio-rdkafka': ['src/index.ts'],
+          'aio-rdkafka/testing': ['src/testing/index.ts'],
+          // docs/observability.md shows the optional OpenTelemetry peer dependency in use.
+          '@opentelemetry/api': ['node_modules/@opentelemetry/api'],
+        },
         skipLibCheck: true,
         esModuleInterop: true,
         allowJs: true,
