@@ -82,8 +82,9 @@ export class OperationChannel<C extends TraceOutcome<unknown>> {
 
   /**
    * The operation settled: `error` (when `error` is not undefined), then `asyncStart` and
-   * `asyncEnd`. A subscriber that throws is reported by Node (`uncaughtException` on the next
-   * tick), never to the caller.
+   * `asyncEnd`; settled between `start` and `end` (inside the call), it is published right after
+   * `end`. A subscriber that throws is reported by Node (`uncaughtException` on the next tick),
+   * never to the caller.
    */
   settle(context: C, error: unknown, result?: C extends TraceOutcome<infer R> ? R : never): void {
     if (this.#inCall.get(context) === null) this.#inCall.set(context, { error, result });
