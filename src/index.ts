@@ -102,3 +102,10 @@ export function startMockCluster(
 }
 /** @deprecated Import it from `aio-rdkafka/testing`. */
 export type { MockCluster, MockClusterOptions } from './testing/mock-cluster';
+
+/* Tracing (node:diagnostics_channel) and W3C trace-context propagation: docs/observability.md. */
+export { traceContextOf, traceParentOf } from './consumer/tracing';
+export type { CommitTrace, ConsumeTrace, RebalanceTrace } from './consumer/tracing';
+export type { LateDeliveryTrace, ProduceBatchTrace, ProduceTrace, TransactionTrace } from './producer/tracing';
+export type { CloseTrace, ConnectTrace, TraceOutcome } from './core/tracing';
+export type { TraceContext, TraceParent } from './core/propagation';

@@ -71,7 +71,12 @@ describe('code in the README and docs', () => {
         types: ['node'],
         typeRoots: [join(ROOT, 'node_modules', '@types')],
         baseUrl: ROOT,
-        paths: { 'aio-rdkafka': ['src/index.ts'], 'aio-rdkafka/testing': ['src/testing/index.ts'] },
+        paths: {
+          'aio-rdkafka': ['src/index.ts'],
+          'aio-rdkafka/testing': ['src/testing/index.ts'],
+          // docs/observability.md shows the optional OpenTelemetry peer dependency in use.
+          '@opentelemetry/api': ['node_modules/@opentelemetry/api'],
+        },
         skipLibCheck: true,
         esModuleInterop: true,
         allowJs: true,

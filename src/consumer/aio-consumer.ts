@@ -37,6 +37,8 @@ import {
 } from './options';
 import { Pauses } from './pauses';
 import { Rebalancer } from './rebalancer';
+import { connectTrace } from '../core/tracing';
+import { consumerChannels } from './tracing';
 
 /** Options of {@link AIOConsumer.lag}. */
 export interface LagOptions {
@@ -195,7 +197,18 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   }
 
   /** @internal `connect` with the native factory replaceable: the seam unit tests use. */
-  static async connectWith<K = Buffer | null, V = Buffer | null>(
+  static connectWith<K = Buffer | null, V = Buffer | null>(
+    config: LibrdkafkaConfig,
+    options: AIOConsumerOptions<K, V>,
+    internal: ConsumerInternalOptions,
+  ): Promise<AIOConsumer<K, V>> {
+    return consumerChannels.connect.trace(
+      () => connectTrace(config, (config as Record<string, unknown> | null | undefined)?.['group.id']),
+      () => AIOConsumer.#connectWith<K, V>(config, options, internal),
+    );
+  }
+
+  static async #connectWith<K, V>(
     config: LibrdkafkaConfig,
     options: AIOConsumerOptions<K, V>,
     internal: ConsumerInternalOptions,
@@ -514,7 +527,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   close(options: ConsumerCloseOptions = {}): Promise<void> {
     return this.#closer.run(
       () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
-      (timeoutMs) => this.#close(timeoutMs),
+      (timeoutMs) => consumerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs)),
     );
   }
 

@@ -5,6 +5,7 @@ import { partitionKey, type TopicPartitionOffset } from '../core/topic-partition
 import type { NativeConsumer } from '../native/consumer';
 import { fromLibrdkafka } from '../native/errors';
 import type { CommitPlanner, PlannedCommit } from './commit-planner';
+import { consumerChannels, type CommitTrace } from './tracing';
 
 /** How long a commit waits for the coordinator's answer, in ms. */
 export const COMMIT_TIMEOUT_MS = 10_000;
@@ -60,6 +61,16 @@ export class Committer {
    */
   commit(offsets: PlannedCommit[], what: string): Promise<AIOKafkaError | undefined> {
     if (offsets.length === 0) return Promise.resolve(undefined);
+    if (!consumerChannels.commit.active) return this.#commit(offsets, what);
+    const trace: CommitTrace = { reason: what, offsets: offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset })) };
+    consumerChannels.commit.start(trace);
+    const settled = this.#commit(offsets, what);
+    consumerChannels.commit.end(trace);
+    void settled.then((err) => consumerChannels.commit.settle(trace, err));
+    return settled;
+  }
+
+  #commit(offsets: PlannedCommit[], what: string): Promise<AIOKafkaError | undefined> {
     const native: TopicPartitionOffset[] = offsets.map(({ topic, partition, offset }) => ({ topic, partition, offset }));
     if (!this.#options.polling()) {
       try {

@@ -11,6 +11,7 @@ import { toConsumerMessage, type ConsumerMessage } from './consumer-message';
 import type { MessageDecoder } from './deserialize';
 import type { HandlerErrorAction, ResolvedRunOptions } from './options';
 import { OrderedScheduler, type HoldBack, type LaneOf } from './scheduler';
+import { consumerChannels, type ConsumeTrace } from './tracing';
 
 /** A received message on its way through the consumer. */
 interface Entry {
@@ -25,6 +26,14 @@ interface Entry {
   release?: () => void;
   /** iterate(): the message as the loop body got it (deserialized). */
   handedOut?: ConsumerMessage<unknown, unknown>;
+  /** iterate(): the consume channel's payload, when somebody subscribed as it was handed out. */
+  trace: ConsumeTrace | undefined;
+}
+
+/** The consume channel's payload for `entries`; built only when the channel is active. */
+function consumeTrace(kind: 'run' | 'iterate', entries: readonly Entry[]): ConsumeTrace {
+  const messages = entries.map((entry) => entry.message);
+  return { kind, message: messages[0]!, messages };
 }
 
 /** What a {@link Consumption} works with. */
@@ -147,7 +156,7 @@ export class Consumption {
       if (ticket === undefined) continue;
       const message = toConsumerMessage(raw);
       const keyLane = message.key === null ? undefined : `${message.topic}\0${message.key.toString('latin1')}`;
-      this.#scheduler.push({ message, ticket, pkey, keyLane, receivedAt });
+      this.#scheduler.push({ message, ticket, pkey, keyLane, receivedAt, trace: undefined });
       this.#waitingBy.set(pkey, (this.#waitingBy.get(pkey) ?? 0) + 1);
     }
     this.dispatch();
@@ -179,7 +188,9 @@ export class Consumption {
         this.#running.set(entry, released.promise);
         this.#current = entry;
         entry.release = released.resolve;
+        if (consumerChannels.consume.active) consumerChannels.consume.start((entry.trace = consumeTrace('iterate', [entry])));
         this.#waiters.shift()!(entry);
+        if (entry.trace !== undefined) consumerChannels.consume.end(entry.trace);
       }
     }
     this.#parts.buffered(this.runnable);
@@ -209,6 +220,7 @@ export class Consumption {
       throw new InvalidStateError('markProcessed: only the message the iteration handed out last, before the loop asks for the next one');
     }
     this.#parts.planner.finish(entry.message.topic, entry.message.partition, entry.ticket);
+    if (entry.trace !== undefined) entry.trace.processed = true;
   }
 
   /** Messages leave the waiting line: handed out or dropped. */
@@ -317,7 +329,7 @@ export class Consumption {
           (err: unknown) => {
             // No onError for an iteration: the loop throws, the message stays uncommitted.
             const failure = decodeFailure([entry], err);
-            if (this.#current === entry) this.#releaseCurrent(false);
+            if (this.#current === entry) this.#releaseCurrent(false, failure);
             void this.end(failure);
             reject(failure);
           },
@@ -328,11 +340,15 @@ export class Consumption {
   }
 
   /** iterate(): the loop body is done with the message in hand (or left the loop). */
-  #releaseCurrent(finished: boolean): void {
+  #releaseCurrent(finished: boolean, failure?: HandlerError): void {
     const entry = this.#current;
     if (entry === undefined) return;
     this.#current = undefined;
     if (finished) this.#parts.planner.finish(entry.message.topic, entry.message.partition, entry.ticket);
+    if (entry.trace !== undefined) {
+      entry.trace.processed = finished || entry.trace.processed === true;
+      consumerChannels.consume.settle(entry.trace, failure);
+    }
     this.#scheduler.done(entry);
     this.#running.delete(entry);
     entry.release?.();
@@ -342,6 +358,8 @@ export class Consumption {
   #start(run: ResolvedRunOptions, entries: Entry[]): void {
     const first = entries[0]!;
     const raw = entries.map((entry) => entry.message);
+    const trace = consumerChannels.consume.active ? consumeTrace('run', entries) : undefined;
+    if (trace !== undefined) consumerChannels.consume.start(trace);
     const settled = (async () => {
       let failure: HandlerError | undefined;
       let messages: Array<ConsumerMessage<unknown, unknown>> | undefined;
@@ -369,11 +387,16 @@ export class Consumption {
         for (const entry of entries) this.#parts.planner.finish(entry.message.topic, entry.message.partition, entry.ticket);
         if (failure !== undefined) this.#parts.events.emitOrReport('handlerError', failure, 'handler failed, message skipped');
       }
+      if (trace !== undefined) {
+        trace.processed = action === 'skip';
+        consumerChannels.consume.settle(trace, failure);
+      }
       this.#scheduler.done(first);
       this.#running.delete(first);
       if (action === 'stop') void this.end(failure);
       else this.dispatch();
     })();
+    if (trace !== undefined) consumerChannels.consume.end(trace);
     this.#running.set(first, settled);
   }
 

@@ -8,6 +8,7 @@ import { nativeCall, type Pauses } from './pauses';
 import type { CommitPlanner } from './commit-planner';
 import type { Committer } from './committer';
 import type { ConsumeLoop } from './consume-loop';
+import { consumerChannels } from './tracing';
 
 const ERR_ASSIGN_PARTITIONS = -175;
 const ERR_REVOKE_PARTITIONS = -174;
@@ -141,13 +142,19 @@ export class Rebalancer {
       // A resume point counts for the step right after the revocation that set it, no later.
       const resumeAt = this.#resumeAt;
       this.#resumeAt = new Map();
+      const type = code === ERR_ASSIGN_PARTITIONS ? 'assign' : code === ERR_REVOKE_PARTITIONS ? 'revoke' : 'failed';
       try {
-        if (code === ERR_ASSIGN_PARTITIONS) this.#assign(list, resumeAt);
-        else if (code === ERR_REVOKE_PARTITIONS) await this.#revoke(list, true);
-        else {
-          this.#parts.events.error(err, 'rebalance failed; releasing the assignment');
-          await this.#revoke(this.assignment, false);
-        }
+        await consumerChannels.rebalance.trace(
+          () => ({ type, partitions: list.map(({ topic, partition }) => ({ topic, partition })) }),
+          async () => {
+            if (type === 'assign') this.#assign(list, resumeAt);
+            else if (type === 'revoke') await this.#revoke(list, true);
+            else {
+              this.#parts.events.error(err, 'rebalance failed; releasing the assignment');
+              await this.#revoke(this.assignment, false);
+            }
+          },
+        );
       } catch (e) {
         this.#parts.events.error(e, 'rebalance step failed');
       } finally {

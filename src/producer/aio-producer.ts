@@ -6,6 +6,7 @@ import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, 
 import type { SerializerOptions, Wire } from '../core/serde';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
+import { connectTrace } from '../core/tracing';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
 import { bootstrapOf, type LibrdkafkaConfig, type ProducerConfig } from '../native/config';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
@@ -53,6 +54,7 @@ import { PollLoop } from './poll-loop';
 import { Serialization } from './serialize';
 import { Transactions, type Transaction } from './transaction';
 import { createWithBackgroundPoll } from '../native/background-poll';
+import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 
 /** Busy poll period without the background poll: each report waits for the next tick. */
 const TIMER_ONLY_POLL_MS = 1;
@@ -174,7 +176,18 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   /** @internal `connect` with the native factory replaceable: the seam unit tests use. */
-  static async connectWith<K = Buffer | string | null, V = Buffer | string | null>(
+  static connectWith<K = Buffer | string | null, V = Buffer | string | null>(
+    config: LibrdkafkaConfig,
+    options: AIOProducerOptions & SerializerOptions<K, V>,
+    internal: InternalOptions,
+  ): Promise<AIOProducer<K, V>> {
+    return producerChannels.connect.trace(
+      () => connectTrace(config, undefined),
+      () => AIOProducer.#connectWith<K, V>(config, options, internal),
+    );
+  }
+
+  static async #connectWith<K, V>(
     config: LibrdkafkaConfig,
     options: AIOProducerOptions & SerializerOptions<K, V>,
     internal: InternalOptions,
@@ -334,6 +347,13 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * ```
    */
   produceBatch(messages: ReadonlyArray<BatchMessage<K, V>>, options?: ProduceBatchOptions): Promise<BatchResult[]> {
+    return producerChannels.produceBatch.trace(
+      () => ({ size: Array.isArray(messages) ? messages.length : 0 }),
+      () => this.#produceBatch(messages, options),
+    );
+  }
+
+  #produceBatch(messages: ReadonlyArray<BatchMessage<K, V>>, options: ProduceBatchOptions | undefined): Promise<BatchResult[]> {
     let signal: AbortSignal | undefined;
     try {
       if (!Array.isArray(messages)) throw new InvalidArgumentError(`produceBatch takes an array of messages, got ${describe(messages)}`);
@@ -430,7 +450,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
       (timeoutMs) => {
         this.#state = State.Closing;
-        return this.#close(timeoutMs);
+        return producerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs));
       },
     );
   }
@@ -476,6 +496,33 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     signal: AbortSignal | undefined = options?.signal,
     watch = true,
   ): AIOKafkaError | undefined {
+    // Tracing and propagation cost one check each when unused: nothing is allocated for them.
+    const traced = producerChannels.produce.active;
+    if (traced) producerChannels.produce.start((delivery.trace = produceTrace(topic, delivery.partition, value, options)));
+    if (this.#options.propagateTraceContext) delivery.traceHeaders = headersToPropagate(delivery.trace?.traceContext);
+    if (!traced) return this.#take(delivery, topic, value, options, sync, signal, watch);
+    const trace = delivery.trace!;
+    let thrown: AIOKafkaError | undefined;
+    try {
+      thrown = this.#take(delivery, topic, value, options, sync, signal, watch);
+    } finally {
+      producerChannels.produce.end(trace);
+    }
+    // Refused to a fire-and-forget caller (it throws): that is the message's outcome.
+    if (thrown !== undefined) producerChannels.produce.settle(trace, thrown);
+    return thrown;
+  }
+
+  /** {@link #accept} past tracing. */
+  #take(
+    delivery: Delivery,
+    topic: unknown,
+    value: V,
+    options: ProduceOptions<K> | undefined,
+    sync: boolean,
+    signal: AbortSignal | undefined,
+    watch: boolean,
+  ): AIOKafkaError | undefined {
     try {
       this.#assertOpen(topic);
       if (watch) signal = signalOption('produce', signal);
@@ -512,6 +559,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       this.#assertOpen(topic);
       const wireOptions = key === options?.key ? (options as ProduceOptions | undefined) : { ...options, key };
       message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing);
+      if (delivery.traceHeaders !== undefined) message.headers = withTraceHeaders(message.headers, delivery.traceHeaders);
     } catch (err) {
       return this.#refuse(delivery, asAIOError(err, 'produce refused'), sync);
     }

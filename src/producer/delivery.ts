@@ -4,6 +4,8 @@ import { DeliveryError, ProducerClosedError, type AIOKafkaError, type MessageTar
 import type { BatchResults } from './batch';
 import type { DeliveryReport } from './delivery-report';
 import type { DeliveryCallback } from './options';
+import type { NativeHeader } from '../native/producer';
+import { producerChannels, type ProduceTrace } from './tracing';
 
 /** What `enqueue()` resolves with once librdkafka took the message. */
 export interface Enqueued {
@@ -40,6 +42,10 @@ export interface Delivery {
   waiting: boolean;
   /** Removes the AbortSignal listener; undefined without a signal. */
   unwatch: (() => void) | undefined;
+  /** The produce channel's payload; undefined when nobody subscribed at the call. */
+  trace: ProduceTrace | undefined;
+  /** `propagateTraceContext`: the trace-context headers read at the call, to append when sending. */
+  traceHeaders: NativeHeader[] | undefined;
 }
 
 /** A Delivery with every field in place. */
@@ -61,6 +67,8 @@ export function newDelivery(
     decided: false,
     waiting: false,
     unwatch: undefined,
+    trace: undefined,
+    traceHeaders: undefined,
   };
 }
 
@@ -87,6 +95,8 @@ export function settleDelivery(
   events: ClientEvents,
 ): void {
   delivery.decided = true;
+  // The span ends at the report: before callbacks and the Promise see the outcome.
+  if (delivery.trace !== undefined) producerChannels.produce.settle(delivery.trace, err, report);
   if (delivery.unwatch !== undefined) {
     delivery.unwatch();
     delivery.unwatch = undefined;

@@ -5,6 +5,7 @@ import { fromLibrdkafka } from '../native/errors';
 import type { NativeDeliveryReport } from '../native/producer';
 import { toDeliveryReport } from './delivery-report';
 import type { LateDelivery } from './events';
+import { publishLateDelivery, type ProduceTrace } from './tracing';
 
 /** How many timed-out messages are remembered for a `lateDelivery` report. */
 const MAX_REMEMBERED = 100_000;
@@ -30,7 +31,7 @@ export function deliveryTimeoutError(target: MessageTarget, timeoutMs: number): 
  * "timed out", and this is what really happened.
  */
 export class LateDeliveries {
-  readonly #timedOut = new Map<number, MessageTarget>();
+  readonly #timedOut = new Map<number, MessageTarget & { readonly trace?: ProduceTrace | undefined }>();
   readonly #emitter: EventEmitter;
   readonly #events: ClientEvents;
 
@@ -45,7 +46,7 @@ export class LateDeliveries {
   }
 
   /** Remembers a message failed before its report (by the deadline or an abort), by its id. */
-  remember(id: number, target: MessageTarget): void {
+  remember(id: number, target: MessageTarget & { readonly trace?: ProduceTrace | undefined }): void {
     this.#timedOut.set(id, target);
     if (this.#timedOut.size > MAX_REMEMBERED) this.#timedOut.delete(this.#timedOut.keys().next().value!);
   }
@@ -61,6 +62,7 @@ export class LateDeliveries {
       report: err ? undefined : toDeliveryReport(report),
       error: err ? fromLibrdkafka(err, { kind: 'delivery', target }) : undefined,
     };
+    if (target.trace !== undefined) publishLateDelivery(target.trace, late);
     if (this.#emitter.listenerCount('lateDelivery') > 0) {
       this.#events.emit('lateDelivery', late);
       return;

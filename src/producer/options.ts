@@ -80,6 +80,16 @@ export interface AIOProducerOptions {
    * @default none: unheard errors go to stderr, rate-limited
    */
   logger?: Logger;
+  /**
+   * Add the W3C trace-context headers (`traceparent`, `tracestate`) of the OpenTelemetry context
+   * active at the call to every message, so a consumer can continue the trace (see
+   * `traceContextOf` and docs/observability.md, "Tracing"). Needs `@opentelemetry/api` (an
+   * optional peer dependency) with a propagator registered; without it, or without a span in the
+   * context, nothing is added. A message whose headers already have a `traceparent` keeps its
+   * own. The caller's headers are never changed.
+   * @default false
+   */
+  propagateTraceContext?: boolean;
 }
 
 /**
@@ -169,6 +179,7 @@ export interface CloseOptions {
 /** Options after defaults: what the producer runs with. */
 export interface ResolvedOptions {
   logger: Logger | undefined;
+  propagateTraceContext: boolean;
   /** librdkafka's `message.max.bytes`: what a fatal-state probe must exceed. */
   messageMaxBytes: number;
   backgroundPoll: boolean;
@@ -279,6 +290,7 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
   return {
     messageMaxBytes: configNumber(config, 'message.max.bytes') ?? 1_000_000,
     logger: loggerOption(options.logger),
+    propagateTraceContext: booleanOption('option propagateTraceContext', options.propagateTraceContext, false),
     backgroundPoll: booleanOption('option backgroundPoll', options.backgroundPoll, true),
     pollIntervalMs:
       options.pollIntervalMs === undefined ? undefined : durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),

@@ -31,6 +31,7 @@ import { fromTransactional } from '../native/errors';
 import type { NativeTransactionCallback, NativeTransactions } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 import type { ProduceOptions } from './options';
+import { producerChannels } from './tracing';
 
 /** The default time limit of `sendOffsets`, `commit` and `abort`, in ms. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 30_000;
@@ -340,6 +341,10 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
    *   {@link InvalidStateError} after `abort()`.
    */
   commit(options: TransactionCallOptions = {}): Promise<void> {
+    return producerChannels.commitTransaction.trace(() => ({ inFlight: this.#pending }), () => this.#commit(options));
+  }
+
+  #commit(options: TransactionCallOptions): Promise<void> {
     let timeoutMs: number;
     try {
       timeoutMs = callTimeoutMs('commit', options?.timeoutMs, DEFAULT_TRANSACTION_TIMEOUT_MS);
@@ -395,6 +400,10 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
    *   succeeded.
    */
   abort(options: TransactionCallOptions = {}): Promise<void> {
+    return producerChannels.abortTransaction.trace(() => ({ inFlight: this.#pending }), () => this.#abort(options));
+  }
+
+  #abort(options: TransactionCallOptions): Promise<void> {
     let timeoutMs: number;
     try {
       timeoutMs = callTimeoutMs('abort', options?.timeoutMs, DEFAULT_TRANSACTION_TIMEOUT_MS);
