@@ -553,7 +553,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     options: ProduceOptions<K> | undefined,
     sync: boolean,
   ): AIOKafkaError | undefined {
-    if (delivery.decided) return undefined;
+    if (delivery.decided) {
+      // Aborted while its serializer ran: settled already; a flush may have waited for it.
+      this.#notifyIfIdle();
+      return undefined;
+    }
     let message: NativeMessage;
     try {
       this.#assertOpen(topic);

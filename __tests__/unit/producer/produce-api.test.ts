@@ -281,6 +281,24 @@ describe('serializers', () => {
   });
 });
 
+describe('abort during an asynchronous serializer', () => {
+  it('sends nothing, and a flush waiting for it resolves once the serializer is done', async () => {
+    const { producer, fake } = await connect<never, string>({
+      valueSerializer: (value) => new Promise((resolve) => setTimeout(resolve, 50, value)),
+    });
+    const controller = new AbortController();
+    const call = track(producer.produce('t', 'slow', { signal: controller.signal }));
+    const flushing = track(producer.flush());
+    controller.abort();
+    await tick();
+    expect(call.error()).toMatchObject({ code: 'AIO_ABORTED', possiblyDelivered: false });
+    expect(flushing.settled()).toBe(false); // the serializer still runs
+    await tick(50);
+    expect(fake.produced).toHaveLength(0);
+    expect(flushing.settled()).toBe(true);
+  });
+});
+
 describe('fire-and-forget refusals stay synchronous', () => {
   it('throws QueueFullError when librdkafka is full', async () => {
     const { producer } = await connect({}, (f) => (f.capacity = 0));
