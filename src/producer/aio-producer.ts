@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
 import { abortedError, onAbort, signalOption } from '../core/abort';
-import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError } from '../core/errors';
+import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { SerializerOptions, Wire } from '../core/serde';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
@@ -108,6 +108,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
   readonly #late: LateDeliveries;
   #state = State.Open;
+  /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
+  #gaveUp = false;
   readonly #fatal: FatalWatch;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
@@ -432,10 +434,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     }
     if (signal === undefined) return this.#flushWaiters.wait(limit);
     if (signal.aborted) return Promise.reject(abortedError('flush', signal, false));
-    return new Promise<void>((resolve, reject) => {
-      const stop = onAbort(signal, () => reject(abortedError('flush', signal, false)));
-      this.#flushWaiters.wait(limit).then(resolve, reject).finally(stop);
-    });
+    return this.#flushWaiters.wait(limit, signal);
   }
 
   /**
@@ -468,6 +467,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     } catch {
       // Timed out: what is still pending is rejected below.
     }
+    // From here a message still in its serializer is refused when it comes out.
+    this.#gaveUp = true;
     this.#failAll(
       (delivery) => closedDeliveryError(delivery, true),
       (waiting) => closedDeliveryError(waiting.delivery, false),
@@ -538,10 +539,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       value,
       key,
       key !== undefined,
-      (wireValue, wireKey) => void this.#dispatch(delivery, topic, wireValue, wireKey, options, false),
-      (err) => this.#refuse(delivery, err, false),
+      // Inline (the serializers answered at once, nothing queued before): still the caller's call.
+      (wireValue, wireKey, inline) => this.#dispatch(delivery, topic, wireValue, wireKey, options, inline && sync),
+      (err) => void this.#refuse(delivery, err, false),
     );
-    return failed === undefined ? undefined : this.#refuse(delivery, failed, sync);
+    // A serializer's own failure is still to be refused; anything else came back from #dispatch.
+    return failed instanceof SerializationError ? this.#refuse(delivery, failed, sync) : failed;
   }
 
   /** Sends a message whose key and value are bytes now, or queues it behind those waiting for room. */
@@ -560,7 +563,9 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     }
     let message: NativeMessage;
     try {
-      this.#assertOpen(topic);
+      // Accepted before close() began: it still gets close's time, unless close gave up already.
+      if (this.#state === State.Closing && !this.#gaveUp) this.#assertNotFatal(topic);
+      else this.#assertOpen(topic);
       const wireOptions = key === options?.key ? (options as ProduceOptions | undefined) : { ...options, key };
       message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing);
       if (delivery.traceHeaders !== undefined) message.headers = withTraceHeaders(message.headers, delivery.traceHeaders);
@@ -586,6 +591,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     if (sync) {
       delivery.unwatch?.();
       return err;
+    }
+    if (delivery.decided) {
+      // Aborted while its serializer ran: it has its outcome; a flush may have waited for it.
+      this.#notifyIfIdle();
+      return undefined;
     }
     delivery.decided = true;
     settleDeliveryLater(delivery, err, this.#events);
@@ -616,9 +626,13 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     });
   }
 
-  #assertOpen(topic: unknown): void {
+  #assertNotFatal(topic: unknown): void {
     const fatal = this.#fatal.error;
     if (fatal !== undefined) throw fatalDeliveryError(fatal, { topic: String(topic), partition: -1 }, false);
+  }
+
+  #assertOpen(topic: unknown): void {
+    this.#assertNotFatal(topic);
     if (this.#state !== State.Open) {
       throw new ProducerClosedError(`producer is closed; message for topic "${String(topic)}" not sent`, {
         possiblyDelivered: false,
@@ -676,7 +690,9 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       }
       this.#expireBelow = 0;
     }
-    this.#native.poll();
+    // With the background poll its thread alone serves librdkafka's queue: two threads serving it
+    // at once could hand one partition's reports to JavaScript out of order.
+    if (!this.#backgroundPoll) this.#native.poll();
     if (this.#deadlines !== undefined) this.#expireBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
     this.#notifyIfIdle();
   };
@@ -724,6 +740,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const failed: Array<[Delivery, AIOKafkaError]> = [];
     for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
     for (const delivery of this.#pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
+    // Decided now, settled maybe later: an abort in between must not give a second outcome.
+    for (const [delivery] of failed) delivery.decided = true;
     const settleAll = (): void => {
       for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
       this.#notifyIfIdle();

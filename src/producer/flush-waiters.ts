@@ -1,5 +1,6 @@
 import { OperationTimeoutError } from '../core/errors';
 import { startTimer } from '../core/timeouts';
+import { abortedError, onAbort } from '../core/abort';
 
 /** The `flush()` calls waiting for the producer to have nothing in flight. */
 export class FlushWaiters {
@@ -13,20 +14,35 @@ export class FlushWaiters {
 
   /**
    * Resolves once nothing is in flight (at once if nothing is); rejects with
-   * {@link OperationTimeoutError} when something still is after `timeoutMs` (Infinity: no limit).
+   * {@link OperationTimeoutError} when something still is after `timeoutMs` (Infinity: no limit),
+   * with `AbortedError` when `signal` aborts first.
    */
-  wait(timeoutMs: number): Promise<void> {
+  wait(timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return Promise.reject(abortedError('flush', signal, false));
     if (this.#inFlight() === 0) return Promise.resolve();
     return new Promise<void>((resolve, reject) => {
-      const done = (): void => {
+      // Whichever ends the wait removes the other two: an aborted flush leaves nothing behind.
+      const end = (): void => {
+        this.#waiters.delete(done);
         if (timer !== undefined) clearTimeout(timer);
+        stopListening?.();
+      };
+      const done = (): void => {
+        end();
         resolve();
       };
       this.#waiters.add(done);
       const timer = startTimer(() => {
-        this.#waiters.delete(done);
+        end();
         reject(new OperationTimeoutError(`flush: ${this.#inFlight()} message(s) still in flight after ${timeoutMs} ms`, timeoutMs));
       }, timeoutMs);
+      const stopListening =
+        signal === undefined
+          ? undefined
+          : onAbort(signal, () => {
+              end();
+              reject(abortedError('flush', signal, false));
+            });
     });
   }
 

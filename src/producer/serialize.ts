@@ -1,4 +1,5 @@
-import { InvalidArgumentError, SerializationError } from '../core/errors';
+import { InvalidArgumentError, SerializationError, type AIOKafkaError } from '../core/errors';
+import { noop } from '../core/noop';
 import { describe } from '../core/validation';
 import type { Serializer, Wire } from '../core/serde';
 
@@ -33,30 +34,30 @@ export class Serialization<K, V> {
 
   /**
    * Serializes `value` and (when `hasKey`) `key` for `topic`, then calls `dispatch` with the
-   * bytes: now when every serializer answered synchronously and nothing is queued, otherwise in
-   * call order once the serializers settled. A synchronous failure is returned (nothing is
-   * called); an asynchronous one goes to `fail`. `dispatch` and `fail` must not throw.
+   * bytes: now (`inline`, and what it returns is returned) when every serializer answered
+   * synchronously and nothing is queued, otherwise in call order once the serializers settled.
+   * A synchronous failure is returned (nothing is called); an asynchronous one goes to `fail`.
+   * `dispatch` and `fail` must not throw.
    */
   run(
     topic: string,
     value: V,
     key: K | undefined,
     hasKey: boolean,
-    dispatch: (value: Wire, key: Wire | undefined) => void,
+    dispatch: (value: Wire, key: Wire | undefined, inline: boolean) => AIOKafkaError | undefined,
     fail: (err: SerializationError) => void,
-  ): SerializationError | undefined {
-    let wireValue: Wire | Promise<Wire>;
+  ): AIOKafkaError | undefined {
+    let wireValue: Wire | Promise<Wire> = null;
     let wireKey: Wire | Promise<Wire> | undefined;
     try {
       wireValue = apply(this.#value, value, topic, 'value');
       wireKey = hasKey ? apply(this.#key, key as K, topic, 'key') : undefined;
     } catch (err) {
+      // The key serializer threw after the value's returned a Promise: that one is never awaited.
+      if (isThenable(wireValue)) wireValue.catch(noop);
       return err as SerializationError;
     }
-    if (this.#active === 0 && !isThenable(wireValue) && !isThenable(wireKey)) {
-      dispatch(wireValue, wireKey);
-      return undefined;
-    }
+    if (this.#active === 0 && !isThenable(wireValue) && !isThenable(wireKey)) return dispatch(wireValue, wireKey, true);
     this.#active++;
     const own = Promise.all([settled(wireValue, topic, 'value'), settled(wireKey, topic, 'key')]);
     const previous = this.#tail;
@@ -71,7 +72,7 @@ export class Serialization<K, V> {
       await previous;
       this.#active--;
       if (failure !== undefined) fail(failure);
-      else dispatch(wire![0], wire![1]);
+      else dispatch(wire![0], wire![1], false);
     })();
     return undefined;
   }

@@ -299,6 +299,61 @@ describe('abort during an asynchronous serializer', () => {
   });
 });
 
+describe('serializers and the rest of the producer (review findings)', () => {
+  it('close() gives a message still in its serializer the time close allows: it is delivered', async () => {
+    const { producer, fake } = await connect<never, string>({
+      valueSerializer: (value) => new Promise((resolve) => setTimeout(resolve, 20, value)),
+    });
+    const call = track(producer.produce('t', 'accepted before close'));
+    const closing = track(producer.close({ timeoutMs: 1000 }));
+    await tick(20);
+    expect(fake.produced.map((m) => m.value!.toString())).toEqual(['accepted before close']);
+    fake.deliverAll();
+    await tick(10);
+    expect(call.value()).toMatchObject({ offset: 0 });
+    for (let i = 0; i < 10 && !closing.settled(); i++) await tick(5);
+    expect(closing.settled()).toBe(true);
+  });
+
+  it('an aborted message whose serializer then fails gets one outcome', async () => {
+    const { producer } = await connect<never, string>({
+      valueSerializer: () => new Promise((_, reject) => setTimeout(reject, 20, new Error('registry down'))),
+    });
+    const outcomes: unknown[] = [];
+    const controller = new AbortController();
+    producer.produce2('t', 'x', { signal: controller.signal, onDelivery: (err) => outcomes.push(err) });
+    controller.abort();
+    await tick(30);
+    expect(outcomes).toEqual([expect.any(AbortedError)]);
+  });
+
+  it('a key serializer that throws does not leave the value serializer\'s rejection unhandled', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown): number => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const { producer } = await connect<string, string>({
+        keySerializer: () => {
+          throw new Error('bad key');
+        },
+        valueSerializer: () => Promise.reject(new Error('bad value')),
+      });
+      await expect(producer.produce('t', 'v', { key: 'k' })).rejects.toMatchObject({ part: 'key' });
+      await tick(5);
+      await new Promise((resolve) => process.nextTick(resolve));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
+  it('fire-and-forget with a synchronous serializer still throws QueueFullError and bad input', async () => {
+    const { producer } = await connect<never, string>({ valueSerializer: (v) => v }, (f) => (f.capacity = 0));
+    expect(() => producer.produce2('t', 'x', { fireAndForget: true })).toThrow(QueueFullError);
+    expect(() => producer.produce2('', 'x', { fireAndForget: true })).toThrow(InvalidArgumentError);
+  });
+});
+
 describe('fire-and-forget refusals stay synchronous', () => {
   it('throws QueueFullError when librdkafka is full', async () => {
     const { producer } = await connect({}, (f) => (f.capacity = 0));

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Builds the librdkafka wake-up plugin (native/wakeup.c) at install time, against node-rdkafka's
+ * Builds the librdkafka wake-up plugin (native/poller.c) at install time, against node-rdkafka's
  * own librdkafka. It is an optimisation, not a requirement: when it cannot be built (no compiler,
  * node-rdkafka linked to a system librdkafka, an unsupported platform) the install still
  * succeeds and AIOProducer polls on its timer alone. The reason is printed here, once.
@@ -9,7 +9,7 @@
 const { spawnSync } = require('node:child_process');
 
 if (process.platform !== 'linux') {
-  console.warn(`aio-rdkafka: the delivery wake-up plugin is built on Linux only (here: ${process.platform}); the producer polls on its timer.`);
+  console.warn(`aio-rdkafka: the background poll plugin is built on Linux only (here: ${process.platform}); the producer polls on its timer.`);
   process.exit(0);
 }
 const gyp = process.env.npm_config_node_gyp;
@@ -17,7 +17,7 @@ const [command, args] = gyp ? [process.execPath, [gyp, 'rebuild']] : ['node-gyp'
 const result = spawnSync(command, args, { stdio: 'inherit', shell: false });
 if (result.status !== 0) {
   console.warn(
-    'aio-rdkafka: the delivery wake-up plugin could not be built ' +
+    'aio-rdkafka: the background poll plugin could not be built ' +
       `(${result.error ? result.error.message : `node-gyp exited with ${result.status}`}); the producer polls on its timer.`,
   );
 }
