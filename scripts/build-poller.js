@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /*
- * Builds the librdkafka wake-up plugin (native/poller.c) at install time, against node-rdkafka's
+ * Builds the librdkafka background poll plugin (native/poller.c) at install time, against node-rdkafka's
  * own librdkafka. It is an optimisation, not a requirement: when it cannot be built (no compiler,
  * node-rdkafka linked to a system librdkafka, an unsupported platform) the install still
  * succeeds and AIOProducer polls on its timer alone. The reason is printed here, once.
