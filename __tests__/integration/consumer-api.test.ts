@@ -10,6 +10,7 @@ import {
   type ConsumerMessage,
 } from '../../src';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
+import { until } from '../helpers/until';
 
 /*
  * Issue 11 against a broker over TCP (the embedded mock cluster, topics auto-created with 4
@@ -58,18 +59,6 @@ async function connect<K = Buffer | null, V = Buffer | null>(
 
 async function produce(topic: string, count: number, { from = 0, partition = 0 }: { from?: number; partition?: number } = {}): Promise<void> {
   await Promise.all(Array.from({ length: count }, (_, n) => producer.produce(topic, `m${from + n}`, { key: `k${from + n}`, partition })));
-}
-
-function until(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for: ${what}`));
-      else setTimeout(check, 20);
-    };
-    check();
-  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,6 +9,7 @@ import {
   type ConsumerMessage,
 } from '../../src';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
+import { until } from '../helpers/until';
 
 /*
  * AIOConsumer against a broker over TCP: the embedded mock cluster (topics auto-created with 4
@@ -63,19 +64,6 @@ async function produce(
   await Promise.all(
     Array.from({ length: count }, (_, n) => producer.produce(topic, `m${from + n}`, { key: key(from + n), partition })),
   );
-}
-
-/** Waits until `predicate()` holds (polling every 20 ms); rejects after `timeoutMs`. */
-function until(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for: ${what}`));
-      else setTimeout(check, 20);
-    };
-    check();
-  });
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

@@ -9,6 +9,7 @@ import {
 import { AIOConsumer, AIOProducer, type LibrdkafkaStats } from '../../src';
 import { instrumentKafkaStats } from '../../examples/metrics-otel';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
+import { until } from '../helpers/until';
 
 /*
  * examples/metrics-otel.ts against a broker over TCP, exported through the SDK's in-memory
@@ -24,18 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker.stop();
 });
-
-function until(what: string, ok: () => boolean, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const check = (): void => {
-      if (ok()) resolve();
-      else if (Date.now() > deadline) reject(new Error(`timed out waiting for ${what}`));
-      else setTimeout(check, 20);
-    };
-    check();
-  });
-}
 
 test('reports messages, bytes, queue depth, in-flight, latency, lag and rebalances from librdkafka statistics', async () => {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE);

@@ -10,6 +10,7 @@ import {
   type RebalanceTrace,
 } from '../../src';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
+import { until } from '../helpers/until';
 
 /*
  * Issue 12: every tracing channel's payloads and their order, against a broker over TCP (the
@@ -65,18 +66,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await broker?.stop();
 });
-
-function until(what: string, predicate: () => boolean, timeoutMs = 20_000): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (predicate()) resolve();
-      else if (Date.now() - started > timeoutMs) reject(new Error(`timed out waiting for: ${what}`));
-      else setTimeout(check, 20);
-    };
-    check();
-  });
-}
 
 test('producer channels: connect, produce (awaited, fire-and-forget, refused), produceBatch, close', async () => {
   const { seen, stop } = record(['producer:connect', 'producer:produce', 'producer:produceBatch', 'producer:close']);
