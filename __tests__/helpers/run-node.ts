@@ -12,6 +12,8 @@ export function requireDist(): void {
 
 export interface NodeRun {
   code: number | null;
+  /** The signal that ended the process (`SIGSEGV` for a crash, `SIGKILL` at `limitMs`), or null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** False when the process had to be killed at `limitMs`: something kept it alive. */
@@ -38,9 +40,9 @@ export function runNode(script: string, args: string[] = [], limitMs = 30_000): 
       exitedByItself = false;
       child.kill('SIGKILL');
     }, limitMs);
-    child.on('exit', (code) => {
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, exitedByItself, wallMs: Date.now() - started });
+      resolve({ code, signal, stdout, stderr, exitedByItself, wallMs: Date.now() - started });
     });
   });
 }

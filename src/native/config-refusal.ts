@@ -10,17 +10,15 @@ import type { LibrdkafkaConfig } from './config';
 import { CONFIG_ALIASES, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
 
-/** The property a librdkafka refusal is about: the first quoted name in its message. */
-const QUOTED_PROPERTY = /"([a-zA-Z0-9._-]+)"/;
-/**
- * librdkafka's refusals at creation that name their property unquoted: a file or PEM in the TLS
- * context ("ssl.ca.location failed: ..."), an assignor ("Unsupported
- * partition.assignment.strategy: ..."), a SASL mechanism.
- */
-const UNQUOTED_PROPERTY: ReadonlyArray<[RegExp, string?]> = [
-  [/^([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+) failed: /],
-  [/^Unsupported ([a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+): /],
-  [/^Unsupported SASL mechanism: /, 'sasl.mechanisms'],
+/** Names in double quotes: librdkafka's way of naming a property in a refusal. */
+const QUOTED = /"([a-zA-Z0-9._-]+)"/g;
+/** Words that may be property names (`acks`, `ssl.key.location`), in backticks or bare. */
+const WORDS = /[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)*/g;
+/** librdkafka's refusals at creation that do not name their property. */
+const UNNAMED: ReadonlyArray<[RegExp, string]> = [
+  [/^(?:Unsupported SASL mechanism|No provider for SASL mechanism)\b/, 'sasl.mechanisms'],
+  [/^Failed to load OpenSSL provider\b/, 'ssl.providers'],
+  [/^OpenSSL engine initialization failed\b/, 'ssl.engine.location'],
 ];
 
 /**
@@ -62,24 +60,33 @@ function refusedKey(config: LibrdkafkaConfig, named: string): string {
 /**
  * librdkafka's text in a node-rdkafka error. node-rdkafka's consumer hands a refused creation
  * over as a plain Error that its LibrdKafkaError splits at ": " and lower-cases (code -1,
- * `message` the last part); the stack's first line still holds the whole text.
+ * `message` the second part); the stack's first line still holds the whole text.
  */
 function nativeText(err: unknown): string {
   const message = err instanceof Error || (typeof err === 'object' && err !== null) ? String((err as { message?: unknown }).message ?? '') : String(err);
   const stack = (err as { stack?: unknown } | null)?.stack;
   const firstLine = typeof stack === 'string' ? /^[\w$]*: (.*)/.exec(stack.split('\n', 1)[0]!)?.[1] : undefined;
-  const text = firstLine !== undefined && message !== '' && firstLine.toLowerCase().endsWith(message.toLowerCase()) ? firstLine : message;
+  const text = firstLine !== undefined && message !== '' && firstLine.toLowerCase().includes(message.toLowerCase()) ? firstLine : message;
   // node-rdkafka's AdminClient rethrows the refusal with its text prefixed by "Error: ".
   return text.replace(/^Error: /, '');
 }
 
-/** The property librdkafka's text names, if it names one. */
-function namedProperty(text: string): string | undefined {
-  const quoted = QUOTED_PROPERTY.exec(text)?.[1];
-  if (quoted !== undefined) return quoted;
-  for (const [pattern, property] of UNQUOTED_PROPERTY) {
-    const match = pattern.exec(text);
-    if (match !== null && (property !== undefined || isLibrdkafkaProperty(match[1]!))) return property ?? match[1];
+/**
+ * The property librdkafka's text is about, if it says: the first quoted name that is a property
+ * or a key of `config` ("No such configuration property: \"sasl.pasword\"", never the quoted value
+ * in 'Invalid value "x" for configuration property "compression.codec"'); the property of a
+ * text known not to name it (an unsupported SASL mechanism, an OpenSSL provider or engine);
+ * else the first property the caller set that the text mentions ("ssl.key.location failed: ...",
+ * "`acks` must be set to `all` when ...").
+ */
+function namedProperty(text: string, config: LibrdkafkaConfig): string | undefined {
+  const written = (name: string): boolean => writtenKey(config, name) in config;
+  for (const [, name] of text.matchAll(QUOTED)) {
+    if (isLibrdkafkaProperty(name!) || name! in config) return name;
+  }
+  for (const [pattern, property] of UNNAMED) if (pattern.test(text)) return property;
+  for (const [word] of text.matchAll(WORDS)) {
+    if (isLibrdkafkaProperty(word) && written(word)) return word;
   }
   return undefined;
 }
@@ -98,7 +105,7 @@ export function configRefusal(err: unknown, config: LibrdkafkaConfig, atCreation
   const redact = redactorFor(config);
   if (redact !== undefined) redactError(err, redact);
   const text = nativeText(err);
-  const named = namedProperty(text);
+  const named = namedProperty(text, config);
   const lead = named === undefined ? 'librdkafka refused the configuration' : refusedKey(config, named);
   const cause = atCreation ? new AIOKafkaError(`ERR__STATE: ${text}`, { code: 'ERR__STATE', cause: err }) : err;
   return new InvalidArgumentError(`${lead}: ${text}`, { cause });

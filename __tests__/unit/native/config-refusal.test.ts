@@ -62,6 +62,21 @@ describe('configRefusal', () => {
     expect(err.message).toBe('librdkafka refused config "ssl.key.location": ssl.key.location failed: error:0A080002:SSL routines::system lib');
   });
 
+  it('names the property, not the quoted value, when librdkafka quotes both', () => {
+    const err = configRefusal(new Error('Invalid value "fast" for configuration property "compression.codec"'), { 'compression.type': 'fast' });
+    expect(err.message).toMatch(/^librdkafka refused config "compression.type" \(librdkafka's name for it: "compression.codec"\) \(got "fast"\)/);
+  });
+
+  it('names the first property the caller set that a creation refusal mentions', () => {
+    const text = '`acks` must be set to `all` when `enable.idempotence` is true';
+    const err = configRefusal({ code: -172, message: text }, { acks: 1, 'enable.idempotence': true }, true);
+    expect(err.message).toBe(`librdkafka refused config "acks" (got 1): ${text}`);
+    const unset = 'sasl.username and sasl.password must be set';
+    expect(configRefusal({ code: -172, message: unset }, { 'sasl.mechanisms': 'PLAIN' }, true).message).toBe(
+      `librdkafka refused the configuration: ${unset}`,
+    );
+  });
+
   it('names sasl.mechanisms for an unsupported SASL mechanism, by the key the caller wrote', () => {
     const err = configRefusal({ code: -172, message: 'Unsupported SASL mechanism: GSSAPI' }, { 'sasl.mechanism': 'GSSAPI' }, true);
     expect(err.message).toMatch(/^librdkafka refused config "sasl.mechanism" \(librdkafka's name for it: "sasl.mechanisms"\) \(got "GSSAPI"\)/);

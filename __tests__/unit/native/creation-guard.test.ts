@@ -163,8 +163,9 @@ describe('guardCreation', () => {
 
 describe('checkCreation', () => {
   it('rejects with the probe’s refusal, and resolves once an accepted probe is gone', async () => {
-    await expect(checkCreation({}, (c) => new FakeClient(c, 'Unsupported partition.assignment.strategy: x'))).rejects.toThrow(
-      /^librdkafka refused config "partition.assignment.strategy": Unsupported/,
+    const config = { 'partition.assignment.strategy': 'x' };
+    await expect(checkCreation(config, (c) => new FakeClient(c, 'Unsupported partition.assignment.strategy: x'))).rejects.toThrow(
+      /^librdkafka refused config "partition.assignment.strategy" \(got "x"\): Unsupported/,
     );
     let probe: FakeClient | undefined;
     await expect(checkCreation({}, (c) => (probe = new FakeClient(c)))).resolves.toBeUndefined();
