@@ -14,6 +14,8 @@ export interface ConnectSpec {
    */
   config: Record<string, unknown>;
   connectTimeoutMs?: number;
+  /** Whether the client gets a logger (default true); without one it writes to stderr. */
+  logger?: boolean;
 }
 
 /** What one connect did, as the child saw it. */
@@ -66,19 +68,20 @@ for (const client of ['producer', 'consumer']) {
     const spec = specs[i];
     const config = Object.fromEntries(Object.entries(spec.config).map(([k, v]) => [k, decode(v)]));
     const connectTimeoutMs = spec.connectTimeoutMs ?? 10000;
+    const options = spec.logger === false ? {} : { logger };
     logs = [];
     traces = [];
     const started = Date.now();
     const line = { i };
     try {
       if (spec.client === 'producer') {
-        const p = await AIOProducer.connect(config, { connectTimeoutMs, backgroundPoll: spec.backgroundPoll === true, logger });
+        const p = await AIOProducer.connect(config, { connectTimeoutMs, backgroundPoll: spec.backgroundPoll === true, ...options });
         await p.close({ timeoutMs: 2000 });
       } else if (spec.client === 'consumer') {
-        const c = await AIOConsumer.connect(config, { topics: ['config-child'], connectTimeoutMs, logger });
+        const c = await AIOConsumer.connect(config, { topics: ['config-child'], connectTimeoutMs, ...options });
         await c.close({ timeoutMs: 2000 });
       } else {
-        const a = await AIOAdmin.connect(config, { logger });
+        const a = await AIOAdmin.connect(config, options);
         await a.close();
       }
       line.outcome = 'resolved';

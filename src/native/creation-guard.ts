@@ -19,7 +19,7 @@
  * InvalidArgumentError, with or without the probe.
  */
 import type { LibrdkafkaConfig } from './config';
-import { configRefusal } from './config-refusal';
+import { checkConfigValues, configRefusal } from './config-refusal';
 import { librdkafkaVersion } from './loader';
 import { isLibrdkafkaProperty } from './property-index';
 import { redactError, redactorFor, type Redact } from './redaction';
@@ -97,6 +97,7 @@ export function probeCreation(config: LibrdkafkaConfig, build: (config: Librdkaf
   return new Promise((resolve) => {
     let probe: ProbeClient;
     try {
+      checkConfigValues(config);
       probe = build(probeConfig(config));
     } catch (err) {
       resolve(configRefusal(err, config));
