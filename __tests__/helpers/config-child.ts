@@ -96,14 +96,19 @@ for (const client of ['producer', 'consumer']) {
 
 /**
  * Connects each spec in turn in one fresh process (so that a crash fails the caller, not jest).
- * `outcomes` has a line for each spec that finished; a crash or hang leaves the rest out.
+ * `outcomes` has a line for each spec that finished; a crash or hang leaves the rest out. The
+ * child is killed after `limitMs` in all, or `idleMs` without finishing a spec.
  */
-export async function runConnects(specs: ConnectSpec[], limitMs = 60_000): Promise<{ outcomes: ConnectOutcome[]; run: NodeRun }> {
+export async function runConnects(
+  specs: ConnectSpec[],
+  limitMs = 60_000,
+  idleMs = Infinity,
+): Promise<{ outcomes: ConnectOutcome[]; run: NodeRun }> {
   const dir = mkdtempSync(join(tmpdir(), 'aio-config-child-'));
   try {
     const file = join(dir, 'specs.json');
     writeFileSync(file, JSON.stringify(specs));
-    const run = await runNode(SCRIPT, [file], limitMs);
+    const run = await runNode(SCRIPT, [file], limitMs, { idleMs });
     const outcomes = run.stdout
       .split('\n')
       .filter((line) => line.startsWith('{'))

@@ -23,9 +23,10 @@ export interface NodeRun {
 
 /**
  * Runs `script` in a fresh node with `--unhandled-rejections=strict` (an unhandled rejection
- * crashes it), and resolves when it exits, or kills it after `limitMs`.
+ * crashes it), and resolves when it exits, or kills it after `limitMs`, or after `idleMs` without
+ * a byte of output (for a script that reports its progress: a hang in one step).
  */
-export function runNode(script: string, args: string[] = [], limitMs = 30_000): Promise<NodeRun> {
+export function runNode(script: string, args: string[] = [], limitMs = 30_000, { idleMs = Infinity }: { idleMs?: number } = {}): Promise<NodeRun> {
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], {
@@ -33,15 +34,23 @@ export function runNode(script: string, args: string[] = [], limitMs = 30_000): 
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let exitedByItself = true;
-    const timer = setTimeout(() => {
+    const kill = (): void => {
       exitedByItself = false;
       child.kill('SIGKILL');
-    }, limitMs);
+    };
+    const timer = setTimeout(kill, limitMs);
+    let idle = Number.isFinite(idleMs) ? setTimeout(kill, idleMs) : undefined;
+    const active = (): void => {
+      if (idle === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(kill, idleMs);
+    };
+    child.stdout.on('data', (d: Buffer) => (active(), (stdout += d.toString())));
+    child.stderr.on('data', (d: Buffer) => (active(), (stderr += d.toString())));
     child.on('close', (code, signal) => {
       clearTimeout(timer);
+      clearTimeout(idle);
       resolve({ code, signal, stdout, stderr, exitedByItself, wallMs: Date.now() - started });
     });
   });

@@ -7,7 +7,7 @@
  */
 import { AIOKafkaError, InvalidArgumentError } from '../core/errors';
 import type { LibrdkafkaConfig } from './config';
-import { CONFIG_ALIASES, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
+import { CONFIG_ALIASES, canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
 
 /** Names in double quotes: librdkafka's way of naming a property in a refusal. */
@@ -41,6 +41,12 @@ export function typeOfValue(value: unknown): string {
   return type === 'object' ? 'an object' : `a${/^[aeiou]/.test(type) ? 'n' : ''} ${type}`;
 }
 
+/** A value for an error message: a string, number or boolean as JSON, anything else by its type. */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  return typeOfValue(value);
+}
+
 /**
  * `librdkafka refused config "key"`, with what can safely be said of it: librdkafka's name for an
  * alias; the value, unless librdkafka marks the key sensitive or does not know it; for an unknown
@@ -53,7 +59,7 @@ function refusedKey(config: LibrdkafkaConfig, named: string): string {
   if (!isLibrdkafkaProperty(key)) {
     return `librdkafka refused config "${key}": no such property (did you mean "${closestPropertyName(key)}"?)`;
   }
-  const shown = value === undefined || isSecretKey(key) ? '' : ` (got ${typeof value === 'function' ? 'a function' : JSON.stringify(value)})`;
+  const shown = value === undefined || isSecretKey(key) ? '' : ` (got ${showValue(value)})`;
   return `librdkafka refused config "${key}"${as}${shown}`;
 }
 
@@ -115,10 +121,17 @@ export function configRefusal(err: unknown, config: LibrdkafkaConfig, atCreation
  * Refuses a value no librdkafka property takes: librdkafka parses strings (node-rdkafka turns
  * numbers and booleans into strings), and node-rdkafka would turn an object into
  * "[object Object]" and an array into its items joined with commas, without a word. Functions are
- * taken by callback properties only. The error names the key and the type, never the value.
+ * taken by callback properties only. The error names the key and the type, never the value. Also
+ * refuses `internal.termination.signal`: a librdkafka handler for a signal is not for a Node process.
  */
 export function checkConfigValues(config: LibrdkafkaConfig): void {
   for (const [key, value] of Object.entries(config)) {
+    if (canonicalName(key) === 'internal.termination.signal' && value !== undefined && Number(value) !== 0) {
+      throw new InvalidArgumentError(
+        `config "${key}" must be 0 (its default) in Node.js: librdkafka would install its own handler for that signal ` +
+          'in the whole process (SIGTERM, SIGINT and SIGCHLD are libuv\'s; SIGKILL kills the process when the client is destroyed)',
+      );
+    }
     if (value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') continue;
     if (typeof value === 'function' && takesCallback(key)) continue;
     const takes = takesCallback(key) ? 'a function or a boolean' : 'a string, a number or a boolean';

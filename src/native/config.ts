@@ -11,7 +11,7 @@ import type {
 } from 'node-rdkafka';
 import { InvalidArgumentError } from '../core/errors';
 import { BOTH_LEVELS, TOPIC_PROPERTIES } from './property-index';
-import { typeOfValue } from './config-refusal';
+import { showValue, typeOfValue } from './config-refusal';
 
 /**
  * A librdkafka configuration in its flat run-time form: any property name, as librdkafka spells
@@ -166,7 +166,7 @@ export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, Librdk
 export function checkBootstrap(config: LibrdkafkaConfig): void {
   if (config['test.mock.num.brokers'] !== undefined || bootstrapOf(config).trim() !== '') return;
   const servers = config['bootstrap.servers'] ?? config['metadata.broker.list'];
-  const got = servers === undefined ? 'it is not set (undefined: an unset environment variable?)' : `got ${JSON.stringify(servers)}`;
+  const got = servers === undefined ? 'it is not set (undefined: an unset environment variable?)' : `got ${showValue(servers)}`;
   throw new InvalidArgumentError(`config "bootstrap.servers" must list the brokers as "host:port,host:port": ${got}`);
 }
 

@@ -256,7 +256,8 @@ function checkIdempotenceDefault(config: LibrdkafkaConfig): void {
   for (const [keys, needs, ok] of IDEMPOTENCE_NEEDS) {
     for (const key of keys) {
       const value = config[key];
-      if (value === undefined || ok(String(value).trim())) continue;
+      // A value of another type is refused, by its type, when the client is created.
+      if (value === undefined || !['string', 'number', 'boolean'].includes(typeof value) || ok(String(value).trim())) continue;
       throw new InvalidArgumentError(
         `config "${key}: ${JSON.stringify(value)}" conflicts with "enable.idempotence", which AIOProducer turns on ` +
           `by default (librdkafka's idempotent producer needs ${needs}). Set "enable.idempotence": false to keep ` +

@@ -1,4 +1,4 @@
-import { AIOKafkaError, InvalidArgumentError } from '../../../src';
+import { AIOKafkaError, AIOProducer, InvalidArgumentError } from '../../../src';
 import { checkConfigValues, configRefusal, createWithConfig } from '../../../src/native/config-refusal';
 
 /** Every text of an error and its cause chain: messages, stacks, other string fields. */
@@ -100,6 +100,17 @@ describe('checkConfigValues', () => {
   it('takes functions and booleans for callback properties, and plain values elsewhere', () => {
     expect(() => checkConfigValues({ rebalance_cb: () => undefined, dr_cb: true, 'linger.ms': 5, 'client.id': 'a', x: undefined })).not.toThrow();
     expect(() => checkConfigValues({ rebalance_cb: {} } as never)).toThrow(/config "rebalance_cb" must be a function or a boolean, got an object/);
+  });
+
+  it.each([1, '15', 9, 'SIGTERM'])('refuses internal.termination.signal %p: librdkafka would take the signal over in the whole process', (signal) => {
+    expect(() => checkConfigValues({ 'internal.termination.signal': signal })).toThrow(/config "internal.termination.signal" must be 0 \(its default\) in Node.js/);
+    expect(() => checkConfigValues({ 'internal.termination.signal': 0 })).not.toThrow();
+  });
+
+  it("refuses a bigint where the producer checks idempotence's needs first (acks), by its type, never a TypeError", async () => {
+    const err = await AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1', acks: 10n as never }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(InvalidArgumentError);
+    expect((err as Error).message).toBe('config "acks" must be a string, a number or a boolean, got a bigint');
   });
 
   it('is checked before node-rdkafka sees the configuration', () => {
