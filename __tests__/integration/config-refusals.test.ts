@@ -72,6 +72,8 @@ const REFUSALS: Refusal[] = [
     'sasl.oauthbearer.method',
   ],
   ['an unknown assignor', () => ({ 'partition.assignment.strategy': 'no-such-assignor' }), 'partition.assignment.strategy'],
+  // The built-in assignors register for protocol type "consumer" only: none is left for the default strategy.
+  ['a group.protocol.type other than consumer', () => ({ 'group.protocol.type': 'other' }), undefined],
   ['a keystore without its password', () => ({ ...ssl, 'ssl.keystore.location': join(TLS, 'key.pem') }), 'ssl.keystore.location'],
   [
     'a keystore that is not PKCS#12',

@@ -126,7 +126,8 @@ export function configRefusal(err: unknown, config: LibrdkafkaConfig, atCreation
  */
 export function checkConfigValues(config: LibrdkafkaConfig): void {
   for (const [key, value] of Object.entries(config)) {
-    if (canonicalName(key) === 'internal.termination.signal' && value !== undefined && Number(value) !== 0) {
+    const signal = typeof value === 'string' || typeof value === 'number' ? Number(value) : 0;
+    if (canonicalName(key) === 'internal.termination.signal' && signal !== 0) {
       throw new InvalidArgumentError(
         `config "${key}" must be 0 (its default) in Node.js: librdkafka would install its own handler for that signal ` +
           'in the whole process (SIGTERM, SIGINT and SIGCHLD are libuv\'s; SIGKILL kills the process when the client is destroyed)',

@@ -105,12 +105,18 @@ describe('checkConfigValues', () => {
   it.each([1, '15', 9, 'SIGTERM'])('refuses internal.termination.signal %p: librdkafka would take the signal over in the whole process', (signal) => {
     expect(() => checkConfigValues({ 'internal.termination.signal': signal })).toThrow(/config "internal.termination.signal" must be 0 \(its default\) in Node.js/);
     expect(() => checkConfigValues({ 'internal.termination.signal': 0 })).not.toThrow();
+    // Any other type is refused by its type (a symbol once threw TypeError here: the config fuzz).
+    expect(() => checkConfigValues({ 'internal.termination.signal': Symbol('x') } as never)).toThrow(/got a symbol$/);
   });
 
-  it("refuses a bigint where the producer checks idempotence's needs first (acks), by its type, never a TypeError", async () => {
-    const err = await AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1', acks: 10n as never }).catch((e: unknown) => e);
+  it.each<[string, unknown, string]>([
+    ['acks', 10n, 'a bigint'],
+    ['message.max.bytes', Symbol('x'), 'a symbol'],
+    ['message.timeout.ms', { ms: 1 }, 'an object'],
+  ])("refuses %s as %s where the producer reads it first, by its type, never a TypeError (found by the config fuzz)", async (key, value, type) => {
+    const err = await AIOProducer.connect({ 'bootstrap.servers': '127.0.0.1:1', [key]: value as never }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect((err as Error).message).toBe('config "acks" must be a string, a number or a boolean, got a bigint');
+    expect((err as Error).message).toBe(`config "${key}" must be a string, a number or a boolean, got ${type}`);
   });
 
   it('is checked before node-rdkafka sees the configuration', () => {

@@ -46,6 +46,7 @@ jest.mock('../../../src/native/loader', () => ({
 beforeEach(() => (version = '2.12.0'));
 
 const plugin = { 'plugin.library.paths': '/opt/plugins/monitoring.so' };
+const risky = { ...plugin, 'security.protocol': 'sasl_ssl' };
 const connectOnce = (client: FakeClient): Promise<Error | null> => new Promise((resolve) => client.connect({ timeout: 100 }, resolve));
 
 describe('hasInterceptorDoubleFree', () => {
@@ -65,11 +66,13 @@ describe('hasInterceptorDoubleFree', () => {
 });
 
 describe('creationCanCrash', () => {
-  it('needs a plugin and an affected librdkafka', () => {
+  it('needs a plugin and an affected librdkafka, whatever the other settings', () => {
     expect(creationCanCrash(plugin, '2.12.0')).toBe(true);
+    expect(creationCanCrash({ ...plugin, 'group.protocol.type': 'x' }, '2.12.0')).toBe(true);
+    expect(creationCanCrash(plugin, '2.11.1')).toBe(true);
     expect(creationCanCrash(plugin, '2.13.0')).toBe(false);
     expect(creationCanCrash({ 'plugin.library.paths': ' ' }, '2.12.0')).toBe(false);
-    expect(creationCanCrash({}, '2.12.0')).toBe(false);
+    expect(creationCanCrash({ 'security.protocol': 'ssl' }, '2.12.0')).toBe(false);
   });
 });
 
@@ -96,7 +99,7 @@ describe('guardCreation', () => {
   it('with a plugin on librdkafka 2.12: a refused probe rejects connect, and the real client is never created', async () => {
     const probes: FakeClient[] = [];
     const real = new FakeClient({});
-    const config = { ...plugin, 'security.protocol': 'ssl', 'ssl.key.location': '/secret/client.key' };
+    const config = { ...risky, 'ssl.key.location': '/secret/client.key' };
     guardCreation(real, config, (c) => {
       const probe = new FakeClient(c, 'ssl.key.location failed: error:0A080002:SSL routines::system lib (/secret/client.key)');
       probes.push(probe);
@@ -111,12 +114,12 @@ describe('guardCreation', () => {
     expect(probes[0]!.config).not.toHaveProperty('plugin.library.paths');
   });
 
-  it('with a plugin: an accepted probe is gone before the real client is created', async () => {
+  it('with a plugin and SASL: an accepted probe is gone before the real client is created', async () => {
     const order: string[] = [];
     const real = new FakeClient({});
     const origConnect = real.connect.bind(real);
     real.connect = (o, cb) => (order.push('real connect'), origConnect(o, cb));
-    guardCreation(real, plugin, (c) => {
+    guardCreation(real, risky, (c) => {
       const probe = new FakeClient(c);
       const probeConnect = probe.connect.bind(probe);
       probe.connect = (o, cb) => (order.push('probe connect'), probeConnect(o, (err) => (order.push('probe gone'), cb(err))));
@@ -131,7 +134,7 @@ describe('guardCreation', () => {
     version = '2.13.0';
     const build = jest.fn();
     const real = new FakeClient({});
-    guardCreation(real, plugin, build);
+    guardCreation(real, risky, build);
     await connectOnce(real);
     expect(build).not.toHaveBeenCalled();
     expect(real.calls).toEqual(['connect']);
