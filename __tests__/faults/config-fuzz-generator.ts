@@ -1,17 +1,6 @@
 import { LIBRDKAFKA_PROPERTIES, type LibrdkafkaProperty } from '../../src/native/librdkafka-properties';
 import type { ConnectSpec } from '../helpers/config-child';
-
-/** A seeded PRNG (mulberry32): the same seed gives the same configurations. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { prng } from '../helpers/prng';
 
 /** Files the values may name: missing, a directory, and real ones of the wrong kind. */
 export interface FuzzFiles {
@@ -84,7 +73,7 @@ export class ConfigFuzzer {
   #serial = 0;
 
   constructor(seed: number, files: FuzzFiles, bootstrap: string) {
-    this.#next = random(seed);
+    this.#next = prng(seed);
     this.#files = files;
     this.#bootstrap = bootstrap;
   }
