@@ -7,7 +7,7 @@
  */
 import { AIOKafkaError, InvalidArgumentError } from '../core/errors';
 import type { LibrdkafkaConfig } from './config';
-import { CONFIG_ALIASES, canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
+import { canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
 
 /** Names in double quotes: librdkafka's way of naming a property in a refusal. */
@@ -23,14 +23,14 @@ const UNNAMED: ReadonlyArray<[RegExp, string]> = [
 
 /**
  * The key the caller wrote for the property librdkafka names: librdkafka reports an alias under
- * its own name (`linger.ms` → "queue.buffering.max.ms").
+ * its own name (`linger.ms` → "queue.buffering.max.ms"), and its texts sometimes use the alias for
+ * a property written under its own name (`acks` for `request.required.acks`). `named` itself when
+ * the caller wrote no key for that property.
  */
 function writtenKey(config: LibrdkafkaConfig, named: string): string {
   if (config[named] !== undefined) return named;
-  for (const [alias, canonical] of Object.entries(CONFIG_ALIASES)) {
-    if (canonical === named && config[alias] !== undefined) return alias;
-  }
-  return named;
+  const canonical = canonicalName(named);
+  return Object.keys(config).find((key) => config[key] !== undefined && canonicalName(key) === canonical) ?? named;
 }
 
 /** A value's type, for an error message: never the value itself. */
@@ -55,7 +55,7 @@ export function showValue(value: unknown): string {
 function refusedKey(config: LibrdkafkaConfig, named: string): string {
   const key = writtenKey(config, named);
   const value = config[key];
-  const as = key === named ? '' : ` (librdkafka's name for it: "${named}")`;
+  const as = key !== named && canonicalName(key) === named ? ` (librdkafka's name for it: "${named}")` : '';
   if (!isLibrdkafkaProperty(key)) {
     return `librdkafka refused config "${key}": no such property (did you mean "${closestPropertyName(key)}"?)`;
   }
@@ -86,7 +86,7 @@ function nativeText(err: unknown): string {
  * "`acks` must be set to `all` when ...").
  */
 function namedProperty(text: string, config: LibrdkafkaConfig): string | undefined {
-  const written = (name: string): boolean => writtenKey(config, name) in config;
+  const written = (name: string): boolean => config[writtenKey(config, name)] !== undefined;
   for (const [, name] of text.matchAll(QUOTED)) {
     if (isLibrdkafkaProperty(name!) || name! in config) return name;
   }

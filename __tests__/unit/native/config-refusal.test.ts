@@ -71,6 +71,9 @@ describe('configRefusal', () => {
     const text = '`acks` must be set to `all` when `enable.idempotence` is true';
     const err = configRefusal({ code: -172, message: text }, { acks: 1, 'enable.idempotence': true }, true);
     expect(err.message).toBe(`librdkafka refused config "acks" (got 1): ${text}`);
+    // The text says `acks`; the caller wrote the property under librdkafka's own name.
+    const canonical = configRefusal({ code: -172, message: text }, { 'request.required.acks': '0', 'enable.idempotence': true }, true);
+    expect(canonical.message).toBe(`librdkafka refused config "request.required.acks" (got "0"): ${text}`);
     const unset = 'sasl.username and sasl.password must be set';
     expect(configRefusal({ code: -172, message: unset }, { 'sasl.mechanisms': 'PLAIN' }, true).message).toBe(
       `librdkafka refused the configuration: ${unset}`,
