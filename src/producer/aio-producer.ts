@@ -443,8 +443,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * whatever is left rejects with `ProducerClosedError`: `possiblyDelivered: true` when librdkafka
    * had it (it may or may not have been delivered), `false` when it was still waiting for room or
    * in a serializer (never sent, whatever the serializer returns later); the poll timer stops and
-   * the client disconnects. Every call has settled when the Promise resolves. Idempotent: every call returns the same Promise. Afterwards nothing of
-   * the producer keeps the process alive.
+   * the client disconnects. Every call has settled when the Promise resolves. Idempotent: every
+   * call returns the same Promise. Afterwards nothing of the producer keeps the process alive.
    */
   close(options: CloseOptions = {}): Promise<void> {
     return this.#closer.run(
