@@ -133,7 +133,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     this.#options = options;
     this.#serialization = serialization;
     this.#events = new ClientEvents(this, options.logger);
-    this.#fatal = new FatalWatch(native, options.messageMaxBytes);
+    this.#fatal = new FatalWatch(native);
     this.#late = new LateDeliveries(this, this.#events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
@@ -661,7 +661,6 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
         id,
         message.headers,
       );
-      this.#fatal.sent(message.topic);
     } catch (err) {
       this.#pending.take(id);
       delivery.id = -1;
