@@ -5,6 +5,7 @@ import { itOnMockCluster, randomTopic } from '../../helpers/broker';
 import { until } from '../../helpers/until';
 import { record } from '../ledger';
 import { sleep } from '../setup';
+import { memberConfig } from './common';
 
 /*
  * A user pause or resume given while a rebalance has the partition unassigned (issue 17, item 4).
@@ -45,17 +46,7 @@ async function produceTo(topic: string, partition: number, count: number): Promi
  * rebalance re-delivers a partition: at-least-once, not what these scenarios are about).
  */
 async function memberA(group: string, topic: string, errors: AIOKafkaError[]): Promise<{ consumer: AIOConsumer; handled: number[]; run: Promise<void> }> {
-  const consumer = await AIOConsumer.connect(
-    {
-      'bootstrap.servers': cluster.bootstrapServers,
-      'group.id': group,
-      'auto.offset.reset': 'earliest',
-      'session.timeout.ms': 6000,
-      'heartbeat.interval.ms': 300,
-      'fetch.wait.max.ms': 50,
-    },
-    { topics: [topic], commitIntervalMs: 200, closeTimeoutMs: 5000 },
-  );
+  const consumer = await AIOConsumer.connect(memberConfig(cluster.bootstrapServers, group), { topics: [topic], commitIntervalMs: 200, closeTimeoutMs: 5000 });
   consumer.on('error', (e) => errors.push(e));
   open.push(consumer);
   const handled = Array<number>(PARTITIONS).fill(0);
