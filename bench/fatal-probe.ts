@@ -4,8 +4,8 @@
  * against the one it replaced (a value of message.max.bytes + 1 bytes to a known topic, refused
  * as MSG_SIZE_TOO_LARGE), on one node-rdkafka producer connected to the embedded cluster, at
  * librdkafka's default message.max.bytes (1 MB) and at 16 MB. Interleaved repeats (alternating
- * which goes first), medians: µs per probe, and bytes allocated outside the V8 heap per probe
- * (process.memoryUsage().arrayBuffers growth, with gc between runs when --expose-gc is given).
+ * which goes first), medians: µs per probe, and the peak growth of memory outside the V8 heap
+ * (process.memoryUsage().arrayBuffers) per probe, with gc between runs when --expose-gc is given.
  *
  *   npm run build:bench && node --expose-gc dist-bench/bench/fatal-probe.js    # BENCH_QUICK=1: shorter
  */
@@ -47,7 +47,7 @@ function run(probe: Probe, native: NativeProducer, topic: string, maxBytes: numb
 
 async function main(): Promise<void> {
   const broker = await startBroker();
-  const rows: Array<Array<string | number>> = [['message.max.bytes', 'probe', 'µs / probe', 'peak external bytes / probe', 'µs ratio before / now']];
+  const rows: Array<Array<string | number>> = [['message.max.bytes', 'probe', 'µs / probe', 'peak external growth / probe (B)', 'µs ratio before / now']];
   const configs: Array<Record<string, unknown>> = [];
   try {
     for (const maxBytes of MAX_BYTES) {
@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   console.log(`node ${env.node}, librdkafka ${env.librdkafka}, ${env.cpuCount} CPUs (${env.cpuModel}), load ${env.loadAverageAtStart.join(' ')}, commit ${env.gitCommit}${env.gitDirty ? ' (dirty)' : ''}`);
   console.log(`config: ${describeConfig(configs[0]!)} (message.max.bytes as in the table)`);
   console.log(textTable(rows));
+  console.log('each oversized probe allocates message.max.bytes + 1 bytes (a zero-filled Buffer); the peak column is what GC left standing');
 }
 
 main().catch((err: unknown) => {
