@@ -68,8 +68,12 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
    * librdkafka's rd_kafka_producev does.
    */
   fatal = false;
-  /** Messages refused locally as over `message.max.bytes` (checked after the fatal state). */
-  sizeRefusals = 0;
+  /**
+   * Calls refused as librdkafka refuses them after its fatal check, before queueing anything:
+   * a topic name over 512 bytes (ERR__INVALID_ARG), a value over `message.max.bytes`
+   * (MSG_SIZE_TOO_LARGE). With the bytes of the value each one was handed.
+   */
+  readonly refusals: Array<{ topic: string; valueBytes: number }> = [];
 
   produce(
     topic: string,
@@ -82,9 +86,13 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   ): boolean {
     if (!this.connected) throw new Error('Producer not connected');
     if (this.fatal) throw nativeError(-150, 'Local: Fatal error');
-    const maxBytes = Number(this.config['message.max.bytes'] ?? 1_000_000);
-    if (value !== null && value.length > maxBytes) {
-      this.sizeRefusals++;
+    const valueBytes = value?.length ?? 0;
+    if (Buffer.byteLength(topic) > 512) {
+      this.refusals.push({ topic, valueBytes });
+      throw nativeError(-186, 'Local: Invalid argument or configuration');
+    }
+    if (valueBytes > Number(this.config['message.max.bytes'] ?? 1_000_000)) {
+      this.refusals.push({ topic, valueBytes });
       throw nativeError(10, 'Broker: Message size too large');
     }
     const err = this.#throwNext.shift();

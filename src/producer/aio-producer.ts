@@ -113,12 +113,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   readonly #fatal: FatalWatch;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
-  readonly #serialization: Serialization<K, V>;
+  readonly #serialization: Serialization<K, V, Delivery>;
   /** Present when the config has `transactional.id`. */
   readonly #transactions: Transactions | undefined;
 
   /** Use {@link AIOProducer.connect}. */
-  private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V>, transactional = false) {
+  private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V, Delivery>, transactional = false) {
     super();
     if (transactional && hasTransactions(native)) {
       this.#transactions = new Transactions({
@@ -133,7 +133,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     this.#options = options;
     this.#serialization = serialization;
     this.#events = new ClientEvents(this, options.logger);
-    this.#fatal = new FatalWatch(native, options.messageMaxBytes);
+    this.#fatal = new FatalWatch(native);
     this.#late = new LateDeliveries(this, this.#events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
@@ -197,7 +197,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const resolvedConfig = resolveConfig(config);
     const { keySerializer, valueSerializer, ...producerOptions } = options ?? {};
     const resolved = resolveOptions(producerOptions, resolvedConfig);
-    const serialization = new Serialization<K, V>(keySerializer, valueSerializer);
+    const serialization = new Serialization<K, V, Delivery>(keySerializer, valueSerializer);
     const factory = internal.createNative ?? createNativeProducer;
     // The background poll needs librdkafka itself: never with a unit test's fake.
     const wantsBackground = resolved.backgroundPoll && internal.createNative === undefined;
@@ -439,10 +439,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
 
   /**
    * Closes the producer: later calls reject with {@link ProducerClosedError}; pending deliveries
-   * get up to `timeoutMs` to settle, then whatever is left rejects with `ProducerClosedError`
-   * (`possiblyDelivered: true`: it may or may not have been delivered); the poll timer stops and
-   * the client disconnects. Idempotent: every call returns the same Promise. Afterwards nothing of
-   * the producer keeps the process alive.
+   * (and messages still in an asynchronous serializer) get up to `timeoutMs` to settle, then
+   * whatever is left rejects with `ProducerClosedError`: `possiblyDelivered: true` when librdkafka
+   * had it (it may or may not have been delivered), `false` when it was still waiting for room or
+   * in a serializer (never sent, whatever the serializer returns later); the poll timer stops and
+   * the client disconnects. Every call has settled when the Promise resolves. Idempotent: every
+   * call returns the same Promise. Afterwards nothing of the producer keeps the process alive.
    */
   close(options: CloseOptions = {}): Promise<void> {
     return this.#closer.run(
@@ -467,13 +469,14 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     } catch {
       // Timed out: what is still pending is rejected below.
     }
-    // From here a message still in its serializer is refused when it comes out.
     this.#gaveUp = true;
     this.#failAll(
-      (delivery) => closedDeliveryError(delivery, true),
-      (waiting) => closedDeliveryError(waiting.delivery, false),
+      (delivery) => closedDeliveryError(delivery, 'sent'),
+      (waiting) => closedDeliveryError(waiting.delivery, 'waiting'),
       false,
     );
+    // Still in a serializer (or queued behind one): never sent; what it returns later is dropped.
+    for (const delivery of this.#serialization.abandon()) this.#refuse(delivery, closedDeliveryError(delivery, 'serializing'), false);
     this.#loop.stop();
     this.#late.clear();
     // Our own flush already waited; librdkafka's is given no more time.
@@ -539,6 +542,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       value,
       key,
       key !== undefined,
+      delivery,
       // Inline (the serializers answered at once, nothing queued before): still the caller's call.
       (wireValue, wireKey, inline) => this.#dispatch(delivery, topic, wireValue, wireKey, options, inline && sync),
       (err) => void this.#refuse(delivery, err, false),
@@ -657,7 +661,6 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
         id,
         message.headers,
       );
-      this.#fatal.sent(message.topic);
     } catch (err) {
       this.#pending.take(id);
       delivery.id = -1;

@@ -151,12 +151,16 @@ export function fatalDeliveryError(fatal: AIOKafkaError, target: MessageTarget, 
 }
 
 /**
- * The error of a message `close()` gave up on. `sent`: librdkafka had taken it, so it may or may
- * not have been delivered; otherwise it was still waiting for room and was never sent.
+ * The error of a message `close()` gave up on, by where it was: `sent` (librdkafka had taken it,
+ * so it may or may not have been delivered), `waiting` for room in the local queue, or
+ * `serializing` (in a serializer, or queued behind one); the last two were never sent.
  */
-export function closedDeliveryError(target: MessageTarget, sent: boolean): ProducerClosedError {
-  const what = sent
-    ? `before delivery to topic "${target.topic}" was confirmed; the message may or may not have been delivered`
-    : `while the message for topic "${target.topic}" waited for room in the local queue; it was not sent`;
-  return new ProducerClosedError(`producer closed ${what}`, { possiblyDelivered: sent });
+export function closedDeliveryError(target: MessageTarget, stage: 'sent' | 'waiting' | 'serializing'): ProducerClosedError {
+  const what =
+    stage === 'sent'
+      ? `before delivery to topic "${target.topic}" was confirmed; the message may or may not have been delivered`
+      : stage === 'waiting'
+        ? `while the message for topic "${target.topic}" waited for room in the local queue; it was not sent`
+        : `while the message for topic "${target.topic}" was still being serialized (or queued behind one that was); it was not sent`;
+  return new ProducerClosedError(`producer closed ${what}`, { possiblyDelivered: stage === 'sent' });
 }
