@@ -258,12 +258,17 @@ describe('Transactions', () => {
   describe('time limits', () => {
     afterEach(() => jest.useRealTimers());
 
+    /** Begins, librdkafka answering at once (no macrotask: the clock is jest's). */
+    async function begunAtOnce(h: Harness) {
+      const beginning = h.transactions.begin();
+      h.native.calls[0]!.cb(null);
+      return beginning;
+    }
+
     it('no answer within the limit (+ grace): retriable; the next call waits for the native return, whose answer counts', async () => {
       jest.useFakeTimers();
       const h = harness();
-      const beginning = h.transactions.begin();
-      h.native.calls[0]!.cb(null);
-      const tx = await beginning;
+      const tx = await begunAtOnce(h);
       const committing = tx.commit({ timeoutMs: 1000 }).catch((e: unknown) => e);
       await jest.advanceTimersByTimeAsync(0);
       expect(h.native.calls[1]).toMatchObject({ name: 'commitTransaction', timeoutMs: 1000 });
@@ -284,9 +289,7 @@ describe('Transactions', () => {
     it('close gives up at its limit while a native commit runs: every waiting call is answered, the native return comes later', async () => {
       jest.useFakeTimers();
       const h = harness();
-      const beginning = h.transactions.begin();
-      h.native.calls[0]!.cb(null);
-      const tx = await beginning;
+      const tx = await begunAtOnce(h);
       const committing = tx.commit({ timeoutMs: 30_000 }).catch((e: unknown) => e);
       const aborting = tx.abort().catch((e: unknown) => e);
       await jest.advanceTimersByTimeAsync(0);
