@@ -243,7 +243,7 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
       } catch (err) {
         return this.#settle(call, err);
       }
-      // Asked again: an abort, close or fatal error may have come while the messages settled.
+      // Asked again: close (its limit passed) or a fatal error may have come while the messages settled.
       if (this.#refusedAtTurn(call)) return;
       const failed = this.#messages.failure();
       if (failed !== undefined) {
