@@ -8,6 +8,7 @@ import {
   InvalidStateError,
   type HandlerError,
 } from '../core/errors';
+import { Leases, lendNative, type NativeLease } from '../core/lease';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { settlesWithin, startTimer } from '../core/timeouts';
@@ -131,6 +132,8 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   #fatal: AIOKafkaError | undefined;
   /** The consumption, once `run()` or an iteration started it (a consumer consumes once). */
   #consumption: Consumption | undefined;
+  /** The native client lent to transactional producers' sendOffsets calls: close waits for them. */
+  readonly #leases = new Leases();
 
   /** Use {@link AIOConsumer.connect}. */
   private constructor(native: NativeConsumer, options: ResolvedConsumerOptions) {
@@ -242,12 +245,13 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   }
 
   /**
-   * @internal node-rdkafka's consumer, for a transactional producer's `sendOffsets` (which reads
-   * the group metadata from it); undefined once the consumer disconnects, after which reading it
-   * would crash the process.
+   * node-rdkafka's consumer lent to a transactional producer's `sendOffsets`, which reads the
+   * group metadata from it on libuv's pool: the consumer does not disconnect until the lease is
+   * released (disconnecting under the read would crash the process). Undefined once the consumer
+   * is disconnecting.
    */
-  nativeForTransaction(): object | undefined {
-    return this.#rebalancer.disconnecting ? undefined : this.#native;
+  [lendNative](): NativeLease | undefined {
+    return this.#rebalancer.disconnecting ? undefined : this.#leases.lend(this.#native);
   }
 
   /** Whether `close()` has been called. */
@@ -636,8 +640,17 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     await this.#stopPolling();
     // A revocation still queued commits without waiting for an answer: nothing polls now.
     await this.#rebalancer.idle();
-    // From here on the consumer counts as closed: commit() refuses, a revoke just releases.
+    // From here on the consumer counts as closed: commit() refuses, a revoke just releases; no
+    // more leases.
     this.#rebalancer.disconnecting = true;
+    // A sendOffsets still reading the client holds the disconnect; past close's limit the
+    // disconnect waits for it in the background.
+    const leased = this.#leases.returned();
+    if (leased === undefined) return this.#disconnect();
+    if (!(await settlesWithin(leased.then(() => this.#disconnect()), timeoutMs))) this.#committer.closed();
+  }
+
+  async #disconnect(): Promise<void> {
     // librdkafka leaves the group; a final revoke reaches the rebalancer, which just releases.
     const err = await disconnectNative((cb) => this.#native.disconnect(cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');

@@ -52,7 +52,8 @@ import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
 import { Serialization } from './serialize';
-import { Transactions, type Transaction } from './transaction';
+import type { Transaction } from './transaction';
+import { Transactions } from './transactions';
 import { createWithBackgroundPoll } from '../native/background-poll';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 
@@ -124,9 +125,9 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       this.#transactions = new Transactions({
         native,
         produce: (topic, value, produceOptions) => this.produce(topic, value as V, produceOptions as ProduceOptions<K> | undefined),
-        unusable: () =>
-          this.#fatal.error ??
-          (this.#state === State.Open ? undefined : new ProducerClosedError('transaction: the producer is closed', { possiblyDelivered: false })),
+        // One fatal state: a transactional call's fatal answer stops the producer, and a fatal producer fails its transactions.
+        fatal: () => this.#fatal.error,
+        enterFatal: (err) => this.#enterFatal(err),
       });
     }
     this.#native = native;
@@ -462,10 +463,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   async #close(timeoutMs: number): Promise<void> {
-    // An open transaction is aborted; no transactional call may overlap the disconnect.
+    const started = performance.now();
+    // An open transaction is aborted, within the same limit.
     await this.#transactions?.close(timeoutMs);
     try {
-      await this.flush(timeoutMs);
+      await this.flush(Math.max(0, timeoutMs - (performance.now() - started)));
     } catch {
       // Timed out: what is still pending is rejected below.
     }
@@ -479,10 +481,18 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     for (const delivery of this.#serialization.abandon()) this.#refuse(delivery, closedDeliveryError(delivery, 'serializing'), false);
     this.#loop.stop();
     this.#late.clear();
+    // A transactional call close gave up on still holds librdkafka's client, which node-rdkafka's
+    // disconnect would delete under it: the disconnect waits for it, in the background.
+    const running = this.#transactions?.running();
+    if (running === undefined) await this.#disconnect();
+    else void running.then(() => this.#disconnect());
+    this.#state = State.Closed;
+  }
+
+  async #disconnect(): Promise<void> {
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
-    this.#state = State.Closed;
   }
 
   /**
