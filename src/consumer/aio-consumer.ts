@@ -223,6 +223,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
     const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
     consumer = new AIOConsumer<K, V>(native, resolved);
+    consumer.#events.hold();
     // Connected after connect() gave up: release what librdkafka opened.
     try {
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
@@ -231,6 +232,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       consumer.#events.mute();
       throw err;
     }
+    consumer.#events.open();
     try {
       native.setDefaultConsumeTimeout(resolved.pollTimeoutMs);
       native.subscribe(resolved.topics);

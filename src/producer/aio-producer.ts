@@ -204,6 +204,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const { native, backgroundPoll } = createNative(() => createWithBackgroundPoll(factory, resolvedConfig, wantsBackground));
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
+    producer.#events.hold();
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
@@ -212,6 +213,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       producer.#events.mute();
       throw err;
     }
+    producer.#events.open();
     producer.#backgroundPoll = backgroundPoll;
     if (backgroundPoll) producer.#loop.setBusyMs(resolved.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
     else if (wantsBackground) producer.#events.debug('background poll plugin not built here: polling on the timer alone');
