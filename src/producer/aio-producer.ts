@@ -60,6 +60,9 @@ import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } 
 const TIMER_ONLY_POLL_MS = 1;
 /** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
 const BACKGROUND_SAFETY_POLL_MS = 10;
+/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
+const OUTSIDE_TRANSACTION =
+  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | null> {
@@ -665,7 +668,9 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       delivery.id = -1;
       const code = nativeCodeName(err);
       if (code === 'ERR__QUEUE_FULL') return 'full';
-      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery });
+      // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
+      const hint = code === 'ERR__STATE' && this.#transactions !== undefined && this.#transactions.active === undefined ? OUTSIDE_TRANSACTION : undefined;
+      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery, hint });
       if (typed.fatal) this.#enterFatal(typed);
       return typed;
     }
