@@ -347,6 +347,7 @@ export class AIOAdmin implements AsyncDisposable {
     } catch {
       // Already disconnected: nothing left to release.
     }
+    this.#events.close();
   }
 
   /** `await using admin = await AIOAdmin.connect(...)`. */

@@ -644,6 +644,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const err = await disconnectNative((cb) => this.#native.disconnect(cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
     this.#committer.closed();
+    this.#events.close();
   }
 
   /** A failed consume call or a client error: reported; a fatal one ends the consumption. */

@@ -70,6 +70,14 @@ export class ClientEvents {
     this.#held = undefined;
   }
 
+  /**
+   * The client closed: what the rate limit still counts is written now, its timers are cleared,
+   * and later reports (a late error) are written as they come.
+   */
+  close(): void {
+    this.#stderr.close();
+  }
+
   /** The rate-limited fallback: the logger at `level`, else stderr. */
   #fallback(what: string, code: string, detail: unknown, level: LogLevel = 'error'): void {
     if (this.#muted) return;

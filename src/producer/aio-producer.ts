@@ -484,6 +484,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
+    this.#events.close();
     this.#state = State.Closed;
   }
 
