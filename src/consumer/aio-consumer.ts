@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ClientEvents, type LogEntry } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import type { ConsumerStats } from '../core/stats';
 import {
   AIOKafkaError,
@@ -534,8 +535,11 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   }
 
   /** `await using consumer = await AIOConsumer.connect(...)`: closes with the default timeout. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOConsumer<unknown, unknown>) {
+      return this.close();
+    });
   }
 
   /** Starts the one consumption of this consumer, and the loop that feeds it. */

@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import { abortedError, onAbort, signalOption } from '../core/abort';
 import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { SerializerOptions, Wire } from '../core/serde';
@@ -460,8 +461,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   /** `await using producer = await AIOProducer.connect(...)`: closes with the default timeout. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOProducer<unknown, unknown>) {
+      return this.close();
+    });
   }
 
   async #close(timeoutMs: number): Promise<void> {

@@ -24,6 +24,7 @@ import {
   type AIOKafkaError,
 } from '../core/errors';
 import { noop } from '../core/noop';
+import { defineAsyncDispose } from '../core/dispose';
 import { callWithDeadline, nativeTimeoutMs, settlesWithin } from '../core/timeouts';
 import type { TopicPartitionOffset } from '../core/topic-partition';
 import { callTimeoutMs, checkTopic, describe } from '../core/validation';
@@ -445,7 +446,14 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
    * transaction when `transaction.timeout.ms` passes, or when the next producer with this
    * `transactional.id` connects). A commit still running is waited for first.
    */
-  async [Symbol.asyncDispose](): Promise<void> {
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: Transaction<unknown, unknown>) {
+      return this.#dispose();
+    });
+  }
+
+  async #dispose(): Promise<void> {
     await this.#chain;
     if (this.#state === 'committed' || this.#state === 'aborted') return;
     if (this.#owner.unusable !== undefined) {
