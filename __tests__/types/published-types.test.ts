@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { DIST, requireDist } from '../helpers/run-node';
+import { createUserApp } from '../helpers/user-app';
 
 /*
  * The declarations the package publishes (dist/**\/*.d.ts), type-checked as a user's strict
@@ -44,14 +44,13 @@ const SETTINGS: Array<[string, ts.CompilerOptions]> = [
 
 describe('the published declarations', () => {
   let app: string;
+  let remove: () => void;
   beforeAll(() => {
     requireDist();
-    app = mkdtempSync(join(tmpdir(), 'aio-types-'));
-    mkdirSync(join(app, 'node_modules'));
-    symlinkSync(ROOT, join(app, 'node_modules', 'aio-rdkafka'), 'dir');
+    ({ dir: app, remove } = createUserApp('aio-types-'));
     writeFileSync(join(app, 'main.ts'), USER_CODE);
   });
-  afterAll(() => rmSync(app, { recursive: true, force: true }));
+  afterAll(() => remove());
 
   it.each(SETTINGS)('type-check, every one of them, with %s and skipLibCheck false', (_what, settings) => {
     const files = declarations(join(DIST, '..'));

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
-import { requireDist } from '../../helpers/run-node';
+import { requireDist, runCommand } from '../../helpers/run-node';
+import { createUserApp } from '../../helpers/user-app';
 
 /*
  * docs/testing.md's "A jest test you can copy" and its node:test version, run as a user runs
@@ -26,43 +25,15 @@ function blocks(heading: string, lang: string): string[] {
   return [...section.matchAll(new RegExp('```' + lang + '\\n([\\s\\S]*?)```', 'g'))].map((m) => m[1]!);
 }
 
-interface Run {
-  code: number | null;
-  output: string;
-  /** False when it had to be killed: something kept it alive. */
-  exitedByItself: boolean;
-}
-
-/** Runs `command` in `cwd` until it exits, or kills it after `limitMs`. */
-function run(command: string, args: string[], cwd: string, limitMs: number): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
-    let output = '';
-    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-    let exitedByItself = true;
-    const timer = setTimeout(() => {
-      exitedByItself = false;
-      child.kill('SIGKILL');
-    }, limitMs);
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      resolve({ code, output, exitedByItself });
-    });
-  });
-}
-
 describe("docs/testing.md's tests, run as a user's app runs them", () => {
   let app: string;
+  let remove: () => void;
   beforeAll(() => {
     requireDist();
-    app = mkdtempSync(join(tmpdir(), 'aio-test-runners-'));
-    mkdirSync(join(app, 'node_modules'));
     // The package by its name, as installed; the tools the app would have installed beside it.
-    symlinkSync(ROOT, join(app, 'node_modules', 'aio-rdkafka'), 'dir');
-    for (const tool of ['ts-jest', '@types']) symlinkSync(join(ROOT, 'node_modules', tool), join(app, 'node_modules', tool), 'dir');
+    ({ dir: app, remove } = createUserApp('aio-test-runners-', ['ts-jest', '@types']));
   });
-  afterAll(() => rmSync(app, { recursive: true, force: true }));
+  afterAll(() => remove());
 
   it('the jest test passes with the setup entry, and Jest exits by itself', async () => {
     const [config] = blocks('## A jest test you can copy', 'js');
@@ -75,10 +46,10 @@ describe("docs/testing.md's tests, run as a user's app runs them", () => {
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig));
     writeFileSync(join(app, 'orders.test.ts'), test!);
     const jest = join(ROOT, 'node_modules', 'jest', 'bin', 'jest.js');
-    const result = await run(process.execPath, [jest, '--rootDir', app, '--ci', '--runInBand'], app, 120_000);
+    const result = await runCommand(process.execPath, [jest, '--rootDir', app, '--ci', '--runInBand'], { cwd: app, limitMs: 120_000 });
     expect({ exitedByItself: result.exitedByItself, code: result.code }).toEqual({ exitedByItself: true, code: 0 });
-    expect(result.output).toMatch(/Tests:\s+2 passed, 2 total/);
-    expect(result.output).not.toMatch(/did not exit|open handle/i);
+    expect(result.stderr).toMatch(/Tests:\s+2 passed, 2 total/);
+    expect(result.stderr).not.toMatch(/did not exit|open handle/i);
   }, 150_000);
 
   it('the node:test version passes and exits by itself', async () => {
@@ -87,8 +58,8 @@ describe("docs/testing.md's tests, run as a user's app runs them", () => {
     // As the user's build compiles it on Node 20 and 22: `await using` lowered (target ES2022).
     const js = ts.transpileModule(test!, { compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS } }).outputText;
     writeFileSync(join(app, 'orders.node-test.js'), js);
-    const result = await run(process.execPath, ['--test', 'orders.node-test.js'], app, 60_000);
+    const result = await runCommand(process.execPath, ['--test', 'orders.node-test.js'], { cwd: app, limitMs: 60_000 });
     expect({ exitedByItself: result.exitedByItself, code: result.code }).toEqual({ exitedByItself: true, code: 0 });
-    expect(result.output).toMatch(/# pass 1\n# fail 0/);
+    expect(result.stdout).toMatch(/# pass 1\n# fail 0/);
   }, 90_000);
 });
