@@ -24,6 +24,7 @@ function declarations(dir: string): string[] {
 const USER_CODE = `
 import { AIOProducer, AIOConsumer, isAIOKafkaError, type CommitTrace } from 'aio-rdkafka';
 import { startMockCluster } from 'aio-rdkafka/testing';
+import type {} from 'aio-rdkafka/testing/jest-setup';
 
 export async function main(): Promise<void> {
   const cluster = await startMockCluster({ brokers: 1 });
