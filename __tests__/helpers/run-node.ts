@@ -24,11 +24,15 @@ export interface NodeRun {
  * crashes it), and resolves when it exits, or kills it after `limitMs`.
  */
 export function runNode(script: string, args: string[] = [], limitMs = 30_000): Promise<NodeRun> {
+  return runCommand(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], { limitMs });
+}
+
+/** Runs `command` (in `cwd`), and resolves when it exits, or kills it after `limitMs`. */
+export function runCommand(command: string, args: string[], options: { cwd?: string; limitMs?: number } = {}): Promise<NodeRun> {
+  const { cwd, limitMs = 30_000 } = options;
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));

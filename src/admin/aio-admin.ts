@@ -7,6 +7,7 @@ import {
   OperationTimeoutError,
 } from '../core/errors';
 import { ClientEvents } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import { fromLibrdkafka } from '../native/errors';
 import { Fifo } from '../core/fifo';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
@@ -355,11 +356,15 @@ export class AIOAdmin implements AsyncDisposable {
     } catch {
       // Already disconnected: nothing left to release.
     }
+    this.#events.close();
   }
 
-  /** `await using admin = await AIOAdmin.connect(...)`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  /** `await using admin = await AIOAdmin.connect(...)`: closes the admin client. */
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOAdmin) {
+      return this.close();
+    });
   }
 
   /** A call's time limit: its own, else the admin's; refused once the admin is closed. */

@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ClientEvents, type LogEntry } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import type { ConsumerStats } from '../core/stats';
 import {
   AIOKafkaError,
@@ -226,6 +227,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
     const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
     consumer = new AIOConsumer<K, V>(native, resolved);
+    consumer.#events.hold();
     // Connected after connect() gave up: release what librdkafka opened.
     try {
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
@@ -234,6 +236,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       consumer.#events.mute();
       throw err;
     }
+    consumer.#events.open();
     try {
       native.setDefaultConsumeTimeout(resolved.pollTimeoutMs);
       native.subscribe(resolved.topics);
@@ -536,8 +539,11 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   }
 
   /** `await using consumer = await AIOConsumer.connect(...)`: closes with the default timeout. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOConsumer<unknown, unknown>) {
+      return this.close();
+    });
   }
 
   /** Starts the one consumption of this consumer, and the loop that feeds it. */
@@ -655,6 +661,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const err = await disconnectNative((cb) => this.#native.disconnect(cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
     this.#committer.closed();
+    this.#events.close();
   }
 
   /** A failed consume call or a client error: reported; a fatal one ends the consumption. */

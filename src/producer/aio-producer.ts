@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import { abortedError, onAbort, signalOption } from '../core/abort';
 import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { SerializerOptions, Wire } from '../core/serde';
@@ -61,6 +62,9 @@ import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } 
 const TIMER_ONLY_POLL_MS = 1;
 /** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
 const BACKGROUND_SAFETY_POLL_MS = 10;
+/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
+const OUTSIDE_TRANSACTION =
+  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | null> {
@@ -205,6 +209,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const { native, backgroundPoll } = createNative(() => createWithBackgroundPoll(factory, resolvedConfig, wantsBackground));
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
+    producer.#events.hold();
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
@@ -213,6 +218,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       producer.#events.mute();
       throw err;
     }
+    producer.#events.open();
     producer.#backgroundPoll = backgroundPoll;
     if (backgroundPoll) producer.#loop.setBusyMs(resolved.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
     else if (wantsBackground) producer.#events.debug('background poll plugin not built here: polling on the timer alone');
@@ -458,8 +464,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   /** `await using producer = await AIOProducer.connect(...)`: closes with the default timeout. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOProducer<unknown, unknown>) {
+      return this.close();
+    });
   }
 
   async #close(timeoutMs: number): Promise<void> {
@@ -493,6 +502,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
+    this.#events.close();
   }
 
   /**
@@ -676,7 +686,9 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       delivery.id = -1;
       const code = nativeCodeName(err);
       if (code === 'ERR__QUEUE_FULL') return 'full';
-      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery });
+      // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
+      const hint = code === 'ERR__STATE' && this.#transactions !== undefined && !this.#transactions.open ? OUTSIDE_TRANSACTION : undefined;
+      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery, hint });
       if (typed.fatal) this.#enterFatal(typed);
       return typed;
     }

@@ -8,6 +8,7 @@
  */
 import pDefer, { type DeferredPromise } from 'p-defer';
 import { ConsumerClosedError, InvalidArgumentError, InvalidStateError, ProducerClosedError, type AIOKafkaError, type TransactionError } from '../core/errors';
+import { defineAsyncDispose } from '../core/dispose';
 import { lendNative, type LendsNative } from '../core/lease';
 import { nativeTimeoutMs } from '../core/timeouts';
 import type { TopicPartitionOffset } from '../core/topic-partition';
@@ -206,7 +207,14 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
    * or `failed`: the producer failed fatally or closed, and the coordinator aborts it). A commit
    * still running is waited for first.
    */
-  async [Symbol.asyncDispose](): Promise<void> {
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: Transaction<unknown, unknown>) {
+      return this.#dispose();
+    });
+  }
+
+  async #dispose(): Promise<void> {
     if (!hasEnded(this.state)) await Promise.race([this.#chain, this.#closed.promise]);
     if ('done' in this.#ask('dispose')) return;
     await this.abort();

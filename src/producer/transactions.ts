@@ -82,6 +82,11 @@ export class Transactions {
     return this.#fatal;
   }
 
+  /** Whether a transaction is open (begun and not yet committed or aborted). */
+  get open(): boolean {
+    return this.#active !== undefined && !hasEnded(this.#active.state);
+  }
+
   /** The error of a call refused as `unusable`: the producer's fatal error, or that it closed. */
   unusable(what: string): AIOKafkaError {
     return this.fatal() ?? new ProducerClosedError(`${what}: the producer is closed`, { possiblyDelivered: false });
@@ -218,7 +223,7 @@ export class Transactions {
     if (this.#host.fatal() !== undefined) return 'fatal';
     if (this.#closing !== 'running') return this.#closing;
     if (this.#beginning !== undefined) return 'beginning';
-    if (this.#active !== undefined && !hasEnded(this.#active.state)) return 'inTransaction';
+    if (this.open) return 'inTransaction';
     return 'ready';
   }
 
