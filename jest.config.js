@@ -15,6 +15,7 @@ module.exports = {
     '^aio-rdkafka/testing$': '<rootDir>/src/testing/index.ts',
   },
   detectOpenHandles: true,
-  // `await using` in tests: jest's vm context lacks Node's Symbol.asyncDispose.
-  setupFiles: ['<rootDir>/__tests__/helpers/dispose-symbols.ts'],
+  // `await using` in tests: jest's vm context lacks Node 20/22's Symbol.asyncDispose. The
+  // package's own setup entry, as users add it (aio-rdkafka/testing/jest-setup).
+  setupFiles: ['<rootDir>/src/testing/jest-setup.ts'],
 };

@@ -137,7 +137,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<{ url:
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.address}:${address.port}`;
-  console.log(`listening on ${url}: try  curl -s -XPOST ${url}/items -H 'content-type: application/json' -d '{"name":"widget"}'`);
+  console.log(`listening on ${url}: try  curl -s -XPOST ${url}/items -H 'content-type: application/json' -d '{"name":"widget"}'  (Ctrl-C stops it)`);
 
   let stopping: Promise<void> | undefined;
   const shutdown = (): Promise<void> =>

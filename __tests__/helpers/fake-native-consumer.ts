@@ -211,8 +211,7 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
 
   unassign(): void {
     this.log.push(['unassign']);
-    // Like librdkafka: a partition's pause ends with its assignment.
-    this.paused.clear();
+    // Like librdkafka, `paused` is left as it is: its pause flag outlives the assignment.
   }
 
   incrementalAssign(partitions: Array<TopicPartition | TopicPartitionOffset>): void {
@@ -222,7 +221,6 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
   incrementalUnassign(partitions: TopicPartition[]): void {
     if (this.incrementalUnassignError !== undefined) throw this.incrementalUnassignError;
     this.log.push(['incrementalUnassign', partitions.map((p) => ({ ...p }))]);
-    for (const { topic, partition } of partitions) this.paused.delete(`${topic}:${partition}`);
   }
 
   rebalanceProtocol(): string {
@@ -239,7 +237,10 @@ export class FakeNativeConsumer extends EventEmitter implements NativeConsumer {
     for (const { topic, partition } of partitions) this.paused.delete(`${topic}:${partition}`);
   }
 
-  /** Partitions paused natively now, as `topic:partition`. */
+  /**
+   * Partitions paused natively now, as `topic:partition`, assigned or not: librdkafka keeps a
+   * partition's pause flag across unassign and assign (its partition object holds it).
+   */
   readonly paused = new Set<string>();
 
   /** The entries of `log` named `what`. */

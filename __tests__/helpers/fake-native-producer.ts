@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { codeName } from '../../src/native/errors';
 import type { LibrdkafkaConfig } from '../../src/native/config';
-import type { NativeDeliveryReport, NativeHeader, NativeProducer } from '../../src/native/producer';
+import type { NativeDeliveryReport, NativeHeader, NativeProducer, NativeTransactionCallback, NativeTransactions } from '../../src/native/producer';
 
 /** An error shaped like node-rdkafka's LibrdKafkaError for a numeric librdkafka code. */
 export function nativeError(code: number, message: string = codeName(code)): Error & { code: number } {
@@ -68,8 +68,12 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
    * librdkafka's rd_kafka_producev does.
    */
   fatal = false;
-  /** Messages refused locally as over `message.max.bytes` (checked after the fatal state). */
-  sizeRefusals = 0;
+  /**
+   * Calls refused as librdkafka refuses them after its fatal check, before queueing anything:
+   * a topic name over 512 bytes (ERR__INVALID_ARG), a value over `message.max.bytes`
+   * (MSG_SIZE_TOO_LARGE). With the bytes of the value each one was handed.
+   */
+  readonly refusals: Array<{ topic: string; valueBytes: number }> = [];
 
   produce(
     topic: string,
@@ -82,9 +86,13 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   ): boolean {
     if (!this.connected) throw new Error('Producer not connected');
     if (this.fatal) throw nativeError(-150, 'Local: Fatal error');
-    const maxBytes = Number(this.config['message.max.bytes'] ?? 1_000_000);
-    if (value !== null && value.length > maxBytes) {
-      this.sizeRefusals++;
+    const valueBytes = value?.length ?? 0;
+    if (Buffer.byteLength(topic) > 512) {
+      this.refusals.push({ topic, valueBytes });
+      throw nativeError(-186, 'Local: Invalid argument or configuration');
+    }
+    if (valueBytes > Number(this.config['message.max.bytes'] ?? 1_000_000)) {
+      this.refusals.push({ topic, valueBytes });
       throw nativeError(10, 'Broker: Message size too large');
     }
     const err = this.#throwNext.shift();
@@ -163,4 +171,74 @@ export function fakeFactory(setup?: (fake: FakeNativeProducer) => void): {
       return created;
     },
   };
+}
+
+/** A transactional call made on a {@link FakeTransactionalProducer}. */
+export interface FakeTransactionCall {
+  name: keyof NativeTransactions;
+  timeoutMs?: number;
+  cb: NativeTransactionCallback;
+  offsets?: unknown;
+  consumer?: unknown;
+  answered?: boolean;
+}
+
+/**
+ * The fake producer with node-rdkafka's transactional calls: each is recorded and waits until the
+ * test answers it (`answer()`, a macrotask later, as node-rdkafka calls back from libuv's pool).
+ */
+export class FakeTransactionalProducer extends FakeNativeProducer implements NativeTransactions {
+  readonly calls: FakeTransactionCall[] = [];
+  /** Answers initTransactions at once (connect() calls it). */
+  autoInit = true;
+
+  initTransactions(timeoutMs: number, cb: NativeTransactionCallback): void {
+    this.calls.push({ name: 'initTransactions', timeoutMs, cb });
+    if (this.autoInit) this.answer('initTransactions');
+  }
+  beginTransaction(cb: NativeTransactionCallback): void {
+    this.calls.push({ name: 'beginTransaction', cb });
+  }
+  commitTransaction(timeoutMs: number, cb: NativeTransactionCallback): void {
+    this.calls.push({ name: 'commitTransaction', timeoutMs, cb });
+  }
+  abortTransaction(timeoutMs: number, cb: NativeTransactionCallback): void {
+    this.calls.push({ name: 'abortTransaction', timeoutMs, cb });
+  }
+  sendOffsetsToTransaction(offsets: unknown[], consumer: object, timeoutMs: number, cb: NativeTransactionCallback): void {
+    this.calls.push({ name: 'sendOffsetsToTransaction', timeoutMs, cb, offsets, consumer });
+  }
+
+  /** The names of the transactional calls made, in order. */
+  names(): string[] {
+    return this.calls.map((c) => c.name);
+  }
+
+  /** The oldest unanswered call named `name`, if any. */
+  pending(name: keyof NativeTransactions): FakeTransactionCall | undefined {
+    return this.calls.find((c) => c.name === name && !c.answered);
+  }
+
+  /** Answers the oldest unanswered call named `name`, with `err` or success, a macrotask later. */
+  answer(name: keyof NativeTransactions, err: Error | null = null): void {
+    const call = this.pending(name);
+    if (call === undefined) throw new Error(`no pending ${name}`);
+    call.answered = true;
+    setImmediate(() => call.cb(err));
+  }
+}
+
+/**
+ * A librdkafka transactional error as node-rdkafka hands it to the callbacks of init / commit /
+ * abort / sendOffsets: numeric code and librdkafka's three flags.
+ */
+export function transactionError(code: number, message: string, flags: { fatal?: boolean; retriable?: boolean; abort?: boolean } = {}): Error {
+  return Object.assign(new Error(message), {
+    code,
+    errno: code,
+    origin: 'kafka',
+    isFatal: flags.fatal ?? false,
+    isRetriable: flags.retriable ?? false,
+    isTxnRequiresAbort: flags.abort ?? false,
+  });
 }

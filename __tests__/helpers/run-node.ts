@@ -26,12 +26,23 @@ export interface NodeRun {
  * crashes it), and resolves when it exits, or kills it after `limitMs`, or after `idleMs` without
  * a byte of output (for a script that reports its progress: a hang in one step).
  */
-export function runNode(script: string, args: string[] = [], limitMs = 30_000, { idleMs = Infinity }: { idleMs?: number } = {}): Promise<NodeRun> {
+export function runNode(script: string, args: string[] = [], limitMs = 30_000, { idleMs }: { idleMs?: number } = {}): Promise<NodeRun> {
+  return runCommand(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], { limitMs, idleMs });
+}
+
+/**
+ * Runs `command` (in `cwd`), and resolves when it exits (with all its output), or kills it after
+ * `limitMs`, or after `idleMs` without output.
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; limitMs?: number; idleMs?: number } = {},
+): Promise<NodeRun> {
+  const { cwd, limitMs = 30_000, idleMs = Infinity } = options;
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let exitedByItself = true;

@@ -97,6 +97,21 @@ describe('AIOAdmin', () => {
     await waitFor((p) => p === undefined);
   });
 
+  itOnMock('concurrent calls share the ApiVersions check, each within its own time limit (a broker 1.5 s slow)', async () => {
+    const other = await AIOAdmin.connect({ 'bootstrap.servers': broker.bootstrapServers });
+    await broker.cluster!.setRtt('all', 1500);
+    try {
+      const created = other.createTopic({ topic: randomTopic('admin') }, { timeoutMs: 30_000 }).catch((e: unknown) => e);
+      const deleted = other.deleteTopic(randomTopic('admin'), { timeoutMs: 300 }).catch((e: unknown) => e);
+      // The short call gives up at its own limit, naming itself; the check goes on for the other.
+      expect(await deleted).toMatchObject({ code: 'AIO_OPERATION_TIMEOUT', timeoutMs: 300, message: expect.stringMatching(/^deleteTopic: /) });
+      expect(await created).toBeInstanceOf(UnsupportedByClusterError);
+    } finally {
+      await broker.cluster!.setRtt('all', 0);
+      await other.close();
+    }
+  });
+
   it('close rejects the calls still waiting for the ApiVersions check', async () => {
     const other = await AIOAdmin.connect({ 'bootstrap.servers': broker.bootstrapServers });
     const waiting = other.createTopic({ topic: randomTopic('admin') }).catch((e: unknown) => e);

@@ -94,8 +94,8 @@ describe('a value librdkafka refuses', () => {
   });
 
   it('is named by the alias the caller wrote (consumer)', async () => {
-    const config: RuntimeConfig = { 'bootstrap.servers': broker.bootstrapServers, 'group.id': 'g', 'max.partition.fetch.bytes': 'lots' };
-    const err = await connectError(() => AIOConsumer.connect(config, { topics: [randomTopic()] }));
+    const config: RuntimeConfig = { 'bootstrap.servers': broker.bootstrapServers, 'max.partition.fetch.bytes': 'lots' };
+    const err = await connectError(() => AIOConsumer.connect({ ...config, 'group.id': 'g' }, { topics: [randomTopic()] }));
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect(err.message).toMatch(/^librdkafka refused config "max.partition.fetch.bytes" \(librdkafka's name for it: "fetch.message.max.bytes"\)/);
   });

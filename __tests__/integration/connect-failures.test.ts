@@ -1,4 +1,5 @@
 import { AIOAdmin, AIOConsumer, AIOProducer, type AIOKafkaError } from '../../src';
+import { DIST, requireDist, runNode } from '../helpers/run-node';
 
 /*
  * Connecting to a cluster that cannot be reached, over real sockets: librdkafka's own failures
@@ -44,4 +45,37 @@ it('shows librdkafka’s failures to a logger from the first connection attempt,
   } finally {
     write.mockRestore();
   }
+});
+
+/*
+ * What only a process of its own shows: after a connect that failed, and was handled, nothing of
+ * the client holds the process (librdkafka's metadata wait once held it for connectTimeoutMs,
+ * 30 s by default) and nothing reaches stderr. `exit` fires once nothing holds the event loop.
+ */
+describe('a process whose connect failed', () => {
+  beforeAll(() => requireDist());
+
+  const script = (connect: string): string => `
+    const { AIOAdmin, AIOConsumer, AIOProducer } = require(${JSON.stringify(DIST)});
+    const servers = '127.0.0.1:1';
+    let rejectedAt;
+    process.on('exit', () => console.log(JSON.stringify({ code, heldMs: Date.now() - rejectedAt })));
+    let code;
+    (async () => { ${connect} })().catch((err) => {
+      rejectedAt = Date.now();
+      code = err.code;
+    });`;
+
+  it.each([
+    ['AIOProducer.connect', `await AIOProducer.connect({ 'bootstrap.servers': servers });`],
+    ['AIOConsumer.connect', `await AIOConsumer.connect({ 'bootstrap.servers': servers, 'group.id': 'g' }, { topics: ['t'] });`],
+    ['AIOAdmin listTopics', `const admin = await AIOAdmin.connect({ 'bootstrap.servers': servers }); try { await admin.listTopics(); } finally { await admin.close(); }`],
+  ])('%s: exits soon after the rejection, writing nothing to stderr', async (_what, connect) => {
+    const run = await runNode(script(connect), [], 20_000);
+    expect({ exitedByItself: run.exitedByItself, exitCode: run.code, stderr: run.stderr }).toEqual({ exitedByItself: true, exitCode: 0, stderr: '' });
+    const { code, heldMs } = JSON.parse(run.stdout) as { code: string; heldMs: number };
+    expect(code).toBe('ERR__TRANSPORT');
+    // Before the fix: held for the whole default connect timeout (30 s). A liveness bound, generous on a loaded machine.
+    expect(heldMs).toBeLessThan(5000);
+  });
 });

@@ -15,6 +15,23 @@ afterAll(async () => {
 const config = (): { 'bootstrap.servers': string; 'linger.ms': number } => ({ 'bootstrap.servers': broker.bootstrapServers, 'linger.ms': 1 });
 
 describe('producer API over TCP', () => {
+  it('a refusal says what to fix: the bad topic name, and tx.produce on a transactional producer', async () => {
+    await using producer = await AIOProducer.connect(config());
+    await expect(producer.produce('orders eu', 'x')).rejects.toThrow(/^topic "orders eu" may contain only ASCII letters.*not " " \(at index 6\)$/);
+
+    await using transactional = await AIOProducer.connect({ ...config(), 'transactional.id': randomTopic('txid') });
+    const topic = randomTopic();
+    await expect(transactional.produce(topic, 'outside')).rejects.toMatchObject({
+      code: 'ERR__STATE',
+      message: expect.stringMatching(/not sent; this producer is transactional: produce in a transaction, with tx\.produce\(\)/),
+    });
+    expect(() => transactional.produce2(topic, 'outside', { fireAndForget: true })).toThrow(/tx\.produce\(\)/);
+    // Inside a transaction the same call is taken (into the transaction), with no hint to give.
+    await using tx = await transactional.transaction();
+    await tx.produce(topic, 'inside');
+    await tx.commit();
+  });
+
   it('produceBatch delivers every good message once, in order per key, and reports the bad one alone', async () => {
     await using producer = await AIOProducer.connect(config());
     const topic = randomTopic();

@@ -109,13 +109,21 @@ describe('graceful shutdown', () => {
 });
 
 describe('npm start (dist-examples/items-web-service.js)', () => {
-  it('serves on the embedded cluster and shuts down gracefully on SIGTERM', async () => {
+  // SIGTERM from a process manager, to the process; Ctrl-C in a terminal, SIGINT to the whole
+  // process group (the embedded cluster's process included), which the README says stops it.
+  it.each([
+    ['SIGTERM', 'to the process'],
+    ['SIGINT', 'to its process group, as Ctrl-C sends it'],
+  ] as const)('serves on the embedded cluster and shuts down gracefully on %s %s, with no client error', async (signal, _to) => {
     const child = spawn(process.execPath, [join(__dirname, '..', '..', 'dist-examples', 'items-web-service.js')], {
       env: { ...process.env, KAFKA_BROKERS: '', PORT: '0' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: signal === 'SIGINT',
     });
     let stdout = '';
+    let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = once(child, 'exit');
     try {
       while (!/listening on (http:\S+):/.test(stdout)) {
@@ -127,10 +135,12 @@ describe('npm start (dist-examples/items-web-service.js)', () => {
       const res = await fetch(`${appUrl}/items`, { method: 'POST', body: '{"name":"widget"}' });
       expect(res.status).toBe(200);
       await res.json();
-      child.kill('SIGTERM');
+      if (signal === 'SIGINT') process.kill(-child.pid!, 'SIGINT');
+      else child.kill(signal);
       const [code] = await exited;
       expect(code).toBe(0);
-      expect(stdout).toMatch(/SIGTERM: shutting down/);
+      expect(stdout).toMatch(new RegExp(`${signal}: shutting down`));
+      expect(stderr).toBe('');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

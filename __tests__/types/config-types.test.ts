@@ -3,13 +3,16 @@ import { join } from 'node:path';
 import ts from 'typescript';
 
 /*
- * The typed configurations, checked by the compiler itself: __tests__/types/config.types.ts
- * compiles with no error (each `@ts-expect-error` met one), and with the directives removed each
- * marked line fails with exactly the error code written on its directive.
+ * The public types, checked by the compiler itself: the typed configurations
+ * (__tests__/types/config.types.ts) and the tracing payloads (tracing.types.ts) each compile
+ * with no error (each `@ts-expect-error` met one), and with the directives removed each marked
+ * line fails with exactly the error code written on its directive.
  */
 
 const ROOT = join(__dirname, '..', '..');
 const FILE = join(__dirname, 'config.types.ts');
+/** Other files checked the same way (compile, then each directive's error), with their least number of directives. */
+const MORE_FILES: Array<[string, number]> = [[join(__dirname, 'tracing.types.ts'), 1]];
 
 const OPTIONS: ts.CompilerOptions = {
   strict: true,
@@ -24,16 +27,16 @@ const OPTIONS: ts.CompilerOptions = {
   esModuleInterop: true,
 };
 
-/** Compiles `text` as the types file; returns its diagnostics and the program. */
-function compile(text: string): { diagnostics: readonly ts.Diagnostic[]; program: ts.Program } {
+/** Compiles `text` as the types file `FILE`; returns its diagnostics and the program. */
+function compile(text: string, file = FILE): { diagnostics: readonly ts.Diagnostic[]; program: ts.Program } {
   const host = ts.createCompilerHost(OPTIONS);
   const read = host.readFile.bind(host);
-  host.readFile = (name) => (name === FILE ? text : read(name));
+  host.readFile = (name) => (name === file ? text : read(name));
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (name, version, onError, create) =>
-    name === FILE ? ts.createSourceFile(name, text, version) : original(name, version, onError, create);
-  const program = ts.createProgram([FILE], OPTIONS, host);
-  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === FILE);
+    name === file ? ts.createSourceFile(name, text, version) : original(name, version, onError, create);
+  const program = ts.createProgram([file], OPTIONS, host);
+  const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
   return { diagnostics, program };
 }
 
@@ -41,6 +44,34 @@ function describeDiagnostic(d: ts.Diagnostic): string {
   const line = d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1;
   return `line ${line}: TS${d.code} ${ts.flattenDiagnosticMessageText(d.messageText, ' ')}`;
 }
+
+/** With the directives removed, each line they marked fails with exactly the code they name. */
+function expectDirectivesMet(file: string, source: string, atLeast: number): void {
+  const lines = source.split('\n');
+  const expected: string[] = [];
+  const stripped = lines.map((line, i) => {
+    const directive = /\/\/ @ts-expect-error (TS\d+)/.exec(line);
+    if (directive === null) return line;
+    expected.push(`line ${i + 2}: ${directive[1]}`); // the directive covers the next line
+    return '';
+  });
+  expect(expected.length).toBeGreaterThanOrEqual(atLeast);
+  const { diagnostics } = compile(stripped.join('\n'), file);
+  const got = diagnostics.map((d) => `line ${d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: TS${d.code}`);
+  expect(got).toEqual(expected);
+}
+
+describe.each(MORE_FILES)('types of %s', (file, atLeast) => {
+  const source = readFileSync(file, 'utf8');
+
+  it('compile, every @ts-expect-error meeting an error', () => {
+    expect(compile(source, file).diagnostics.map(describeDiagnostic)).toEqual([]);
+  }, 60_000);
+
+  it('refuse each marked line with the error code its directive names', () => {
+    expectDirectivesMet(file, source, atLeast);
+  }, 60_000);
+});
 
 describe('typed configurations', () => {
   const source = readFileSync(FILE, 'utf8');
@@ -53,18 +84,7 @@ describe('typed configurations', () => {
   }, 60_000);
 
   it('refuse each marked line with the error code its directive names', () => {
-    const lines = source.split('\n');
-    const expected: string[] = [];
-    const stripped = lines.map((line, i) => {
-      const directive = /\/\/ @ts-expect-error (TS\d+)/.exec(line);
-      if (directive === null) return line;
-      expected.push(`line ${i + 2}: ${directive[1]}`); // the directive covers the next line
-      return '';
-    });
-    expect(expected.length).toBeGreaterThanOrEqual(12);
-    const { diagnostics } = compile(stripped.join('\n'));
-    const got = diagnostics.map((d) => `line ${d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: TS${d.code}`);
-    expect(got).toEqual(expected);
+    expectDirectivesMet(FILE, source, 12);
   }, 60_000);
 
   it("carry librdkafka's documentation of each property into the editor", () => {

@@ -55,10 +55,27 @@ export async function consumerConfigs(): Promise<void> {
   // @ts-expect-error TS2353 a producer property, not a consumer one
   await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', 'linger.ms': 5 }, { topics: ['t'] });
 
-  const native: ConsumerGlobalConfig & ConsumerTopicConfig = { 'bootstrap.servers': brokers, 'group.id': 'g' };
+  // group.id is required: the consumer consumes as a group member.
+  // @ts-expect-error TS2345 no group.id
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers }, { topics: ['t'] });
+  // @ts-expect-error TS2322 not a string
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 7 }, { topics: ['t'] });
+
+  // node-rdkafka's own typed interfaces, once their type says group.id is there (they leave it optional).
+  const native: ConsumerGlobalConfig & ConsumerTopicConfig & { 'group.id': string } = { 'bootstrap.servers': brokers, 'group.id': 'g' };
   await AIOConsumer.connect(native, { topics: ['t'] });
-  const globalOnly: ConsumerGlobalConfig = { 'bootstrap.servers': brokers, 'group.id': 'g' };
+  const globalOnly: ConsumerGlobalConfig & { 'group.id': string } = { 'bootstrap.servers': brokers, 'group.id': 'g' };
   await AIOConsumer.connect(globalOnly, { topics: ['t'] });
+  const optionalGroup: ConsumerGlobalConfig = { 'bootstrap.servers': brokers, 'group.id': 'g' };
+  // @ts-expect-error TS2345 node-rdkafka's interface alone may lack group.id
+  await AIOConsumer.connect(optionalGroup, { topics: ['t'] });
+
+  // The escape hatch and a configuration built at run time, with the group written beside them.
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', ...unlistedConfig({ 'test.mock.num.brokers': 3 }) }, { topics: ['t'] });
+  await AIOConsumer.connect({ ...fromEnvironment, 'group.id': 'g' }, { topics: ['t'] });
+  // @ts-expect-error TS2345 a run-time configuration may lack group.id
+  await AIOConsumer.connect(fromEnvironment, { topics: ['t'] });
+
   const annotated: ConsumerConfig = { 'bootstrap.servers': brokers, 'group.id': 'g', 'isolation.level': 'read_committed' };
   await AIOConsumer.connect(annotated, { topics: ['t'] });
 }

@@ -7,6 +7,7 @@ import {
   OperationTimeoutError,
 } from '../core/errors';
 import { ClientEvents } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import { fromLibrdkafka } from '../native/errors';
 import { Fifo } from '../core/fifo';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
@@ -23,6 +24,7 @@ import {
 } from '../native/admin';
 import type { NativeLogEvent } from '../native/producer';
 import { ApiVersionsReader, requireApi, type BrokerApis } from './broker-apis';
+import { ClusterCheck } from './cluster-check';
 import { resolveAdminOptions, type AIOAdminOptions } from './options';
 
 export type { AIOAdminOptions } from './options';
@@ -135,9 +137,14 @@ export class AIOAdmin implements AsyncDisposable {
   readonly #events: ClientEvents;
   /** The requests the cluster serves: undefined until learnt, null if it could not be learnt. */
   #apis: BrokerApis | null | undefined;
-  /** The check under way, shared by the calls that wait for it. */
-  #checking: Promise<void> | undefined;
+  /** Learns `#apis` with a metadata client of its own; shared by the calls that wait for it. */
+  readonly #check = new ClusterCheck(
+    (timeoutMs) => this.#session('cluster check', timeoutMs, (config) => this.#factories.createMetadataClient(config), async () => {}),
+    () => this.#apis !== undefined,
+  );
   #closed = false;
+  /** Aborted by close(): calls waiting for the cluster check stop waiting. */
+  readonly #closing = new AbortController();
   readonly #closer = new CloseOnce();
   /** Calls waiting for the one in flight. */
   readonly #queue = new Fifo<QueuedCall>();
@@ -326,13 +333,15 @@ export class AIOAdmin implements AsyncDisposable {
 
   /**
    * Releases the admin client (idempotent: every call returns the same Promise). Calls still
-   * queued reject with {@link AdminClosedError}, as do calls made afterwards. The call in flight,
+   * queued, or waiting for the check of what the cluster serves, reject with
+   * {@link AdminClosedError} at once, as do calls made afterwards. The call in flight,
    * if any, is let finish first (node-rdkafka's disconnect would otherwise block the event loop
    * until that call's native timeout), at most until its guard's deadline.
    */
   close(): Promise<void> {
     return this.#closer.run(noop, () => {
       this.#closed = true;
+      this.#closing.abort();
       for (let call = this.#queue.shift(); call !== undefined; call = this.#queue.shift()) {
         call.reject(new AdminClosedError(`${call.what}: the admin client closed before the call was sent`));
       }
@@ -348,11 +357,15 @@ export class AIOAdmin implements AsyncDisposable {
     } catch {
       // Already disconnected: nothing left to release.
     }
+    this.#events.close();
   }
 
-  /** `await using admin = await AIOAdmin.connect(...)`. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  /** `await using admin = await AIOAdmin.connect(...)`: closes the admin client. */
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOAdmin) {
+      return this.close();
+    });
   }
 
   /** A call's time limit: its own, else the admin's; refused once the admin is closed. */
@@ -373,22 +386,15 @@ export class AIOAdmin implements AsyncDisposable {
   ): Promise<void> {
     const timeoutMs = this.#limit(what, options);
     const start = prepare();
-    // A call made while the check runs waits for it too, even if the answer is in: calls are sent in order.
-    if (this.#apis === undefined || this.#checking !== undefined) await this.#learnApis(what, timeoutMs);
+    // A call made while the check runs waits for it too, even if the answer is in: calls are sent
+    // in order. Each waits within its own time limit.
+    if (this.#apis === undefined || this.#check.running) await this.#check.wait(what, timeoutMs, Date.now() + timeoutMs, this.#closing.signal);
     requireApi(what, api, this.#apis ?? undefined);
     if (this.#closed) throw new AdminClosedError(`${what}: the admin client closed before the call was sent`);
     await new Promise<void>((resolve, reject) => {
       this.#queue.push({ what, timeoutMs, start, resolve, reject });
       this.#sendNext();
     });
-  }
-
-  /** Connects a metadata client once, to read which requests the cluster serves. */
-  #learnApis(what: string, timeoutMs: number): Promise<void> {
-    this.#checking ??= this.#session(what, timeoutMs, (config) => this.#factories.createMetadataClient(config), async () => {}).finally(
-      () => (this.#checking = undefined),
-    );
-    return this.#checking;
   }
 
   /**

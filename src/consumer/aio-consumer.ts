@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { ClientEvents, type LogEntry } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import type { ConsumerStats } from '../core/stats';
 import {
   AIOKafkaError,
@@ -8,6 +9,7 @@ import {
   InvalidStateError,
   type HandlerError,
 } from '../core/errors';
+import { Leases, lendNative, type NativeLease } from '../core/lease';
 import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { settlesWithin, startTimer } from '../core/timeouts';
@@ -131,6 +133,8 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   #fatal: AIOKafkaError | undefined;
   /** The consumption, once `run()` or an iteration started it (a consumer consumes once). */
   #consumption: Consumption | undefined;
+  /** The native client lent to transactional producers' sendOffsets calls: close waits for them. */
+  readonly #leases = new Leases();
 
   /** Use {@link AIOConsumer.connect}. */
   private constructor(native: NativeConsumer, options: ResolvedConsumerOptions) {
@@ -223,6 +227,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
     const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
     consumer = new AIOConsumer<K, V>(native, resolved);
+    consumer.#events.hold();
     // Connected after connect() gave up: release what librdkafka opened.
     try {
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
@@ -231,6 +236,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       consumer.#events.mute();
       throw err;
     }
+    consumer.#events.open();
     try {
       native.setDefaultConsumeTimeout(resolved.pollTimeoutMs);
       native.subscribe(resolved.topics);
@@ -242,12 +248,13 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   }
 
   /**
-   * @internal node-rdkafka's consumer, for a transactional producer's `sendOffsets` (which reads
-   * the group metadata from it); undefined once the consumer disconnects, after which reading it
-   * would crash the process.
+   * node-rdkafka's consumer lent to a transactional producer's `sendOffsets`, which reads the
+   * group metadata from it on libuv's pool: the consumer does not disconnect until the lease is
+   * released (disconnecting under the read would crash the process). Undefined once the consumer
+   * is disconnecting.
    */
-  nativeForTransaction(): object | undefined {
-    return this.#rebalancer.disconnecting ? undefined : this.#native;
+  [lendNative](): NativeLease | undefined {
+    return this.#rebalancer.disconnecting ? undefined : this.#leases.lend(this.#native);
   }
 
   /** Whether `close()` has been called. */
@@ -532,8 +539,11 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   }
 
   /** `await using consumer = await AIOConsumer.connect(...)`: closes with the default timeout. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOConsumer<unknown, unknown>) {
+      return this.close();
+    });
   }
 
   /** Starts the one consumption of this consumer, and the loop that feeds it. */
@@ -636,12 +646,22 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     await this.#stopPolling();
     // A revocation still queued commits without waiting for an answer: nothing polls now.
     await this.#rebalancer.idle();
-    // From here on the consumer counts as closed: commit() refuses, a revoke just releases.
+    // From here on the consumer counts as closed: commit() refuses, a revoke just releases; no
+    // more leases.
     this.#rebalancer.disconnecting = true;
+    // A sendOffsets still reading the client holds the disconnect; past close's limit the
+    // disconnect waits for it in the background.
+    const leased = this.#leases.returned();
+    if (leased === undefined) return this.#disconnect();
+    if (!(await settlesWithin(leased.then(() => this.#disconnect()), timeoutMs))) this.#committer.closed();
+  }
+
+  async #disconnect(): Promise<void> {
     // librdkafka leaves the group; a final revoke reaches the rebalancer, which just releases.
     const err = await disconnectNative((cb) => this.#native.disconnect(cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
     this.#committer.closed();
+    this.#events.close();
   }
 
   /** A failed consume call or a client error: reported; a fatal one ends the consumption. */

@@ -27,6 +27,11 @@ export function nativeCall(events: ClientEvents, what: string, call: () => unkno
  * A partition is paused natively while either reason holds: backpressure lifting leaves the
  * user's partitions paused, and the user's resume leaves them paused while backpressure holds.
  * The consume loop goes on polling while partitions are paused.
+ *
+ * librdkafka's pause flag belongs to its partition object, not to an assignment: it outlives
+ * unassign and assign, while pause() and resume() reach only what is assigned at the moment. So
+ * every native pause and resume goes through here, which remembers what librdkafka holds paused,
+ * and each assignment is brought to what the two reasons want now ({@link Pauses.assigned}).
  */
 export class Pauses {
   readonly #native: NativeConsumer;
@@ -35,6 +40,8 @@ export class Pauses {
   readonly #assignment: () => TopicPartition[];
   #backpressure = false;
   readonly #user = new Map<string, TopicPartition>();
+  /** Partitions librdkafka holds paused (assigned or not), as partition keys. */
+  readonly #nativePaused = new Set<string>();
 
   constructor(native: NativeConsumer, events: ClientEvents, maxBufferedMessages: number, assignment: () => TopicPartition[]) {
     this.#native = native;
@@ -93,20 +100,31 @@ export class Pauses {
       const assignment = this.#assignment();
       if (assignment.length === 0) return;
       this.#backpressure = true;
-      if (nativeCall(this.#events, 'pause', () => this.#native.pause(assignment))) this.#events.emit('pause', assignment);
+      if (nativeCall(this.#events, 'pause', () => this.#pauseNative(assignment))) this.#events.emit('pause', assignment);
     } else if (this.#backpressure && waiting <= Math.floor(this.#max / 2)) {
       this.#backpressure = false;
       // The user's partitions stay paused.
       const resumed = this.#assignment().filter(({ topic, partition }) => !this.#user.has(partitionKey(topic, partition)));
       if (resumed.length === 0) return;
-      if (nativeCall(this.#events, 'resume', () => this.#native.resume(resumed))) this.#events.emit('resume', resumed);
+      if (nativeCall(this.#events, 'resume', () => this.#resumeNative(resumed))) this.#events.emit('resume', resumed);
     }
   }
 
-  /** Newly assigned partitions: those backpressure or the user holds are paused natively. */
+  /**
+   * Newly assigned partitions, brought to what backpressure and the user want now: those either
+   * holds are paused; those librdkafka still holds paused from an earlier assignment (paused,
+   * then revoked, then resumed or let go by backpressure while unassigned) are resumed.
+   */
   assigned(partitions: readonly TopicPartition[]): void {
-    const paused = this.#backpressure ? partitions : partitions.filter(({ topic, partition }) => this.#user.has(partitionKey(topic, partition)));
-    if (paused.length > 0) nativeCall(this.#events, 'pause', () => this.#native.pause([...paused]));
+    const pause: TopicPartition[] = [];
+    const resume: TopicPartition[] = [];
+    for (const { topic, partition } of partitions) {
+      const key = partitionKey(topic, partition);
+      if (this.#backpressure || this.#user.has(key)) pause.push({ topic, partition });
+      else if (this.#nativePaused.has(key)) resume.push({ topic, partition });
+    }
+    if (pause.length > 0) nativeCall(this.#events, 'pause', () => this.#pauseNative(pause));
+    if (resume.length > 0) nativeCall(this.#events, 'resume', () => this.#resumeNative(resume));
   }
 
   /** Those of `partitions` assigned now. */
@@ -119,10 +137,22 @@ export class Pauses {
   #call(what: 'pause' | 'resume', partitions: TopicPartition[]): void {
     if (partitions.length === 0) return;
     try {
-      if (what === 'pause') this.#native.pause(partitions);
-      else this.#native.resume(partitions);
+      if (what === 'pause') this.#pauseNative(partitions);
+      else this.#resumeNative(partitions);
     } catch (err) {
       throw fromLibrdkafka(err, { kind: 'client' });
     }
+  }
+
+  /** The one place that pauses natively; what librdkafka then holds paused is remembered. */
+  #pauseNative(partitions: TopicPartition[]): void {
+    this.#native.pause(partitions);
+    for (const { topic, partition } of partitions) this.#nativePaused.add(partitionKey(topic, partition));
+  }
+
+  /** The one place that resumes natively. */
+  #resumeNative(partitions: TopicPartition[]): void {
+    this.#native.resume(partitions);
+    for (const { topic, partition } of partitions) this.#nativePaused.delete(partitionKey(topic, partition));
   }
 }

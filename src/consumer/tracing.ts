@@ -1,4 +1,4 @@
-import type { HandlerError } from '../core/errors';
+import type { AIOKafkaError, HandlerError } from '../core/errors';
 import { extractContext, parseTraceParent, type TraceContext, type TraceParent } from '../core/propagation';
 import { OperationChannel, type CloseTrace, type ConnectTrace } from '../core/tracing';
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
@@ -34,8 +34,11 @@ export interface CommitTrace {
   /** The offsets committed: the next offset to read, per partition. */
   readonly offsets: readonly TopicPartitionOffset[];
   result?: void;
-  /** Set before `error`: the commit's failure (it was refused, or unanswered in time). */
-  error?: unknown;
+  /**
+   * Set before `error`: the commit's failure, typed: librdkafka's refusal (its code), or
+   * `OperationTimeoutError` when it was unanswered in time.
+   */
+  error?: AIOKafkaError;
 }
 
 /** Payload of `aio-rdkafka:consumer:rebalance`: one rebalance step, until it was applied. */

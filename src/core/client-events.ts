@@ -16,6 +16,9 @@ export interface LogEntry {
 
 export type { LibrdkafkaStats };
 
+/** At most this many reports are held back while a client connects; the rest are counted. */
+const MAX_HELD = 100;
+
 /**
  * How a client tells its user what went wrong outside any call: an `error` event, or, when nobody
  * listens (or the listener throws), a rate-limited line on stderr, or to the `logger` when one
@@ -29,10 +32,33 @@ export class ClientEvents {
   readonly #logger: Logger | undefined;
   readonly #stderr = new RateLimitedReporter();
   #muted = false;
+  /** What went to the fallback while connect ran ({@link ClientEvents.hold}); undefined otherwise. */
+  #held: Array<() => void> | undefined;
+  /** Reports past {@link MAX_HELD} while connect ran: counted, said in one line by `open()`. */
+  #overflow = 0;
 
   constructor(emitter: EventEmitter, logger?: Logger) {
     this.#emitter = emitter;
     this.#logger = logger;
+  }
+
+  /**
+   * Holds back what would go to stderr (or the logger) while the client connects: nobody can
+   * listen for its events yet, and if connect fails its rejection says what went wrong, so the
+   * caller who handles it sees nothing on stderr. {@link ClientEvents.open} then reports what
+   * was held, {@link ClientEvents.mute} drops it.
+   */
+  hold(): void {
+    this.#held ??= [];
+  }
+
+  /** Connected: reports what {@link ClientEvents.hold} held back, and no longer holds. */
+  open(): void {
+    const held = this.#held;
+    this.#held = undefined;
+    for (const report of held ?? []) report();
+    if (this.#overflow > 0) this.#fallback(`${this.#overflow} more reports while connecting were not kept`, 'AIO_UNKNOWN', undefined, 'warn');
+    this.#overflow = 0;
   }
 
   /**
@@ -41,11 +67,26 @@ export class ClientEvents {
    */
   mute(): void {
     this.#muted = true;
+    this.#held = undefined;
+  }
+
+  /**
+   * The client closed: what the rate limit still counts is written now, its timers are cleared,
+   * and later reports (a late error) are written as they come.
+   */
+  close(): void {
+    this.#stderr.close();
   }
 
   /** The rate-limited fallback: the logger at `level`, else stderr. */
   #fallback(what: string, code: string, detail: unknown, level: LogLevel = 'error'): void {
     if (this.#muted) return;
+    if (this.#held !== undefined) {
+      // One connect's worth: librdkafka reports each broker's failure, and retries with backoff.
+      if (this.#held.length < MAX_HELD) this.#held.push(() => this.#fallback(what, code, detail, level));
+      else this.#overflow++;
+      return;
+    }
     const logger = this.#logger;
     if (logger === undefined) this.#stderr.report(what, code, detail);
     else this.#stderr.reportWith(what, code, detail, (line) => writeLog(logger, level, { code, err: detail }, line.trimEnd()));

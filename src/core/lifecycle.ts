@@ -4,8 +4,9 @@
  */
 import { BootstrapFailures } from './bootstrap-failures';
 import { AIOKafkaError, InvalidArgumentError, OperationTimeoutError } from './errors';
-import { callWithDeadline, nativeTimeoutMs } from './timeouts';
-import { fromLibrdkafka } from '../native/errors';
+import { noop } from './noop';
+import { callWithDeadline, MAX_TIMER_MS, nativeTimeoutMs } from './timeouts';
+import { fromLibrdkafka, nativeCodeName } from '../native/errors';
 
 /**
  * Builds a native client: node-rdkafka checks the configuration in its constructor, and a
@@ -24,6 +25,7 @@ export function createNative<T>(create: () => T): T {
 
 /** A native client that connects by fetching the cluster's metadata, and logs while it tries. */
 export interface Connectable {
+  /** node-rdkafka's: creates librdkafka's client, then fetches metadata through `this.getMetadata`. */
   connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
   on(event: 'event.log', listener: (log: { severity: number; fac: string; message: string }) => void): unknown;
   removeListener(event: 'event.log', listener: (log: { severity: number; fac: string; message: string }) => void): unknown;
@@ -31,6 +33,57 @@ export interface Connectable {
 
 /** Grace our own timer gives librdkafka's timeout to fire first, in ms. */
 const CONNECT_GRACE_MS = 1000;
+
+/**
+ * The longest librdkafka waits for a broker to come up in one metadata call of a connect, in ms:
+ * once connect gave up, the process is free at most this long after.
+ */
+export const METADATA_SLICE_MS = 250;
+
+/** node-rdkafka's metadata call, as its `connect()` makes it: `this.getMetadata(options, cb)`. */
+type GetMetadata = (options: { timeout?: number }, cb: (err: Error | null, metadata?: unknown) => void) => unknown;
+
+/**
+ * node-rdkafka's `connect()` ends with a metadata call, librdkafka's `rd_kafka_metadata()` on
+ * libuv's thread pool. While no broker is up it waits for one until its timeout (the connect
+ * timeout, 30 s by default), nothing can interrupt it, and it holds the process all that time:
+ * also after connect gave up (every bootstrap broker refused) and the caller handled that. So
+ * the client's `getMetadata` is replaced, for that one call, by one that waits in slices of
+ * {@link METADATA_SLICE_MS}: a slice that found no broker up (`ERR__TRANSPORT`) is followed by
+ * the next until the timeout, unless `gaveUp()`; one that reached a broker but got no answer
+ * in time (`ERR__TIMED_OUT`) by one call with all the time left. A client without a
+ * `getMetadata` (a unit test's fake) connects as it is.
+ *
+ * @returns undoes the replacement (also done by the replacement's one call).
+ */
+function fetchMetadataInSlices(native: object, gaveUp: () => boolean): () => void {
+  const original = (native as { getMetadata?: unknown }).getMetadata;
+  if (typeof original !== 'function') return noop;
+  const own = Object.getOwnPropertyDescriptor(native, 'getMetadata');
+  const restore = (): void => {
+    if (own === undefined) delete (native as { getMetadata?: unknown }).getMetadata;
+    else Object.defineProperty(native, 'getMetadata', own);
+  };
+  const sliced: GetMetadata = (options, cb) => {
+    restore();
+    const deadline = Date.now() + (options.timeout ?? MAX_TIMER_MS);
+    const attempt = (waitMs: number): void => {
+      const timeout = Math.max(1, Math.min(waitMs, deadline - Date.now()));
+      (original as GetMetadata).call(native, { ...options, timeout }, (err, metadata) => {
+        const left = deadline - Date.now();
+        if (err && left > 0 && !gaveUp()) {
+          const code = nativeCodeName(err);
+          if (code === 'ERR__TRANSPORT') return attempt(METADATA_SLICE_MS);
+          if (code === 'ERR__TIMED_OUT') return attempt(left);
+        }
+        cb(err, metadata);
+      });
+    };
+    attempt(METADATA_SLICE_MS);
+  };
+  Object.defineProperty(native, 'getMetadata', { configurable: true, writable: true, value: sliced });
+  return restore;
+}
 
 /**
  * node-rdkafka's connect (which fetches metadata), bounded by our own timer as well, and given up
@@ -63,11 +116,17 @@ export async function connectNative(
   };
   const seen = (): string => (failures.describe() === '' ? '' : `; ${failures.describe()}`);
   native.on('event.log', onLog);
+  let settled = false;
+  const restore = fetchMetadataInSlices(native, () => settled);
   try {
     await callWithDeadline<void>(
       'connect',
       timeoutMs,
-      (done) => native.connect({ timeout: nativeTimeoutMs(timeoutMs) }, (err) => done(err, undefined)),
+      (done) =>
+        native.connect({ timeout: nativeTimeoutMs(timeoutMs) }, (err) => {
+          restore();
+          done(err, undefined);
+        }),
       {
         graceMs: CONNECT_GRACE_MS,
         timeoutMessage: () => `connect: no metadata from the cluster within ${timeoutMs} ms${seen()}`,
@@ -90,6 +149,7 @@ export async function connectNative(
       },
     );
   } finally {
+    settled = true;
     native.removeListener('event.log', onLog);
   }
 }

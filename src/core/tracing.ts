@@ -10,14 +10,15 @@
  * operation settled, `error` (only when it failed), `asyncStart`, `asyncEnd`.
  */
 import { tracingChannel, type TracingChannel } from 'node:diagnostics_channel';
+import type { AIOKafkaError } from './errors';
 
 /** The prefix of every channel name. */
 export const CHANNEL_PREFIX = 'aio-rdkafka';
 
 /** What every traced operation's context carries once it settled. */
-export interface TraceOutcome<R> {
+export interface TraceOutcome<R, E = unknown> {
   /** Set before `error` is published: the operation's typed error. */
-  error?: unknown;
+  error?: E;
   /** Set before `asyncStart` when the operation succeeded. */
   result?: R;
 }
@@ -30,7 +31,11 @@ export interface ConnectTrace {
   readonly groupId: string | undefined;
   /** Set before `asyncStart`: the connected client. */
   result?: unknown;
-  error?: unknown;
+  /**
+   * Set before `error`: the typed error connect rejects with (`InvalidArgumentError`,
+   * `OperationTimeoutError`, `ERR__TRANSPORT` when no broker can be reached, ...).
+   */
+  error?: AIOKafkaError;
 }
 
 /** Payload of `aio-rdkafka:producer:close` and `aio-rdkafka:consumer:close`. */
@@ -38,7 +43,8 @@ export interface CloseTrace {
   /** The time limit close runs with, in ms. */
   readonly timeoutMs: number;
   result?: void;
-  error?: unknown;
+  /** Set before `error`: the typed error close failed with. */
+  error?: AIOKafkaError;
 }
 
 /** The TracingChannel of one operation, with the check that makes tracing free when unused. */
@@ -86,7 +92,7 @@ export class OperationChannel<C extends TraceOutcome<unknown>> {
    * `end`. A subscriber that throws is reported by Node (`uncaughtException` on the next tick),
    * never to the caller.
    */
-  settle(context: C, error: unknown, result?: C extends TraceOutcome<infer R> ? R : never): void {
+  settle(context: C, error: C['error'] | null | undefined, result?: C extends TraceOutcome<infer R> ? R : never): void {
     if (this.#inCall.get(context) === null) this.#inCall.set(context, { error, result });
     else this.#publishSettled(context, error, result);
   }
@@ -117,7 +123,7 @@ export class OperationChannel<C extends TraceOutcome<unknown>> {
       promise = run();
     } catch (err) {
       this.end(ctx);
-      this.settle(ctx, err);
+      this.settle(ctx, err as C['error']);
       throw err;
     }
     this.end(ctx);
@@ -127,7 +133,9 @@ export class OperationChannel<C extends TraceOutcome<unknown>> {
         return result;
       },
       (err: unknown) => {
-        this.settle(ctx, err);
+        // A traced operation rejects only with its payload's error type (typed errors, checked
+        // by the tracing tests): that is what its payload promises subscribers.
+        this.settle(ctx, err as C['error']);
         throw err;
       },
     );

@@ -30,21 +30,38 @@ export function checkOptionsObject(options: unknown, hint = ''): void {
 
 /** Kafka's limit on topic name length. */
 const MAX_TOPIC_LENGTH = 249;
-const LEGAL_TOPIC = /^[a-zA-Z0-9._-]+$/;
 
 /** The last topic name found legal: most calls repeat it, and the check is then one comparison. */
 let lastLegalTopic: string | undefined;
 
-/** Why `topic` is not a legal Kafka topic name, or undefined if it is one. */
+/** A character Kafka does not allow in a topic name. */
+const ILLEGAL_TOPIC_CHARACTER = /[^a-zA-Z0-9._-]/;
+
+/** How much of a refused topic name its refusal quotes. */
+const QUOTED_TOPIC_LENGTH = 60;
+
+/**
+ * Why `topic` is not a legal Kafka topic name, or undefined if it is one. The reason names the
+ * topic (quoted, as JSON, so that spaces and control characters show): `"my topic" may contain
+ * only ...`; callers put what it is in front (`topic`, `option topics[0]`).
+ */
 export function topicProblem(topic: unknown): string | undefined {
   if (topic === lastLegalTopic) return undefined;
   if (typeof topic !== 'string') return `must be a string, got ${describe(topic)}`;
   if (topic.length === 0) return 'must not be empty';
-  if (topic.length > MAX_TOPIC_LENGTH) return `must be at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`;
-  if (topic === '.' || topic === '..') return `must not be "${topic}"`;
-  if (!LEGAL_TOPIC.test(topic)) return 'may contain only ASCII letters, digits, ".", "_" and "-"';
+  if (topic.length > MAX_TOPIC_LENGTH) return `${quoteTopic(topic)} must be at most ${MAX_TOPIC_LENGTH} characters, got ${topic.length}`;
+  if (topic === '.' || topic === '..') return `must not be ${quoteTopic(topic)}`;
+  const illegal = ILLEGAL_TOPIC_CHARACTER.exec(topic);
+  if (illegal !== null) {
+    return `${quoteTopic(topic)} may contain only ASCII letters, digits, ".", "_" and "-", not ${JSON.stringify(illegal[0])} (at index ${illegal.index})`;
+  }
   lastLegalTopic = topic;
   return undefined;
+}
+
+/** A topic name as a refusal quotes it: JSON (spaces and control characters show), long ones cut. */
+function quoteTopic(topic: string): string {
+  return JSON.stringify(topic.length > QUOTED_TOPIC_LENGTH ? `${topic.slice(0, QUOTED_TOPIC_LENGTH)}...` : topic);
 }
 
 /** Throws unless `topic` is a legal Kafka topic name; `what` names it in the message. */

@@ -88,11 +88,12 @@ export type ProducerConfig = Listed<ProducerGlobalConfig, ProducerTopicConfig, '
 /**
  * The configuration of {@link AIOConsumer.connect}: librdkafka's global and topic-level consumer
  * properties, checked like {@link ProducerConfig}; node-rdkafka's
- * `ConsumerGlobalConfig & ConsumerTopicConfig` is accepted as it is. `group.id` is required at
- * run time. `rebalance_cb`, `offset_commit_cb` and `consume_cb` are not listed: the consumer owns
- * rebalances, commits and consumption.
+ * `ConsumerGlobalConfig & ConsumerTopicConfig` is accepted once its type has `group.id` (which it
+ * leaves optional): `ConsumerGlobalConfig & { 'group.id': string }`. `group.id` is required (the
+ * consumer consumes as a group member); `rebalance_cb`, `offset_commit_cb` and `consume_cb` are
+ * not listed: the consumer owns rebalances, commits and consumption.
  */
-export type ConsumerConfig = Listed<ConsumerGlobalConfig, ConsumerTopicConfig, 'rebalance_cb' | 'offset_commit_cb' | 'consume_cb'>;
+export type ConsumerConfig = Listed<ConsumerGlobalConfig, ConsumerTopicConfig, 'rebalance_cb' | 'offset_commit_cb' | 'consume_cb'> & { 'group.id': string };
 
 /**
  * The configuration of {@link AIOAdmin.connect}: librdkafka's global properties, checked like

@@ -170,7 +170,8 @@ export function fatalFromLog(log: { fac: string; message: string }): AIOKafkaErr
 /** What {@link fromLibrdkafka} should build from a native error. */
 export type NativeErrorContext =
   | { kind: 'delivery'; target: MessageTarget }
-  | { kind: 'produce'; target: MessageTarget }
+  /** `hint`: what the caller should do instead, added to the message of a refusal. */
+  | { kind: 'produce'; target: MessageTarget; hint?: string | undefined }
   | { kind: 'client' };
 
 /**
@@ -208,7 +209,7 @@ export function fromLibrdkafka(err: unknown, context: NativeErrorContext): AIOKa
       case 'ERR_INVALID_RECORD':
         return new InvalidArgumentError(`${text}: message for ${where} not sent`, { code, cause: err });
       default:
-        return new DeliveryError(`${text}: message for ${where} not sent`, {
+        return new DeliveryError(`${text}: message for ${where} not sent${context.hint === undefined ? '' : `; ${context.hint}`}`, {
           code, retriable, fatal, cause: err, topic, partition, possiblyDelivered: false,
         });
     }

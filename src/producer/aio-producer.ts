@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
 import { ClientEvents } from '../core/client-events';
+import { defineAsyncDispose } from '../core/dispose';
 import { abortedError, onAbort, signalOption } from '../core/abort';
 import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { SerializerOptions, Wire } from '../core/serde';
@@ -52,7 +53,8 @@ import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
 import { Serialization } from './serialize';
-import { Transactions, type Transaction } from './transaction';
+import type { Transaction } from './transaction';
+import { Transactions } from './transactions';
 import { createWithBackgroundPoll } from '../native/background-poll';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 
@@ -60,6 +62,9 @@ import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } 
 const TIMER_ONLY_POLL_MS = 1;
 /** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
 const BACKGROUND_SAFETY_POLL_MS = 10;
+/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
+const OUTSIDE_TRANSACTION =
+  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | null> {
@@ -113,27 +118,27 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   readonly #fatal: FatalWatch;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
-  readonly #serialization: Serialization<K, V>;
+  readonly #serialization: Serialization<K, V, Delivery>;
   /** Present when the config has `transactional.id`. */
   readonly #transactions: Transactions | undefined;
 
   /** Use {@link AIOProducer.connect}. */
-  private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V>, transactional = false) {
+  private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V, Delivery>, transactional = false) {
     super();
     if (transactional && hasTransactions(native)) {
       this.#transactions = new Transactions({
         native,
         produce: (topic, value, produceOptions) => this.produce(topic, value as V, produceOptions as ProduceOptions<K> | undefined),
-        unusable: () =>
-          this.#fatal.error ??
-          (this.#state === State.Open ? undefined : new ProducerClosedError('transaction: the producer is closed', { possiblyDelivered: false })),
+        // One fatal state: a transactional call's fatal answer stops the producer, and a fatal producer fails its transactions.
+        fatal: () => this.#fatal.error,
+        enterFatal: (err) => this.#enterFatal(err),
       });
     }
     this.#native = native;
     this.#options = options;
     this.#serialization = serialization;
     this.#events = new ClientEvents(this, options.logger);
-    this.#fatal = new FatalWatch(native, options.messageMaxBytes);
+    this.#fatal = new FatalWatch(native);
     this.#late = new LateDeliveries(this, this.#events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
@@ -197,13 +202,14 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const resolvedConfig = resolveConfig(config);
     const { keySerializer, valueSerializer, ...producerOptions } = options ?? {};
     const resolved = resolveOptions(producerOptions, resolvedConfig);
-    const serialization = new Serialization<K, V>(keySerializer, valueSerializer);
+    const serialization = new Serialization<K, V, Delivery>(keySerializer, valueSerializer);
     const factory = internal.createNative ?? createNativeProducer;
     // The background poll needs librdkafka itself: never with a unit test's fake.
     const wantsBackground = resolved.backgroundPoll && internal.createNative === undefined;
     const { native, backgroundPoll } = createNative(() => createWithBackgroundPoll(factory, resolvedConfig, wantsBackground));
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
+    producer.#events.hold();
     try {
       // Connected after connect() gave up: release what librdkafka opened.
       await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
@@ -212,6 +218,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       producer.#events.mute();
       throw err;
     }
+    producer.#events.open();
     producer.#backgroundPoll = backgroundPoll;
     if (backgroundPoll) producer.#loop.setBusyMs(resolved.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
     else if (wantsBackground) producer.#events.debug('background poll plugin not built here: polling on the timer alone');
@@ -439,10 +446,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
 
   /**
    * Closes the producer: later calls reject with {@link ProducerClosedError}; pending deliveries
-   * get up to `timeoutMs` to settle, then whatever is left rejects with `ProducerClosedError`
-   * (`possiblyDelivered: true`: it may or may not have been delivered); the poll timer stops and
-   * the client disconnects. Idempotent: every call returns the same Promise. Afterwards nothing of
-   * the producer keeps the process alive.
+   * (and messages still in an asynchronous serializer) get up to `timeoutMs` to settle, then
+   * whatever is left rejects with `ProducerClosedError`: `possiblyDelivered: true` when librdkafka
+   * had it (it may or may not have been delivered), `false` when it was still waiting for room or
+   * in a serializer (never sent, whatever the serializer returns later); the poll timer stops and
+   * the client disconnects. Every call has settled when the Promise resolves. Idempotent: every
+   * call returns the same Promise. Afterwards nothing of the producer keeps the process alive.
    */
   close(options: CloseOptions = {}): Promise<void> {
     return this.#closer.run(
@@ -455,31 +464,45 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   /** `await using producer = await AIOProducer.connect(...)`: closes with the default timeout. */
-  [Symbol.asyncDispose](): Promise<void> {
-    return this.close();
+  declare [Symbol.asyncDispose]: () => Promise<void>;
+  static {
+    defineAsyncDispose(this.prototype, function (this: AIOProducer<unknown, unknown>) {
+      return this.close();
+    });
   }
 
   async #close(timeoutMs: number): Promise<void> {
-    // An open transaction is aborted; no transactional call may overlap the disconnect.
+    const started = performance.now();
+    // An open transaction is aborted, within the same limit.
     await this.#transactions?.close(timeoutMs);
     try {
-      await this.flush(timeoutMs);
+      await this.flush(Math.max(0, timeoutMs - (performance.now() - started)));
     } catch {
       // Timed out: what is still pending is rejected below.
     }
-    // From here a message still in its serializer is refused when it comes out.
     this.#gaveUp = true;
     this.#failAll(
-      (delivery) => closedDeliveryError(delivery, true),
-      (waiting) => closedDeliveryError(waiting.delivery, false),
+      (delivery) => closedDeliveryError(delivery, 'sent'),
+      (waiting) => closedDeliveryError(waiting.delivery, 'waiting'),
       false,
     );
+    // Still in a serializer (or queued behind one): never sent; what it returns later is dropped.
+    for (const delivery of this.#serialization.abandon()) this.#refuse(delivery, closedDeliveryError(delivery, 'serializing'), false);
     this.#loop.stop();
     this.#late.clear();
+    // A transactional call close gave up on still holds librdkafka's client, which node-rdkafka's
+    // disconnect would delete under it: the disconnect waits for it, in the background.
+    const running = this.#transactions?.running();
+    if (running === undefined) await this.#disconnect();
+    else void running.then(() => this.#disconnect());
+    this.#state = State.Closed;
+  }
+
+  async #disconnect(): Promise<void> {
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
     if (err !== undefined) this.#events.error(err, 'disconnect failed');
-    this.#state = State.Closed;
+    this.#events.close();
   }
 
   /**
@@ -539,6 +562,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       value,
       key,
       key !== undefined,
+      delivery,
       // Inline (the serializers answered at once, nothing queued before): still the caller's call.
       (wireValue, wireKey, inline) => this.#dispatch(delivery, topic, wireValue, wireKey, options, inline && sync),
       (err) => void this.#refuse(delivery, err, false),
@@ -657,13 +681,14 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
         id,
         message.headers,
       );
-      this.#fatal.sent(message.topic);
     } catch (err) {
       this.#pending.take(id);
       delivery.id = -1;
       const code = nativeCodeName(err);
       if (code === 'ERR__QUEUE_FULL') return 'full';
-      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery });
+      // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
+      const hint = code === 'ERR__STATE' && this.#transactions !== undefined && !this.#transactions.open ? OUTSIDE_TRANSACTION : undefined;
+      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery, hint });
       if (typed.fatal) this.#enterFatal(typed);
       return typed;
     }

@@ -1,4 +1,3 @@
-import type pDefer from 'p-defer';
 import type { ClientEvents } from '../core/client-events';
 import { DeliveryError, ProducerClosedError, type AIOKafkaError, type MessageTarget } from '../core/errors';
 import type { BatchResults } from './batch';
@@ -6,6 +5,17 @@ import type { DeliveryReport } from './delivery-report';
 import type { DeliveryCallback } from './options';
 import type { NativeHeader } from '../native/producer';
 import { producerChannels, type ProduceTrace } from './tracing';
+
+/**
+ * A Promise with the functions that settle it: what p-defer returns, named here (structurally)
+ * so that the published declarations import no third-party default export, which a user's
+ * tsconfig could only read with `esModuleInterop`.
+ */
+export interface Deferred<T> {
+  readonly promise: Promise<T>;
+  resolve(value: T): void;
+  reject(reason?: unknown): void;
+}
 
 /** What `enqueue()` resolves with once librdkafka took the message. */
 export interface Enqueued {
@@ -22,7 +32,7 @@ export interface Delivery {
   /** The partition asked for, -1 for the partitioner's choice. */
   readonly partition: number;
   /** Absent for fire-and-forget and batch messages: no Promise of their own. */
-  readonly deferred: pDefer.DeferredPromise<DeliveryReport> | undefined;
+  readonly deferred: Deferred<DeliveryReport> | undefined;
   readonly onDelivery: DeliveryCallback | undefined;
   /** produce2 / fire-and-forget: a failure is also reported out of band. */
   readonly outOfBand: boolean;
@@ -30,7 +40,7 @@ export interface Delivery {
   readonly batch: BatchResults | undefined;
   readonly index: number;
   /** enqueue(): resolved when librdkafka takes the message, rejected if it never does. */
-  readonly acceptance: pDefer.DeferredPromise<Enqueued> | undefined;
+  readonly acceptance: Deferred<Enqueued> | undefined;
   /** The pending-registry id once librdkafka took the message; -1 before. */
   id: number;
   /**
@@ -151,12 +161,16 @@ export function fatalDeliveryError(fatal: AIOKafkaError, target: MessageTarget, 
 }
 
 /**
- * The error of a message `close()` gave up on. `sent`: librdkafka had taken it, so it may or may
- * not have been delivered; otherwise it was still waiting for room and was never sent.
+ * The error of a message `close()` gave up on, by where it was: `sent` (librdkafka had taken it,
+ * so it may or may not have been delivered), `waiting` for room in the local queue, or
+ * `serializing` (in a serializer, or queued behind one); the last two were never sent.
  */
-export function closedDeliveryError(target: MessageTarget, sent: boolean): ProducerClosedError {
-  const what = sent
-    ? `before delivery to topic "${target.topic}" was confirmed; the message may or may not have been delivered`
-    : `while the message for topic "${target.topic}" waited for room in the local queue; it was not sent`;
-  return new ProducerClosedError(`producer closed ${what}`, { possiblyDelivered: sent });
+export function closedDeliveryError(target: MessageTarget, stage: 'sent' | 'waiting' | 'serializing'): ProducerClosedError {
+  const what =
+    stage === 'sent'
+      ? `before delivery to topic "${target.topic}" was confirmed; the message may or may not have been delivered`
+      : stage === 'waiting'
+        ? `while the message for topic "${target.topic}" waited for room in the local queue; it was not sent`
+        : `while the message for topic "${target.topic}" was still being serialized (or queued behind one that was); it was not sent`;
+  return new ProducerClosedError(`producer closed ${what}`, { possiblyDelivered: stage === 'sent' });
 }

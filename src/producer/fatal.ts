@@ -5,15 +5,25 @@
  * - librdkafka logs a line with facility `FATAL` (severity 0) when it enters the fatal state,
  *   before it queues the error event;
  * - from then on `produce()` refuses every message with ERR__FATAL, and it checks that before
- *   anything else: a message over `message.max.bytes` is refused with ERR__FATAL when fatal, and
- *   with MSG_SIZE_TOO_LARGE (nothing queued, nothing sent) otherwise. That makes a free probe.
+ *   anything else (rd_kafka_producev: the fatal check, then the topic, then the message). So a
+ *   message it must refuse anyway makes a free probe: one to a topic whose name is over
+ *   librdkafka's limit is refused with ERR__FATAL when fatal, and with ERR__INVALID_ARG
+ *   otherwise, before librdkafka creates a topic object or a message: nothing queued, nothing
+ *   sent, no value allocated, no topic needed. Its one side effect: librdkafka restarts its
+ *   leader-query timer, which stops at once unless a partition lacks a leader (then it asks for
+ *   that metadata, as it would anyway). The native call takes under 1 µs; node-rdkafka's Error
+ *   for the refusal, ~12 µs (bench/fatal-probe.ts). It used to be a value of `message.max.bytes`
+ *   + 1 bytes to a topic librdkafka knew, refused as MSG_SIZE_TOO_LARGE: that size (1 MB by
+ *   default, up to 1 GB) allocated for every non-retriable client error.
  */
 import { AIOKafkaError } from '../core/errors';
 import { fatalFromLog, fromLibrdkafka, nativeCodeName, nativeErrorText } from '../native/errors';
 import type { NativeLogEvent, NativeProducer } from '../native/producer';
 
-/** librdkafka's default `message.max.bytes`. */
-const DEFAULT_MESSAGE_MAX_BYTES = 1_000_000;
+/** librdkafka refuses a topic name longer than this many bytes (rd_kafka_topic_new0). */
+const LIBRDKAFKA_TOPIC_NAME_MAX_BYTES = 512;
+/** The probe's topic: one byte over the limit, so librdkafka refuses it before anything else. */
+const PROBE_TOPIC = 'x'.repeat(LIBRDKAFKA_TOPIC_NAME_MAX_BYTES + 1);
 
 /**
  * Whether a client error is librdkafka's own report of the fatal error its FATAL log line
@@ -26,17 +36,17 @@ export function echoesFatal(fatal: AIOKafkaError, err: unknown): boolean {
 }
 
 /**
- * Whether librdkafka is fatally failed, asked with a message it must refuse: over
- * `message.max.bytes`, to a topic it already knows (an unknown one would make it fetch metadata).
- * Sends nothing either way.
+ * Whether librdkafka is fatally failed, asked with a message it must refuse: to a topic whose name
+ * is too long (ERR__FATAL when fatal, ERR__INVALID_ARG otherwise). Sends nothing; no message,
+ * topic or value is allocated.
  */
-export function probeFatal(native: NativeProducer, knownTopic: string, messageMaxBytes = DEFAULT_MESSAGE_MAX_BYTES): boolean {
+export function probeFatal(native: NativeProducer): boolean {
   try {
-    native.produce(knownTopic, null, Buffer.alloc(messageMaxBytes + 1), undefined, undefined, 0, undefined);
+    native.produce(PROBE_TOPIC, null, null, undefined, undefined, 0, undefined);
   } catch (err) {
     return nativeCodeName(err) === 'ERR__FATAL';
   }
-  // Taken after all (message.max.bytes larger than configured?): opaque 0 is no delivery of ours.
+  // Taken after all (a librdkafka without the name limit?): opaque 0 is no delivery of ours.
   return false;
 }
 
@@ -46,27 +56,18 @@ export function probeFatal(native: NativeProducer, knownTopic: string, messageMa
  */
 export class FatalWatch {
   readonly #native: NativeProducer;
-  readonly #messageMaxBytes: number;
   #error: AIOKafkaError | undefined;
   /** What librdkafka's FATAL log line said, once it came. */
   #logged: AIOKafkaError | undefined;
   #announced = false;
-  /** A topic librdkafka knows (the last one it took a message for): where a probe goes. */
-  #knownTopic: string | undefined;
 
-  constructor(native: NativeProducer, messageMaxBytes: number) {
+  constructor(native: NativeProducer) {
     this.#native = native;
-    this.#messageMaxBytes = messageMaxBytes;
   }
 
   /** The fatal error, once librdkafka is fatal. */
   get error(): AIOKafkaError | undefined {
     return this.#error;
-  }
-
-  /** librdkafka took a message for `topic`: a probe can go there without a metadata request. */
-  sent(topic: string): void {
-    this.#knownTopic = topic;
   }
 
   /** Records `err` as the fatal error if it is one (and none was recorded); true when it was recorded now. */
@@ -103,10 +104,8 @@ export class FatalWatch {
     if (this.#logged !== undefined && echoesFatal(this.#logged, err)) return undefined;
     if (typed.fatal) return typed;
     // A retriable error (transport, all brokers down, ...) is never librdkafka's fatal one: no
-    // probe then, which also keeps an outage's stream of errors from allocating probe messages.
-    const fatal =
-      this.#error !== undefined ||
-      (!typed.retriable && this.#knownTopic !== undefined && probeFatal(this.#native, this.#knownTopic, this.#messageMaxBytes));
+    // probe then (an outage's stream of errors makes no native calls).
+    const fatal = this.#error !== undefined || (!typed.retriable && probeFatal(this.#native));
     if (!fatal) return typed;
     return new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
   }

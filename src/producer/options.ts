@@ -180,8 +180,6 @@ export interface CloseOptions {
 export interface ResolvedOptions {
   logger: Logger | undefined;
   propagateTraceContext: boolean;
-  /** librdkafka's `message.max.bytes`: what a fatal-state probe must exceed. */
-  messageMaxBytes: number;
   backgroundPoll: boolean;
   /** As given; undefined: the default, which depends on whether the background poll runs. */
   pollIntervalMs: number | undefined;
@@ -291,7 +289,6 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
   const unlimited = configured === 0;
   const messageTimeoutMs = configured || LIBRDKAFKA_MESSAGE_TIMEOUT_MS;
   return {
-    messageMaxBytes: configNumber(config, 'message.max.bytes') ?? 1_000_000,
     logger: loggerOption(options.logger),
     propagateTraceContext: booleanOption('option propagateTraceContext', options.propagateTraceContext, false),
     backgroundPoll: booleanOption('option backgroundPoll', options.backgroundPoll, true),

@@ -5,17 +5,26 @@ import type { Serializer, Wire } from '../core/serde';
 
 type Part = 'key' | 'value';
 
+/** A message being serialized asynchronously, or queued behind one. */
+interface Queued<T> {
+  readonly owner: T;
+  /** Given up on by {@link Serialization.abandon}: whatever its serializers return is dropped. */
+  abandoned: boolean;
+}
+
 /**
  * The producer's key and value serializers, run so that call order stays send order: a message
  * whose serializers answer synchronously goes out at once, unless an earlier message is still
- * being serialized asynchronously, in which case it goes out after that one.
+ * being serialized asynchronously, in which case it goes out after that one. `T`: what the
+ * caller knows a message by ({@link Serialization.abandon} hands it back).
  */
-export class Serialization<K, V> {
+export class Serialization<K, V, T> {
   readonly #key: Serializer<K> | undefined;
   readonly #value: Serializer<V> | undefined;
-  /** Settles once every message queued so far was handed on; never rejects. */
+  /** Settles once every message queued so far was handed on (or abandoned); never rejects. */
   #tail: Promise<void> = Promise.resolve();
-  #active = 0;
+  /** Messages being serialized asynchronously or queued behind one, in call order. */
+  readonly #queued = new Set<Queued<T>>();
 
   constructor(key: Serializer<K> | undefined, value: Serializer<V> | undefined) {
     this.#key = checkSerializer('keySerializer', key);
@@ -29,7 +38,24 @@ export class Serialization<K, V> {
 
   /** Messages being serialized asynchronously (or queued behind one), not yet handed on. */
   get active(): number {
-    return this.#active;
+    return this.#queued.size;
+  }
+
+  /**
+   * Gives up on every message still being serialized or queued behind one: returns their owners,
+   * in call order, for the caller to settle. Their `dispatch` and `fail` are never called: what
+   * their serializers return later is dropped, and a serializer that never settles holds nothing
+   * (no message run after this waits behind it).
+   */
+  abandon(): T[] {
+    const owners: T[] = [];
+    for (const entry of this.#queued) {
+      entry.abandoned = true;
+      owners.push(entry.owner);
+    }
+    this.#queued.clear();
+    this.#tail = Promise.resolve();
+    return owners;
   }
 
   /**
@@ -37,13 +63,14 @@ export class Serialization<K, V> {
    * bytes: now (`inline`, and what it returns is returned) when every serializer answered
    * synchronously and nothing is queued, otherwise in call order once the serializers settled.
    * A synchronous failure is returned (nothing is called); an asynchronous one goes to `fail`.
-   * `dispatch` and `fail` must not throw.
+   * `dispatch` and `fail` must not throw. `owner`: the message, as {@link abandon} returns it.
    */
   run(
     topic: string,
     value: V,
     key: K | undefined,
     hasKey: boolean,
+    owner: T,
     dispatch: (value: Wire, key: Wire | undefined, inline: boolean) => AIOKafkaError | undefined,
     fail: (err: SerializationError) => void,
   ): AIOKafkaError | undefined {
@@ -57,8 +84,9 @@ export class Serialization<K, V> {
       if (isThenable(wireValue)) wireValue.catch(noop);
       return err as SerializationError;
     }
-    if (this.#active === 0 && !isThenable(wireValue) && !isThenable(wireKey)) return dispatch(wireValue, wireKey, true);
-    this.#active++;
+    if (this.#queued.size === 0 && !isThenable(wireValue) && !isThenable(wireKey)) return dispatch(wireValue, wireKey, true);
+    const entry: Queued<T> = { owner, abandoned: false };
+    this.#queued.add(entry);
     const own = Promise.all([settled(wireValue, topic, 'value'), settled(wireKey, topic, 'key')]);
     const previous = this.#tail;
     this.#tail = (async () => {
@@ -70,7 +98,8 @@ export class Serialization<K, V> {
         failure = err as SerializationError;
       }
       await previous;
-      this.#active--;
+      if (entry.abandoned) return;
+      this.#queued.delete(entry);
       if (failure !== undefined) fail(failure);
       else dispatch(wire![0], wire![1], false);
     })();

@@ -44,8 +44,8 @@ export interface ProduceBatchTrace {
   readonly size: number;
   /** Set before `asyncStart`: one outcome per message, as the call resolves. */
   result?: BatchResult[];
-  /** Set before `error`: a refusal of the whole batch (not an array, bad options). */
-  error?: unknown;
+  /** Set before `error`: a refusal of the whole batch (not an array, bad options): `InvalidArgumentError`. */
+  error?: AIOKafkaError;
 }
 
 /** Payload of `aio-rdkafka:producer:commitTransaction` and `aio-rdkafka:producer:abortTransaction`. */
@@ -53,8 +53,11 @@ export interface TransactionTrace {
   /** Messages of the transaction still in flight when commit or abort was called. */
   readonly inFlight: number;
   result?: void;
-  /** Set before `error`: the TransactionError (or InvalidStateError) the call rejects with. */
-  error?: unknown;
+  /**
+   * Set before `error`: the typed error the call rejects with: `TransactionError`, or
+   * `InvalidStateError`, `ProducerClosedError`, `InvalidArgumentError` (a bad `timeoutMs`).
+   */
+  error?: AIOKafkaError;
 }
 
 /**

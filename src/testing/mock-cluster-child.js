@@ -9,7 +9,8 @@
  * Then it answers the parent's requests ({ type: 'call', id, op, args }) one by one, each once
  * the C call has returned, i.e. once the fault is in effect: { type: 'result', id, error? }.
  *
- * It exits when the parent goes away (the IPC channel closes) or asks it to ('stop').
+ * It exits when the parent goes away (the IPC channel closes) or asks it to ('stop'); an
+ * interrupt (SIGINT) is the parent's to handle.
  */
 'use strict';
 
@@ -23,6 +24,12 @@ function send(message) {
 
 // The parent died or disconnected: nobody can reach this cluster any more.
 process.on('disconnect', () => process.exit(0));
+
+// Ctrl-C in a terminal sends SIGINT to the whole foreground process group, this process
+// included. The parent decides what an interrupt means (a graceful shutdown still needs the
+// cluster, to deliver what is pending): this process goes when the parent does, through the
+// `disconnect` above, the parent's exit hook, or the sentinel of a paused cluster.
+process.on('SIGINT', () => {});
 
 /** @param {string} message */
 function die(message) {

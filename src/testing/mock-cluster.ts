@@ -184,7 +184,8 @@ function checkTopic2(name: unknown, options: unknown, brokers: number, what: str
  *
  * The child never outlives this process: it is killed on exit, exits by itself if this process
  * dies (its IPC channel closes), and a sentinel kills it if this process dies while it is paused.
- * It does not keep this process alive either (except while a call on it is pending).
+ * It does not keep this process alive either (except while a call on it is pending), and it
+ * ignores SIGINT (a terminal's Ctrl-C reaches the whole process group): this process decides.
  *
  * @example
  * ```ts

@@ -3,6 +3,7 @@ import { AIOConsumer, AIOProducer, type AIOConsumerOptions, type AIOKafkaError, 
 import { startMockCluster, type MockCluster } from '../../../src/testing';
 import { itOnMockCluster, randomTopic } from '../../helpers/broker';
 import { record } from '../ledger';
+import { memberConfig } from './common';
 import { sleep } from '../setup';
 
 /*
@@ -184,16 +185,7 @@ async function produceNumbered(topic: string, perPartition: number): Promise<voi
 
 async function connect(group: string, topic: string, errors: AIOKafkaError[], options: Partial<AIOConsumerOptions> = {}): Promise<AIOConsumer> {
   const consumer = await AIOConsumer.connect(
-    {
-      'bootstrap.servers': cluster.bootstrapServers,
-      'group.id': group,
-      'auto.offset.reset': 'earliest',
-      'session.timeout.ms': 6000,
-      'heartbeat.interval.ms': 300,
-      'fetch.wait.max.ms': 50,
-      'socket.connection.setup.timeout.ms': 3000,
-      'reconnect.backoff.max.ms': 500,
-    },
+    { ...memberConfig(cluster.bootstrapServers, group), 'socket.connection.setup.timeout.ms': 3000, 'reconnect.backoff.max.ms': 500 },
     { topics: [topic], commitIntervalMs: 200, revokeTimeoutMs: 3000, closeTimeoutMs: 5000, ...options },
   );
   consumer.on('error', (e) => errors.push(e));

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AIOKafkaError, InvalidArgumentError } from '../../../src';
@@ -143,6 +144,74 @@ describe('MockCluster process', () => {
       // The child went with its parent either way.
       expect(await gone(pid)).toBe(true);
     }
+  });
+
+  /**
+   * Runs `script` as a terminal runs a command: in a process group of its own, which gets
+   * SIGINT as a whole (Ctrl-C) once the script printed `ready`.
+   */
+  function interruptLikeCtrlC(script: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      let interrupted = false;
+      const timer = setTimeout(() => {
+        process.kill(-child.pid!, 'SIGKILL');
+        reject(new Error(`still running after 30 s; stdout: ${stdout}; stderr: ${stderr}`));
+      }, 30_000);
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+        if (/^ready/m.test(stdout) && !interrupted) {
+          interrupted = true;
+          process.kill(-child.pid!, 'SIGINT');
+        }
+      });
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('exit', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code, signal, stdout, stderr });
+      });
+    });
+  }
+
+  it('keeps serving through a Ctrl-C that its parent handles (a graceful shutdown), and goes with the parent', async () => {
+    const script = `
+      const { AIOProducer } = require(${JSON.stringify(DIST)});
+      const { startMockCluster } = require(${JSON.stringify(TESTING)});
+      (async () => {
+        const cluster = await startMockCluster({ brokers: 1 });
+        const producer = await AIOProducer.connect({ 'bootstrap.servers': cluster.bootstrapServers, 'message.timeout.ms': 3000 });
+        producer.on('error', (err) => console.error('client error', err.code));
+        await producer.produce('before', 'x');
+        process.once('SIGINT', async () => {
+          // The shutdown still uses the cluster: the interrupt must not have stopped it.
+          await new Promise((resolve) => setTimeout(resolve, 500));
+          await producer.produce('during-shutdown', 'x').then(() => console.log('delivered'), (err) => console.error('failed', err.code));
+          await producer.close();
+          await cluster.stop();
+          process.exit(0);
+        });
+        console.log('ready', cluster.pid);
+      })();`;
+    const result = await interruptLikeCtrlC(script);
+    expect({ code: result.code, stderr: result.stderr }).toEqual({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(/delivered/);
+    expect(await gone(Number(/ready (\d+)/.exec(result.stdout)![1]))).toBe(true);
+  });
+
+  it('never outlives a parent that a Ctrl-C ends', async () => {
+    const script = `
+      const { startMockCluster } = require(${JSON.stringify(TESTING)});
+      startMockCluster({ brokers: 1 }).then(async (cluster) => {
+        await cluster.createTopic('t', { partitions: 1 });
+        // Something keeps the parent alive until the interrupt, which it does not handle, ends it.
+        setInterval(() => {}, 1000);
+        console.log('ready', cluster.pid);
+      });`;
+    const result = await interruptLikeCtrlC(script);
+    expect(result.signal).toBe('SIGINT');
+    expect(await gone(Number(/ready (\d+)/.exec(result.stdout)![1]))).toBe(true);
   });
 
   it("loads koffi only in the cluster's child: never in a process that requires the package", async () => {

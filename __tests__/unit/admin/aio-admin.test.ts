@@ -211,6 +211,77 @@ describe('AIOAdmin: what the cluster serves (fake clients)', () => {
   });
 });
 
+// Issue 17: the check is shared, but each call waiting for it keeps its own time limit and name.
+describe('AIOAdmin: concurrent calls and the shared cluster check (fake clients)', () => {
+  test('a call waiting for the check another call started gives up at its own limit, naming itself; the other goes on', async () => {
+    const { factories, calls } = fakeAdmin({ connectDelayMs: 5000 });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const created = track(admin.createTopic({ topic: 'a' }, { timeoutMs: 10_000 }));
+    const deleted = track(admin.deleteTopic('b', { timeoutMs: 500 }));
+    await jest.advanceTimersByTimeAsync(600);
+    expect(deleted.state).toBeInstanceOf(OperationTimeoutError);
+    expect(deleted.state).toMatchObject({ timeoutMs: 500, message: expect.stringMatching(/^deleteTopic: .*500 ms/) });
+    expect(created.state).toBe('pending');
+    await jest.advanceTimersByTimeAsync(4500);
+    expect(calls.map((c) => c.name)).toEqual(['createTopic']);
+    calls[0]!.cb(null);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(created.state).toBe('ok');
+    await admin.close();
+  });
+
+  test("a check that ran out of the starting call's time does not fail a call with time left: that call checks again", async () => {
+    // Each connect answers after 2 s; the first call's check gives up at 300 ms (+ the 1 s grace).
+    const { factories, calls, cluster } = fakeAdmin({ connectDelayMs: 2000, apis: null });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const created = track(admin.createTopic({ topic: 'a' }, { timeoutMs: 300 }));
+    const deleted = track(admin.deleteTopic('b', { timeoutMs: 10_000 }));
+    await jest.advanceTimersByTimeAsync(400);
+    expect(created.state).toMatchObject({ timeoutMs: 300, message: expect.stringMatching(/^createTopic: /) });
+    await jest.advanceTimersByTimeAsync(1000);
+    expect(deleted.state).toBe('pending');
+    expect(cluster.clients).toHaveLength(2); // the second check, with deleteTopic's time
+    await jest.advanceTimersByTimeAsync(3500); // connected, then no ApiVersions log: sent unchecked
+    expect(calls.map((c) => c.name)).toEqual(['deleteTopic']);
+    calls[0]!.cb(null);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(deleted.state).toBe('ok');
+    await admin.close();
+  });
+
+  test('a failed check fails each waiting call in its own name, with the same code and the check as cause', async () => {
+    const { factories, calls } = fakeAdmin({ connectDelayMs: 100, connectError: nativeError(-169, 'SASL authentication failed') });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const created = admin.createTopic({ topic: 'a' }, { timeoutMs: 5000 }).catch((e: unknown) => e as AIOKafkaError);
+    const grown = admin.createPartitions('a', 3, { timeoutMs: 5000 }).catch((e: unknown) => e as AIOKafkaError);
+    await jest.advanceTimersByTimeAsync(200);
+    const [e1, e2] = await Promise.all([created, grown]);
+    expect(e1).toMatchObject({ code: 'ERR__AUTHENTICATION', message: expect.stringMatching(/^createTopic: /) });
+    expect(e2).toMatchObject({ code: 'ERR__AUTHENTICATION', message: expect.stringMatching(/^createPartitions: /) });
+    // One check, one failure: each call's own error has it as cause.
+    expect((e1 as AIOKafkaError).cause).toMatchObject({ code: 'ERR__AUTHENTICATION' });
+    expect((e1 as AIOKafkaError).cause).toBe((e2 as AIOKafkaError).cause);
+    expect(calls).toHaveLength(0);
+    await admin.close();
+  });
+
+  test('close rejects the calls waiting for the check at once, each naming itself', async () => {
+    const { factories, calls } = fakeAdmin({ connectDelayMs: 5000 });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const created = track(admin.createTopic({ topic: 'a' }, { timeoutMs: 10_000 }));
+    const deleted = track(admin.deleteTopic('b', { timeoutMs: 10_000 }));
+    await jest.advanceTimersByTimeAsync(10);
+    await admin.close();
+    await jest.advanceTimersByTimeAsync(0);
+    expect(created.state).toBeInstanceOf(AdminClosedError);
+    expect(deleted.state).toBeInstanceOf(AdminClosedError);
+    expect((created.state as Error).message).toMatch(/^createTopic: /);
+    expect((deleted.state as Error).message).toMatch(/^deleteTopic: /);
+    await jest.advanceTimersByTimeAsync(5000);
+    expect(calls).toHaveLength(0);
+  });
+});
+
 describe('AIOAdmin: offsets (fake clients)', () => {
   test('listConsumerGroupOffsets asks, as the group, for every partition of the topics, sorted; none committed is null', async () => {
     const { factories, cluster } = fakeAdmin({ answer: (tp) => (tp.partition === 1 ? 42 : -1001) });

@@ -14,6 +14,8 @@ export interface FakeClusterOptions {
   logs?: readonly NativeLogEvent[];
   /** connect answers with this error instead. */
   connectError?: Error;
+  /** connect (and its ApiVersions log) answers after this many ms (fake timers). @default at once */
+  connectDelayMs?: number;
   metadata?: NativeMetadata;
   /** committed / offsetsForTimes answer with these (by topic and partition). */
   answer?: (toppar: { topic: string; partition: number; offset?: number }) => number | undefined;
@@ -60,8 +62,12 @@ export function fakeCluster(options: FakeClusterOptions = {}): FakeCluster {
       disconnected: false,
       connect: (_opts, cb) => {
         const lines = [...(options.logs ?? []), ...(options.apis === null ? [] : apiVersionLines('b:9092/bootstrap', options.apis ?? ALL_TOPIC_APIS))];
-        for (const line of lines) for (const listener of listeners) listener(line);
-        later(() => cb(options.connectError ?? null));
+        const answer = (): void => {
+          for (const line of lines) for (const listener of listeners) listener(line);
+          later(() => cb(options.connectError ?? null));
+        };
+        if (options.connectDelayMs === undefined) answer();
+        else setTimeout(answer, options.connectDelayMs);
       },
       getMetadata: (_opts, cb) => later(() => cb(null, metadata)),
       committed: (toppars, _timeoutMs, cb) => {

@@ -13,7 +13,7 @@ import {
 } from '../../../src';
 import type { AIOConsumerOptions } from '../../../src/consumer/options';
 import { nativeError } from '../../helpers/fake-native-producer';
-import { ASSIGN, drive, FakeNativeConsumer, until } from '../../helpers/fake-native-consumer';
+import { ASSIGN, drive, FakeNativeConsumer, REVOKE, until } from '../../helpers/fake-native-consumer';
 
 /*
  * Issue 11 against a fake native consumer: seek, user pause/resume beside backpressure, batch
@@ -129,6 +129,73 @@ describe('user pause and resume', () => {
     fake.rebalance(ASSIGN, [P0, P1]);
     await until('assigned and p1 paused', () => fake.paused.has('t:1'));
     expect(fake.paused.has('t:0')).toBe(false);
+    await drive(consumer.close());
+    await drive(run);
+  });
+
+  // librdkafka's pause flag outlives the assignment (the fake keeps it too): issue 17, item 4.
+  test('a partition resumed while unassigned is resumed natively when it is given back', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    const run = consumer.run({ handler: () => {} });
+    fake.rebalance(ASSIGN, [P0, P1]);
+    await until('assigned', () => consumer.assignment.length === 2);
+    consumer.pause([P0]);
+    fake.rebalance(REVOKE, [P0, P1]);
+    await until('revoked', () => consumer.assignment.length === 0);
+    consumer.resume([P0]); // nothing assigned: nothing to resume natively now
+    expect(fake.paused).toEqual(new Set(['t:0']));
+    fake.rebalance(ASSIGN, [P0, P1]);
+    await until('assigned again', () => consumer.assignment.length === 2);
+    expect(fake.paused.size).toBe(0);
+    expect(consumer.pausedPartitions).toEqual([]);
+    // Only what was left paused is resumed: no native call for p1.
+    expect(fake.logged('resume')).toEqual([1]);
+    await drive(consumer.close());
+    await drive(run);
+  });
+
+  test('a partition paused while unassigned is paused when it is given back, and resumed by resume()', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    const run = consumer.run({ handler: () => {} });
+    fake.rebalance(ASSIGN, [P0, P1]);
+    await until('assigned', () => consumer.assignment.length === 2);
+    fake.rebalance(REVOKE, [P0, P1]);
+    await until('revoked', () => consumer.assignment.length === 0);
+    consumer.pause([P0]);
+    fake.rebalance(ASSIGN, [P0, P1]);
+    await until('assigned again', () => consumer.assignment.length === 2);
+    expect(fake.paused).toEqual(new Set(['t:0']));
+    consumer.resume([P0]);
+    expect(fake.paused.size).toBe(0);
+    await drive(consumer.close());
+    await drive(run);
+  });
+
+  test('cooperative: backpressure lifting while a partition is revoked; the partition is resumed when it is given back', async () => {
+    const fake = new FakeNativeConsumer();
+    fake.protocol = 'COOPERATIVE';
+    const { consumer } = await connect(fake, { maxBufferedMessages: 4 });
+    const gates: Array<() => void> = [];
+    const run = consumer.run({ concurrency: 1, orderBy: 'none', handler: () => new Promise<void>((r) => gates.push(r)) });
+    fake.rebalance(ASSIGN, [P0, P1]);
+    await until('assigned', () => consumer.assignment.length === 2);
+    fake.queue.push(...range(0, 5).map((o) => msg(1, o)));
+    await until('backpressure', () => consumer.paused);
+    expect(fake.paused).toEqual(new Set(['t:0', 't:1']));
+    fake.rebalance(REVOKE, [P0]); // p1's messages keep the buffer full
+    await until('p0 revoked', () => consumer.assignment.length === 1);
+    while (consumer.paused) {
+      gates.shift()?.();
+      await jest.advanceTimersByTimeAsync(2);
+    }
+    // Backpressure lifted while p0 was not assigned: librdkafka still holds it paused.
+    expect(fake.paused).toEqual(new Set(['t:0']));
+    fake.rebalance(ASSIGN, [P0]);
+    await until('p0 given back', () => consumer.assignment.length === 2);
+    expect(fake.paused.size).toBe(0);
+    for (const gate of gates.splice(0)) gate();
     await drive(consumer.close());
     await drive(run);
   });

@@ -2,7 +2,8 @@ import { EventEmitter } from 'node:events';
 import { ClientEvents } from '../../../src/core/client-events';
 import { AIOKafkaError, OperationTimeoutError } from '../../../src/core/errors';
 import { BootstrapFailures } from '../../../src/core/bootstrap-failures';
-import { CloseOnce, connectNative, disconnectNative } from '../../../src/core/lifecycle';
+import { CloseOnce, connectNative, disconnectNative, METADATA_SLICE_MS } from '../../../src/core/lifecycle';
+import { nativeError } from '../../helpers/fake-native-producer';
 
 describe('CloseOnce', () => {
   it('runs the close once and hands every caller the same promise', async () => {
@@ -112,6 +113,75 @@ describe('connectNative, when the cluster cannot be reached', () => {
   });
 });
 
+/**
+ * A fake of node-rdkafka's client as far as connect goes: `connect()` fetches metadata through
+ * `this.getMetadata`, whose librdkafka call waits for its whole timeout while no broker is up
+ * (`ERR__TRANSPORT`), unless `answer` says otherwise for a call.
+ */
+class SlowMetadataClient extends EventEmitter {
+  readonly waits: number[] = [];
+  answer: (call: number) => { afterMs: number; err: Error | null } | undefined = () => undefined;
+  connected: Error | null | undefined;
+
+  connect(options: { timeout?: number }, cb: (err: Error | null) => void): void {
+    this.getMetadata(options, (err) => {
+      this.connected = err;
+      cb(err);
+    });
+  }
+
+  getMetadata(options: { timeout?: number }, cb: (err: Error | null) => void): void {
+    const timeout = options.timeout!;
+    this.waits.push(timeout);
+    const { afterMs, err } = this.answer(this.waits.length) ?? { afterMs: timeout, err: nativeError(-195) };
+    setTimeout(() => cb(err), afterMs);
+  }
+}
+
+describe('connectNative, while no broker is up', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  const refused = { severity: 3, fac: 'FAIL', message: '127.0.0.1:1/bootstrap: Connect to ipv4#127.0.0.1:1 failed: Connection refused (after 0ms in state CONNECT)' };
+
+  it('has librdkafka wait in short slices, and once it gave up starts no other: the client lets go within one slice', async () => {
+    const client = new SlowMetadataClient();
+    const outcome = connectNative(client, 30_000, jest.fn(), '127.0.0.1:1').catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(3 * METADATA_SLICE_MS);
+    expect(client.waits.length).toBeGreaterThanOrEqual(3);
+    expect(Math.max(...client.waits)).toBeLessThanOrEqual(METADATA_SLICE_MS);
+    client.emit('event.log', refused);
+    client.emit('event.log', refused);
+    expect(await outcome).toMatchObject({ code: 'ERR__TRANSPORT' });
+    const waits = client.waits.length;
+    await jest.advanceTimersByTimeAsync(METADATA_SLICE_MS);
+    // The slice under way ran out and none followed: node-rdkafka's connect has its answer.
+    expect(client.waits.length).toBe(waits);
+    expect(client.connected).toMatchObject({ code: -195 });
+    expect(Object.prototype.hasOwnProperty.call(client, 'getMetadata')).toBe(false);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
+  it('keeps waiting in slices until the time limit, and then rejects as a timeout', async () => {
+    const client = new SlowMetadataClient();
+    const outcome = connectNative(client, 2000, jest.fn()).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(2000);
+    expect(await outcome).toBeInstanceOf(OperationTimeoutError);
+    expect(client.waits.reduce((sum, ms) => sum + ms, 0)).toBe(2000);
+    expect(client.waits.length).toBe(2000 / METADATA_SLICE_MS);
+  });
+
+  it('gives a request that reached a broker all the time left, and connects when it is answered', async () => {
+    const client = new SlowMetadataClient();
+    // Slice 2 reached a broker that has not answered yet; slice 3 gets the answer after 3 s.
+    client.answer = (call) => (call === 2 ? { afterMs: METADATA_SLICE_MS, err: nativeError(-185) } : call === 3 ? { afterMs: 3000, err: null } : undefined);
+    const outcome = connectNative(client, 30_000, jest.fn());
+    await jest.advanceTimersByTimeAsync(2 * METADATA_SLICE_MS + 3000);
+    await expect(outcome).resolves.toBeUndefined();
+    expect(client.waits).toEqual([METADATA_SLICE_MS, METADATA_SLICE_MS, 30_000 - 2 * METADATA_SLICE_MS]);
+  });
+});
+
 describe('disconnectNative', () => {
   it('resolves with the error reported or thrown, never rejects', async () => {
     const err = new Error('x');
@@ -146,6 +216,40 @@ describe('ClientEvents', () => {
       });
       expect(() => events.emit('rebalance', {})).not.toThrow();
       expect(write).toHaveBeenCalledWith(expect.stringMatching(/"rebalance" listener threw: listener bug/));
+    } finally {
+      write.mockRestore();
+    }
+  });
+});
+
+describe('ClientEvents while the client connects', () => {
+  const clientError = nativeError(-195);
+
+  it('holds back what would go to stderr, and reports it once connected', () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const events = new ClientEvents(new EventEmitter());
+      events.hold();
+      events.error(clientError, 'client error');
+      expect(write).not.toHaveBeenCalled();
+      events.open();
+      expect(write).toHaveBeenCalledTimes(1);
+      expect(write).toHaveBeenCalledWith(expect.stringMatching(/client error \[ERR__TRANSPORT\]/));
+    } finally {
+      write.mockRestore();
+    }
+  });
+
+  it('drops it when connect failed: the rejection says it, and the caller who handled that sees nothing on stderr', () => {
+    const write = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      const events = new ClientEvents(new EventEmitter());
+      events.hold();
+      events.error(clientError, 'client error');
+      events.mute();
+      events.open();
+      events.error(clientError, 'client error');
+      expect(write).not.toHaveBeenCalled();
     } finally {
       write.mockRestore();
     }

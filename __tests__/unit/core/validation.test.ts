@@ -54,14 +54,19 @@ describe('topic names', () => {
     ['', /empty/],
     ['.', /must not be "."/],
     ['..', /must not be ".."/],
-    ['x'.repeat(250), /at most 249/],
-    ['a b', /only ASCII letters/],
-    ['a/b', /only ASCII letters/],
+    ['x'.repeat(250), /^"x{60}\.\.\." must be at most 249 characters, got 250$/],
+    ['a b', /^"a b" may contain only ASCII letters, digits, ".", "_" and "-", not " " \(at index 1\)$/],
+    ['orders/eu', /^"orders\/eu" may contain only ASCII letters.*not "\/" \(at index 6\)$/],
+    ['tab\there', /^"tab\\there" may contain only .*not "\\t" \(at index 3\)$/],
     [7, /must be a string/],
     [undefined, /must be a string/],
   ])('refuses %p', (topic, reason) => {
     expect(topicProblem(topic)).toMatch(reason);
     expect(() => checkTopic(topic, 'topic name')).toThrow(InvalidArgumentError);
+  });
+
+  it('names the topic it refuses, after what the caller says it is', () => {
+    expect(() => checkTopic('my topic', 'option topics[0]')).toThrow(/^option topics\[0\] "my topic" may contain only ASCII letters/);
   });
 });
 

@@ -326,11 +326,18 @@ describe('fire-and-forget', () => {
     expect(lines[0]).toMatch(/\[ERR__MSG_TIMED_OUT\]/);
     expect(lines[1]).toMatch(/\[ERR__UNKNOWN_PARTITION\]/);
 
+    // The two held back are said at the end of the second, in one line; close() ends the timer.
     await tick(1000);
+    expect(lines).toHaveLength(3);
+    expect(lines[2]).toMatch(/\[ERR__MSG_TIMED_OUT\]: .*\(2 more with this code within 1000 ms of the line before; this is the last\)/);
     fake.deliver(5, textError('Local: Message timed out'));
     await tick();
     expect(lines).toHaveLength(3);
-    expect(lines[2]).toMatch(/2 more with this code held back/);
+    const closing = producer.close({ timeoutMs: 0 });
+    await tick(10);
+    await closing;
+    expect(lines.filter((line) => line.includes('[ERR__MSG_TIMED_OUT]'))).toHaveLength(3);
+    expect(jest.getTimerCount()).toBe(0);
   });
 
   it('throws bad input, a full queue and a closed producer synchronously', async () => {
@@ -936,16 +943,48 @@ describe('fatal errors, which node-rdkafka hands over without their fatal flag (
     await tick();
     fake.emit('event.error', textError('Broker: Topic authorization failed'));
     expect(errors[0]).toMatchObject({ code: 'ERR_TOPIC_AUTHORIZATION_FAILED', fatal: false });
-    expect(fake.sizeRefusals).toBe(1);
+    expect(fake.refusals).toHaveLength(1);
     // A retriable error is never the fatal one: not even asked (an outage's stream of them costs nothing).
     fake.emit('event.error', textError('Local: Broker transport failure'));
     expect(errors[1]).toMatchObject({ code: 'ERR__TRANSPORT', fatal: false });
-    expect(fake.sizeRefusals).toBe(1);
+    expect(fake.refusals).toHaveLength(1);
     expect(fake.produced).toHaveLength(1);
     expect(producer.closed).toBe(false);
     fake.deliverAll();
     await tick();
     expect(first.value()).toMatchObject({ offset: 0 });
+  });
+
+  // Issue 17: the probe used to be a value of message.max.bytes + 1 bytes (1 MB by default, up
+  // to 1 GB as configured), allocated for every non-retriable client error.
+  it('the probe allocates no value, whatever message.max.bytes: librdkafka refuses it by its topic name', async () => {
+    const { producer, fake } = await connect({}, { 'bootstrap.servers': 'fake:9092', 'message.max.bytes': 100_000_000 });
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const first = track(producer.produce('t', 'a'));
+    await tick();
+    fake.deliverAll();
+    await tick();
+    expect(first.settled()).toBe(true);
+    for (let i = 0; i < 3; i++) fake.emit('event.error', textError('Broker: Topic authorization failed'));
+    expect(errors.map((e) => e.fatal)).toEqual([false, false, false]);
+    expect(fake.refusals).toHaveLength(3);
+    for (const refusal of fake.refusals) {
+      expect(refusal.valueBytes).toBe(0);
+      expect(Buffer.byteLength(refusal.topic)).toBeGreaterThan(512);
+    }
+    expect(fake.produced).toHaveLength(1);
+  });
+
+  it('recognises a fatal client error before any message was sent (the probe needs no known topic)', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    fake.fatal = true;
+    fake.emit('event.error', textError('Broker: Broker received an out of order sequence number'));
+    await tick(0);
+    expect(errors[0]).toMatchObject({ code: 'ERR_OUT_OF_ORDER_SEQUENCE_NUMBER', fatal: true });
+    expect(producer.closed).toBe(true);
   });
 
   it('fails only the batch of an INVALID_PRODUCER_EPOCH report on an idempotent producer, and goes on', async () => {

@@ -1,6 +1,6 @@
 import { getEventListeners } from 'node:events';
 import { AIOProducer } from '../../../src/producer/aio-producer';
-import { AbortedError, InvalidArgumentError, QueueFullError, SerializationError, type AIOKafkaError } from '../../../src/core/errors';
+import { AbortedError, InvalidArgumentError, ProducerClosedError, QueueFullError, SerializationError, type AIOKafkaError } from '../../../src/core/errors';
 import { serializers, type Serializer } from '../../../src/core/serde';
 import type { LateDelivery } from '../../../src/producer/events';
 import type { AIOProducerOptions } from '../../../src/producer/options';
@@ -313,6 +313,42 @@ describe('serializers and the rest of the producer (review findings)', () => {
     expect(call.value()).toMatchObject({ offset: 0 });
     for (let i = 0; i < 10 && !closing.settled(); i++) await tick(5);
     expect(closing.settled()).toBe(true);
+  });
+
+  it('close() at its deadline rejects what is still in a serializer or queued behind it, and never sends what the serializer returns later', async () => {
+    const { producer, fake } = await connect<never, string>({
+      valueSerializer: (value) => (value === 'sync' ? value : new Promise((resolve) => setTimeout(resolve, 1000, value))),
+    });
+    const slow = track(producer.produce('t', 'slow'));
+    const behind = track(producer.produce('t', 'sync')); // answered at once, queued behind 'slow'
+    const outcomes: unknown[] = [];
+    producer.produce2('t', 'slow', { fireAndForget: true, onDelivery: (err) => outcomes.push(err) });
+    const closing = track(producer.close({ timeoutMs: 100 }));
+    for (let i = 0; i < 40 && !closing.settled(); i++) await tick(5);
+    expect(closing.settled()).toBe(true);
+    for (const call of [slow, behind]) {
+      expect(call.error()).toBeInstanceOf(ProducerClosedError);
+      expect(call.error()).toMatchObject({ possiblyDelivered: false, message: expect.stringMatching(/being serialized.*not sent/) });
+    }
+    expect(outcomes).toEqual([expect.any(ProducerClosedError)]);
+    expect(producer.inFlight).toBe(0);
+    await tick(1000);
+    expect(fake.produced).toHaveLength(0);
+    expect(outcomes).toHaveLength(1);
+  });
+
+  it('a message aborted in its serializer, then given up on by close(), gets one outcome', async () => {
+    const { producer } = await connect<never, string>({
+      valueSerializer: (value) => new Promise((resolve) => setTimeout(resolve, 1000, value)),
+    });
+    const outcomes: unknown[] = [];
+    const controller = new AbortController();
+    producer.produce2('t', 'x', { signal: controller.signal, onDelivery: (err) => outcomes.push(err) });
+    controller.abort();
+    const closing = track(producer.close({ timeoutMs: 50 }));
+    await tick(1100);
+    expect(closing.settled()).toBe(true);
+    expect(outcomes).toEqual([expect.any(AbortedError)]);
   });
 
   it('an aborted message whose serializer then fails gets one outcome', async () => {
