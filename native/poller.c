@@ -13,6 +13,7 @@
  * The thread stops, and is joined, when the client is destroyed.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,13 +30,18 @@ struct conf_state {
   int enabled;
 };
 
-/* Per client: its poll thread. */
+/*
+ * Per client: its poll thread. `started`, `thread` and `main_queue` are written and read by
+ * librdkafka's main thread only (on_thread_start when it starts, on_destroy when it ends, or the
+ * thread that calls rd_kafka_new when creation fails before the main thread exists); `stop` is
+ * written by that thread and read by the poll thread, so it is atomic.
+ */
 struct client_state {
   rd_kafka_t *rk;
   rd_kafka_queue_t *main_queue;
   pthread_t thread;
   int started;
-  volatile int stop;
+  atomic_int stop;
 };
 
 static void add_conf_interceptors(rd_kafka_conf_t *conf, struct conf_state *state);
@@ -73,7 +79,7 @@ static rd_kafka_resp_err_t on_conf_destroy(void *opaque) {
 
 static void *poll_thread(void *opaque) {
   struct client_state *client = opaque;
-  while (!client->stop) rd_kafka_poll(client->rk, POLL_TIMEOUT_MS);
+  while (!atomic_load_explicit(&client->stop, memory_order_acquire)) rd_kafka_poll(client->rk, POLL_TIMEOUT_MS);
   return NULL;
 }
 
@@ -92,7 +98,7 @@ static rd_kafka_resp_err_t on_destroy(rd_kafka_t *rk, void *opaque) {
   struct client_state *client = opaque;
   (void)rk;
   if (client->started) {
-    client->stop = 1;
+    atomic_store_explicit(&client->stop, 1, memory_order_release);
     /* Cuts the thread's blocking poll short. */
     rd_kafka_queue_yield(client->main_queue);
     pthread_join(client->thread, NULL);
@@ -110,6 +116,7 @@ static rd_kafka_resp_err_t on_new(rd_kafka_t *rk, const rd_kafka_conf_t *conf, v
   struct client_state *client = calloc(1, sizeof(*client));
   if (client == NULL) return RD_KAFKA_RESP_ERR__CRIT_SYS_RESOURCE;
   client->rk = rk;
+  atomic_init(&client->stop, 0);
   rd_kafka_interceptor_add_on_destroy(rk, NAME, on_destroy, client);
   rd_kafka_interceptor_add_on_thread_start(rk, NAME, on_thread_start, client);
   return RD_KAFKA_RESP_ERR_NO_ERROR;

@@ -1,22 +1,11 @@
 import { InvalidArgumentError, isAIOKafkaError, type ProduceOptions } from '../../src';
 import { onMockCluster, randomTopic } from '../helpers/broker';
+import { prng } from '../helpers/prng';
 import { readTopic } from '../helpers/read-topic';
 import { record } from './ledger';
 import { useBroker } from './setup';
 
 const { broker, connect } = useBroker();
-
-/** A small seeded PRNG (mulberry32), so a failing run can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Call {
   topic: string;

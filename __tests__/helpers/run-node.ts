@@ -12,6 +12,8 @@ export function requireDist(): void {
 
 export interface NodeRun {
   code: number | null;
+  /** The signal that ended the process (`SIGSEGV` for a crash, `SIGKILL` at `limitMs`), or null. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
   /** False when the process had to be killed at `limitMs`: something kept it alive. */
@@ -21,30 +23,46 @@ export interface NodeRun {
 
 /**
  * Runs `script` in a fresh node with `--unhandled-rejections=strict` (an unhandled rejection
- * crashes it), and resolves when it exits, or kills it after `limitMs`.
+ * crashes it), and resolves when it exits, or kills it after `limitMs`, or after `idleMs` without
+ * a byte of output (for a script that reports its progress: a hang in one step).
  */
-export function runNode(script: string, args: string[] = [], limitMs = 30_000): Promise<NodeRun> {
-  return runCommand(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], { limitMs });
+export function runNode(script: string, args: string[] = [], limitMs = 30_000, { idleMs }: { idleMs?: number } = {}): Promise<NodeRun> {
+  return runCommand(process.execPath, ['--unhandled-rejections=strict', '-e', script, '--', ...args], { limitMs, idleMs });
 }
 
-/** Runs `command` (in `cwd`), and resolves when it exits, or kills it after `limitMs`. */
-export function runCommand(command: string, args: string[], options: { cwd?: string; limitMs?: number } = {}): Promise<NodeRun> {
-  const { cwd, limitMs = 30_000 } = options;
+/**
+ * Runs `command` (in `cwd`), and resolves when it exits (with all its output), or kills it after
+ * `limitMs`, or after `idleMs` without output.
+ */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { cwd?: string; limitMs?: number; idleMs?: number } = {},
+): Promise<NodeRun> {
+  const { cwd, limitMs = 30_000, idleMs = Infinity } = options;
   return new Promise((resolve) => {
     const started = Date.now();
     const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     let exitedByItself = true;
-    const timer = setTimeout(() => {
+    const kill = (): void => {
       exitedByItself = false;
       child.kill('SIGKILL');
-    }, limitMs);
-    child.on('exit', (code) => {
+    };
+    const timer = setTimeout(kill, limitMs);
+    let idle = Number.isFinite(idleMs) ? setTimeout(kill, idleMs) : undefined;
+    const active = (): void => {
+      if (idle === undefined) return;
+      clearTimeout(idle);
+      idle = setTimeout(kill, idleMs);
+    };
+    child.stdout.on('data', (d: Buffer) => (active(), (stdout += d.toString())));
+    child.stderr.on('data', (d: Buffer) => (active(), (stderr += d.toString())));
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr, exitedByItself, wallMs: Date.now() - started });
+      clearTimeout(idle);
+      resolve({ code, signal, stdout, stderr, exitedByItself, wallMs: Date.now() - started });
     });
   });
 }

@@ -177,6 +177,7 @@ export class AIOAdmin implements AsyncDisposable {
     const resolved = resolveAdminOptions(options);
     const copy: LibrdkafkaConfig = { ...config };
     const factories = internal.factories ?? defaultAdminFactories;
+    await factories.checkCreation?.(copy);
     const native = createNative(() => factories.createAdmin(copy));
     return new AIOAdmin(native, copy, factories, resolved);
   }

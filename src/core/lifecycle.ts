@@ -133,6 +133,8 @@ export async function connectNative(
         signal: gaveUp.signal,
         late: release,
         mapError: (err): AIOKafkaError => {
+          // Already typed: the native layer's refusal of the configuration (src/native/creation-guard.ts).
+          if (err instanceof AIOKafkaError) return err;
           const typed = fromLibrdkafka(err, { kind: 'client' });
           // node-rdkafka creates librdkafka's client in connect(): ERR__STATE is its refusal of
           // the configuration as a whole (e.g. "`acks` must be set to `all` when ...").

@@ -2,7 +2,9 @@
  * The part of node-rdkafka's AdminClient (and of a metadata-only Producer) that AIOAdmin calls:
  * the seam where unit tests put fakes.
  */
-import { checkBootstrap, createWithConfig, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, type LibrdkafkaConfig } from './config';
+import { createWithConfig } from './config-refusal';
+import { checkCreation, guardCreation, type ProbeClient } from './creation-guard';
 import { nodeRdkafka } from './loader';
 import type { NativeLogEvent } from './producer';
 
@@ -56,6 +58,12 @@ export interface NativeOffsetsClient extends NativeMetadataClient {
 
 /** What {@link AIOAdmin} builds its native clients with: the seam for unit-test fakes. */
 export interface NativeAdminFactories {
+  /**
+   * Rejects with librdkafka's refusal of `config` before `createAdmin`, which creates librdkafka's
+   * client synchronously and reports a refusal without librdkafka's text (and, with a plugin on
+   * librdkafka < 2.13, would crash the process on it: see src/native/creation-guard.ts).
+   */
+  checkCreation?(config: LibrdkafkaConfig): Promise<void>;
   /** node-rdkafka's `AdminClient.create` (connects synchronously; throws on a bad config). */
   createAdmin(config: LibrdkafkaConfig): NativeAdmin;
   /** A metadata-only client: node-rdkafka's `Producer`. */
@@ -64,18 +72,35 @@ export interface NativeAdminFactories {
   createOffsetsClient(config: LibrdkafkaConfig): NativeOffsetsClient;
 }
 
-/** The default factories: node-rdkafka's `AdminClient` and `Producer`. */
+/** node-rdkafka's `Producer` with `config` as it is (AdminClient takes no topic config either). */
+function buildMetadataClient(config: LibrdkafkaConfig): NativeMetadataClient & ProbeClient {
+  return new (nodeRdkafka().Producer)(config) as NativeMetadataClient & ProbeClient;
+}
+
+function buildOffsetsClient(config: LibrdkafkaConfig): NativeOffsetsClient & ProbeClient {
+  return new (nodeRdkafka().KafkaConsumer)(config, {}) as NativeOffsetsClient & ProbeClient;
+}
+
+/**
+ * The default factories: node-rdkafka's `AdminClient`, `Producer` and `KafkaConsumer`, their
+ * creation checked or guarded (src/native/creation-guard.ts).
+ */
 export const defaultAdminFactories: NativeAdminFactories = {
+  // AdminClient creates librdkafka's client as it is made, with a producer's type: probe with one.
+  checkCreation: (config) => {
+    checkBootstrap(config);
+    return checkCreation(config, buildMetadataClient);
+  },
   createAdmin: (config) => {
     checkBootstrap(config);
     return createWithConfig(config, () => nodeRdkafka().AdminClient.create(config) as NativeAdmin);
   },
   createMetadataClient: (config) => {
     checkBootstrap(config);
-    return createWithConfig(config, () => new (nodeRdkafka().Producer)(config) as NativeMetadataClient);
+    return guardCreation(createWithConfig(config, () => buildMetadataClient(config)), config, buildMetadataClient);
   },
   createOffsetsClient: (config) => {
     checkBootstrap(config);
-    return new (nodeRdkafka().KafkaConsumer)(config, {}) as unknown as NativeOffsetsClient;
+    return guardCreation(createWithConfig(config, () => buildOffsetsClient(config)), config, buildOffsetsClient);
   },
 };

@@ -12,7 +12,7 @@ import type { LibrdkafkaConfig } from './config';
 /** Where node-gyp puts the plugin (binding.gyp), under the package's root. */
 const PLUGIN_FILE = join('build', 'Release', 'aio_rdkafka_poller.node');
 /** The configuration property the plugin claims. */
-const PROPERTY = 'aio.poll.background';
+export const BACKGROUND_POLL_PROPERTY = 'aio.poll.background';
 
 let pluginPath: string | null | undefined;
 
@@ -43,7 +43,7 @@ function findPlugin(): string | null {
 export function withBackgroundPoll(config: LibrdkafkaConfig, plugin: string): LibrdkafkaConfig {
   const { 'plugin.library.paths': theirs, ...rest } = config;
   const plugins = typeof theirs === 'string' && theirs.trim() !== '' ? `${theirs};${plugin}` : plugin;
-  return { 'plugin.library.paths': plugins, [PROPERTY]: 'true', ...rest };
+  return { 'plugin.library.paths': plugins, [BACKGROUND_POLL_PROPERTY]: 'true', ...rest };
 }
 
 /**

@@ -10,7 +10,8 @@ import type {
   ProducerTopicConfig,
 } from 'node-rdkafka';
 import { InvalidArgumentError } from '../core/errors';
-import { describe } from '../core/validation';
+import { BOTH_LEVELS, TOPIC_PROPERTIES } from './property-index';
+import { showValue, typeOfValue } from './config-refusal';
 
 /**
  * A librdkafka configuration in its flat run-time form: any property name, as librdkafka spells
@@ -125,61 +126,26 @@ export function unlistedConfig<T extends Record<string, UnlistedConfigValue>>(
   properties: T & { [K in keyof T & ListedName]: never },
 ): Record<string, UnlistedConfigValue> {
   if (typeof properties !== 'object' || properties === null || Array.isArray(properties)) {
-    throw new InvalidArgumentError(`unlistedConfig() takes an object of librdkafka properties, got ${describe(properties)}`);
+    throw new InvalidArgumentError(`unlistedConfig() takes an object of librdkafka properties, got ${typeOfValue(properties)}`);
   }
   const copy: Record<string, UnlistedConfigValue> = {};
   for (const [name, value] of Object.entries(properties)) {
     if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
-      throw new InvalidArgumentError(`unlisted config "${name}" must be a string, a number or a boolean, got ${describe(value)}`);
+      throw new InvalidArgumentError(`unlisted config "${name}" must be a string, a number or a boolean, got ${typeOfValue(value)}`);
     }
     copy[name] = value;
   }
   return copy;
 }
 
-/**
- * librdkafka's topic-level properties (CONFIGURATION.md, "Topic configuration properties").
- * node-rdkafka always installs its second constructor argument as librdkafka's
- * `default_topic_conf`, which replaces any topic-level property set in the global config: given
- * there, `acks`, `message.timeout.ms`, `partitioner` or `auto.offset.reset` would be silently
- * ignored. So they are moved to the topic config.
+/*
+ * Topic-level properties go to node-rdkafka's topic config: node-rdkafka always installs its second
+ * constructor argument as librdkafka's `default_topic_conf`, which replaces any topic-level
+ * property set in the global config (`acks`, `message.timeout.ms`, `partitioner` or
+ * `auto.offset.reset` given there would be silently ignored). Those librdkafka defines at both
+ * levels go to both (the consumer reads the global `enable.auto.commit`, the producer the
+ * topic-level compression). Both lists come from librdkafka's own table (property-index.ts).
  */
-const TOPIC_PROPERTIES: ReadonlySet<string> = new Set([
-  'request.required.acks',
-  'acks',
-  'request.timeout.ms',
-  'message.timeout.ms',
-  'delivery.timeout.ms',
-  'queuing.strategy',
-  'produce.offset.report',
-  'partitioner',
-  'partitioner_cb',
-  'msg_order_cmp',
-  'compression.codec',
-  'compression.type',
-  'compression.level',
-  'auto.commit.enable',
-  'enable.auto.commit',
-  'auto.commit.interval.ms',
-  'auto.offset.reset',
-  'offset.store.path',
-  'offset.store.sync.interval.ms',
-  'offset.store.method',
-  'consume.callback.max.messages',
-]);
-
-/**
- * Properties librdkafka defines at both levels: the high-level consumer reads the global ones
- * (`enable.auto.commit`, `auto.commit.interval.ms`, `offset.store.method`), the producer the
- * topic-level compression. They go to both configs.
- */
-const BOTH_LEVELS: ReadonlySet<string> = new Set([
-  'enable.auto.commit',
-  'auto.commit.interval.ms',
-  'offset.store.method',
-  'compression.codec',
-  'compression.type',
-]);
 
 /** Splits one flat librdkafka configuration into node-rdkafka's two constructor arguments: `[global, topic]`. */
 export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, LibrdkafkaConfig] {
@@ -201,7 +167,7 @@ export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, Librdk
 export function checkBootstrap(config: LibrdkafkaConfig): void {
   if (config['test.mock.num.brokers'] !== undefined || bootstrapOf(config).trim() !== '') return;
   const servers = config['bootstrap.servers'] ?? config['metadata.broker.list'];
-  const got = servers === undefined ? 'it is not set (undefined: an unset environment variable?)' : `got ${JSON.stringify(servers)}`;
+  const got = servers === undefined ? 'it is not set (undefined: an unset environment variable?)' : `got ${showValue(servers)}`;
   throw new InvalidArgumentError(`config "bootstrap.servers" must list the brokers as "host:port,host:port": ${got}`);
 }
 
@@ -209,68 +175,4 @@ export function checkBootstrap(config: LibrdkafkaConfig): void {
 export function bootstrapOf(config: LibrdkafkaConfig): string {
   const servers = config['bootstrap.servers'] ?? config['metadata.broker.list'];
   return typeof servers === 'string' ? servers : '';
-}
-
-/**
- * librdkafka's aliases (node-rdkafka's config.d.ts, "Alias for"): the name a caller may write →
- * the name librdkafka uses in its messages. A unit test keeps this in step with config.d.ts.
- */
-export const CONFIG_ALIASES: Readonly<Record<string, string>> = {
-  'bootstrap.servers': 'metadata.broker.list',
-  'max.in.flight': 'max.in.flight.requests.per.connection',
-  'sasl.mechanism': 'sasl.mechanisms',
-  'sasl.oauthbearer.client.credentials.client.id': 'sasl.oauthbearer.client.id',
-  'sasl.oauthbearer.client.credentials.client.secret': 'sasl.oauthbearer.client.secret',
-  'linger.ms': 'queue.buffering.max.ms',
-  retries: 'message.send.max.retries',
-  'compression.type': 'compression.codec',
-  'max.partition.fetch.bytes': 'fetch.message.max.bytes',
-  acks: 'request.required.acks',
-  'delivery.timeout.ms': 'message.timeout.ms',
-  'enable.auto.commit': 'auto.commit.enable',
-};
-
-/** The property a librdkafka refusal is about: the first quoted name in its message. */
-const QUOTED_PROPERTY = /"([a-zA-Z0-9._-]+)"/;
-
-/**
- * The key the caller wrote for the property librdkafka names: librdkafka reports an alias under
- * its own name (`linger.ms` → "queue.buffering.max.ms").
- */
-function writtenKey(config: LibrdkafkaConfig, named: string): string {
-  if (config[named] !== undefined) return named;
-  for (const [alias, canonical] of Object.entries(CONFIG_ALIASES)) {
-    if (canonical === named && config[alias] !== undefined) return alias;
-  }
-  return named;
-}
-
-/**
- * librdkafka's refusal of a configuration (thrown by node-rdkafka's constructor) as an
- * {@link InvalidArgumentError} that names the key the caller wrote and the value it had, with
- * librdkafka's message after it and the native error as `cause`.
- */
-export function configRefusal(err: unknown, config: LibrdkafkaConfig): InvalidArgumentError {
-  if (err instanceof InvalidArgumentError) return err;
-  // node-rdkafka's AdminClient rethrows the refusal with its text prefixed by "Error: ".
-  const message = (err instanceof Error ? err.message : String(err)).replace(/^Error: /, '');
-  const named = QUOTED_PROPERTY.exec(message)?.[1];
-  if (named === undefined) return new InvalidArgumentError(`librdkafka refused the configuration: ${message}`, { cause: err });
-  const key = writtenKey(config, named);
-  const value = config[key];
-  const got = value === undefined ? '' : ` (got ${typeof value === 'function' ? 'a function' : JSON.stringify(value)})`;
-  const as = key === named ? '' : ` (librdkafka's name for it: "${named}")`;
-  return new InvalidArgumentError(`librdkafka refused config "${key}"${as}${got}: ${message}`, { cause: err });
-}
-
-/**
- * Creates a native client from `config`, turning librdkafka's refusal of it into
- * {@link configRefusal}'s error.
- */
-export function createWithConfig<T>(config: LibrdkafkaConfig, create: () => T): T {
-  try {
-    return create();
-  } catch (err) {
-    throw configRefusal(err, config);
-  }
 }

@@ -3,7 +3,9 @@
  * fake (__tests__/helpers/fake-native-consumer.ts).
  */
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
-import { checkBootstrap, createWithConfig, splitConfig, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
+import { createWithConfig } from './config-refusal';
+import { guardCreation } from './creation-guard';
 import { prepareCodeTables } from './errors';
 import { nodeRdkafka } from './loader';
 import type { NativeLogEvent } from './producer';
@@ -74,11 +76,20 @@ export type NativeConsumerFactory = (config: LibrdkafkaConfig) => NativeConsumer
 
 /**
  * The default factory: node-rdkafka's `KafkaConsumer`, with topic-level properties
- * (`auto.offset.reset`, …) moved to its topic config, where they count (see `splitConfig`).
+ * (`auto.offset.reset`, …) moved to its topic config, where they count (see `splitConfig`), its
+ * creation guarded (src/native/creation-guard.ts).
  */
 export const createNativeConsumer: NativeConsumerFactory = (config) => {
   checkBootstrap(config);
   prepareCodeTables();
-  const [global, topic] = splitConfig(config);
-  return createWithConfig(config, () => new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer);
+  return guardCreation(
+    createWithConfig(config, () => buildConsumer(config)),
+    config,
+    buildConsumer,
+  );
 };
+
+function buildConsumer(config: LibrdkafkaConfig): NativeConsumer {
+  const [global, topic] = splitConfig(config);
+  return new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer;
+}

@@ -2,7 +2,9 @@
  * The part of node-rdkafka's Producer that AIOProducer calls, and nothing more: the seam where
  * unit tests put a fake (__tests__/helpers/fake-native-producer.ts).
  */
-import { checkBootstrap, createWithConfig, splitConfig, type LibrdkafkaConfig } from './config';
+import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
+import { createWithConfig } from './config-refusal';
+import { guardCreation } from './creation-guard';
 import { prepareCodeTables } from './errors';
 import { nodeRdkafka } from './loader';
 
@@ -96,10 +98,22 @@ export function hasTransactions(native: NativeProducer): native is NativeTransac
 /** Builds the native producer from a full librdkafka configuration. */
 export type NativeProducerFactory = (config: LibrdkafkaConfig) => NativeProducer;
 
-/** The default factory: node-rdkafka's `Producer`, with topic-level properties where they count. */
+/** node-rdkafka's `Producer` from `config`, topic-level properties where they count. */
+function buildProducer(config: LibrdkafkaConfig): NativeProducer {
+  const [global, topic] = splitConfig(config);
+  return new (nodeRdkafka().Producer)(global, topic) as NativeProducer;
+}
+
+/**
+ * The default factory: node-rdkafka's `Producer`, with topic-level properties where they count,
+ * its creation guarded (src/native/creation-guard.ts).
+ */
 export const createNativeProducer: NativeProducerFactory = (config) => {
   checkBootstrap(config);
   prepareCodeTables();
-  const [global, topic] = splitConfig(config);
-  return createWithConfig(config, () => new (nodeRdkafka().Producer)(global, topic) as NativeProducer);
+  return guardCreation(
+    createWithConfig(config, () => buildProducer(config)),
+    config,
+    buildProducer,
+  );
 };

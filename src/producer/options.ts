@@ -226,7 +226,8 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
   };
   delete resolved.dr_msg_cb;
   // librdkafka's 300 s would hold an awaited produce (an HTTP request) five minutes in an outage.
-  if (configNumber(config, 'message.timeout.ms', 'delivery.timeout.ms') === undefined) {
+  // Only when unset: a value that is not a number is left for librdkafka (or the type check) to refuse.
+  if (config['message.timeout.ms'] === undefined && config['delivery.timeout.ms'] === undefined) {
     resolved['message.timeout.ms'] = DEFAULT_MESSAGE_TIMEOUT_MS;
   }
   return resolved;
@@ -254,7 +255,8 @@ function checkIdempotenceDefault(config: LibrdkafkaConfig): void {
   for (const [keys, needs, ok] of IDEMPOTENCE_NEEDS) {
     for (const key of keys) {
       const value = config[key];
-      if (value === undefined || ok(String(value).trim())) continue;
+      // A value of another type is refused, by its type, when the client is created.
+      if (value === undefined || !['string', 'number', 'boolean'].includes(typeof value) || ok(String(value).trim())) continue;
       throw new InvalidArgumentError(
         `config "${key}: ${JSON.stringify(value)}" conflicts with "enable.idempotence", which AIOProducer turns on ` +
           `by default (librdkafka's idempotent producer needs ${needs}). Set "enable.idempotence": false to keep ` +
@@ -269,7 +271,8 @@ export function configNumber(config: LibrdkafkaConfig, ...keys: string[]): numbe
   for (const key of keys) {
     const raw = config[key];
     if (raw === undefined) continue;
-    const value = typeof raw === 'number' ? raw : Number(raw);
+    // Another type (a symbol cannot even be converted) is refused by its type when the client is created.
+    const value = typeof raw === 'number' ? raw : typeof raw === 'string' ? Number(raw) : NaN;
     if (Number.isFinite(value)) return value;
   }
   return undefined;

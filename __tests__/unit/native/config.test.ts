@@ -1,6 +1,7 @@
 import { AIOAdmin, AIOConsumer, AIOProducer, InvalidArgumentError } from '../../../src';
 import { readFileSync } from 'node:fs';
-import { CONFIG_ALIASES, checkBootstrap, configRefusal, splitConfig, unlistedConfig, type LibrdkafkaConfig } from '../../../src/native/config';
+import { checkBootstrap, splitConfig, unlistedConfig, type LibrdkafkaConfig } from '../../../src/native/config';
+import { CONFIG_ALIASES } from '../../../src/native/property-index';
 
 describe('splitConfig', () => {
   it("moves topic-level properties to node-rdkafka's topic config, where librdkafka reads them", () => {
@@ -46,28 +47,6 @@ describe('checkBootstrap', () => {
     await expect(AIOProducer.connect(config)).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(AIOConsumer.connect({ ...config, 'group.id': 'g' }, { topics: ['t'] })).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(AIOAdmin.connect(config)).rejects.toBeInstanceOf(InvalidArgumentError);
-  });
-});
-
-describe('configRefusal', () => {
-  it('names the alias the caller wrote, and its value, when librdkafka names its own property', () => {
-    const cause = new Error('Invalid value for configuration property "queue.buffering.max.ms"');
-    const err = configRefusal(cause, { 'linger.ms': 'soon' });
-    expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect(err.message).toBe(
-      'librdkafka refused config "linger.ms" (librdkafka\'s name for it: "queue.buffering.max.ms") (got "soon"): ' +
-        'Invalid value for configuration property "queue.buffering.max.ms"',
-    );
-    expect(err.cause).toBe(cause);
-  });
-
-  it('names the property as written when the caller used librdkafka\'s own name', () => {
-    const err = configRefusal(new Error('Expected bool value for "enable.idempotence": true or false'), { 'enable.idempotence': 'yes' });
-    expect(err.message).toMatch(/^librdkafka refused config "enable.idempotence" \(got "yes"\): Expected bool/);
-  });
-
-  it('keeps librdkafka\'s message when it names no property', () => {
-    expect(configRefusal(new Error('something else'), {}).message).toBe('librdkafka refused the configuration: something else');
   });
 });
 

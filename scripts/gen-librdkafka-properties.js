@@ -1,0 +1,301 @@
+#!/usr/bin/env node
+/*
+ * Generates src/native/librdkafka-properties.ts, the table of librdkafka's configuration
+ * properties, from librdkafka's own source: the `rd_kafka_properties[]` array of
+ * src/rdkafka_conf.c, which is where librdkafka itself decides what a name means, which scope it
+ * has, and which values are secrets (`_RK_SENSITIVE`: librdkafka redacts them in its own dumps).
+ *
+ *   node scripts/gen-librdkafka-properties.js            # from node-rdkafka's bundled librdkafka
+ *   node scripts/gen-librdkafka-properties.js path/to/librdkafka
+ *
+ * It writes the module and prints how many properties it found. A unit test
+ * (__tests__/unit/native/librdkafka-properties.test.ts) regenerates the text from the installed
+ * source and compares: a librdkafka upgrade that changes the table fails it until this is re-run.
+ *
+ * The source is parsed as it is compiled on Linux with plugins (the build node-rdkafka makes):
+ * the few `#if` blocks inside the array are resolved that way, and anything else fails loudly.
+ */
+'use strict';
+const { readFileSync, writeFileSync } = require('node:fs');
+const { dirname, join } = require('node:path');
+
+/** The preprocessor symbols defined in the Linux build (everything else: undefined). */
+const DEFINED = new Set(['WITH_PLUGINS', '__linux__', 'SO_KEEPALIVE', 'TCP_NODELAY']);
+
+const TYPES = {
+  _RK_C_STR: 'string',
+  _RK_C_INT: 'integer',
+  _RK_C_DBL: 'float',
+  _RK_C_S2I: 'enum',
+  _RK_C_S2F: 'flags',
+  _RK_C_BOOL: 'boolean',
+  _RK_C_PTR: 'pointer',
+  _RK_C_PATLIST: 'pattern-list',
+  _RK_C_KSTR: 'kafka-string',
+  _RK_C_ALIAS: 'alias',
+  _RK_C_INTERNAL: 'internal',
+  _RK_C_INVALID: 'invalid',
+};
+
+/** Constants the numeric bounds are written with. */
+const CONSTANTS = { INT_MAX: 2147483647, INT32_MAX: 2147483647, INT16_MAX: 32767, RD_KAFKA_OFFSET_END: -1 };
+
+/** Resolves the `#if`/`#ifdef`/`#else`/`#endif` lines of `text` for the Linux build. */
+function preprocess(text) {
+  const out = [];
+  const stack = [];
+  const active = () => stack.every((frame) => frame.taking);
+  for (const line of text.split('\n')) {
+    const directive = /^\s*#\s*(\w+)\s*(.*?)\s*$/.exec(line);
+    if (directive === null) {
+      if (active()) out.push(line);
+      continue;
+    }
+    const [, word, rest] = directive;
+    if (word === 'if' || word === 'ifdef' || word === 'ifndef') {
+      stack.push({ taking: condition(word, rest) });
+    } else if (word === 'else') {
+      stack[stack.length - 1].taking = !stack[stack.length - 1].taking;
+    } else if (word === 'endif') {
+      stack.pop();
+    } else {
+      throw new Error(`unexpected preprocessor line inside the property table: ${line}`);
+    }
+  }
+  return out.join('\n');
+}
+
+function condition(word, rest) {
+  if (word === 'ifdef') return DEFINED.has(rest);
+  if (word === 'ifndef') return !DEFINED.has(rest);
+  const m = /^(!?)\s*(?:defined\s*\(\s*(\w+)\s*\)|(\w+))$/.exec(rest);
+  if (m === null) throw new Error(`cannot evaluate "#if ${rest}"`);
+  const value = DEFINED.has(m[2] ?? m[3]);
+  return m[1] === '!' ? !value : value;
+}
+
+/** Splits `text` at top-level commas, skipping strings, chars, comments and nested brackets. */
+function splitTopLevel(text) {
+  const parts = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") {
+      i = skipQuoted(text, i);
+    } else if (c === '/' && text[i + 1] === '*') {
+      i = text.indexOf('*/', i + 2) + 1;
+    } else if (c === '/' && text[i + 1] === '/') {
+      i = text.indexOf('\n', i);
+    } else if (c === '{' || c === '(') {
+      depth++;
+    } else if (c === '}' || c === ')') {
+      depth--;
+    } else if (c === ',' && depth === 0) {
+      parts.push(text.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((part) => stripComments(part).trim()).filter((part) => part !== '');
+}
+
+function skipQuoted(text, i) {
+  const quote = text[i];
+  for (i++; i < text.length; i++) {
+    if (text[i] === '\\') i++;
+    else if (text[i] === quote) return i;
+  }
+  throw new Error('unterminated literal');
+}
+
+function stripComments(text) {
+  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+}
+
+/** The entries (the text inside each top-level `{...}`) of the array that starts at `from`. */
+function arrayEntries(text, from) {
+  const open = text.indexOf('{', from);
+  const entries = [];
+  let depth = 0;
+  let start = -1;
+  for (let i = open + 1; i < text.length; i++) {
+    const c = text[i];
+    if (c === '"' || c === "'") i = skipQuoted(text, i);
+    else if (c === '/' && text[i + 1] === '*') i = text.indexOf('*/', i + 2) + 1;
+    else if (c === '{') {
+      if (depth++ === 0) start = i + 1;
+    } else if (c === '}') {
+      if (depth === 0) return entries;
+      if (--depth === 0) entries.push(text.slice(start, i));
+    }
+  }
+  throw new Error('unterminated property array');
+}
+
+/** The value of a C string literal (adjacent literals joined), or undefined for anything else. */
+function cString(token) {
+  const pieces = [...token.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, '$1'));
+  return pieces.length === 0 ? undefined : pieces.join('');
+}
+
+/** A numeric bound (`1000`, `INT_MAX`, `900.0 * 1000.0`, `0x7fffffff`), or undefined. */
+function cNumber(token) {
+  const expression = token.replace(/\b[A-Z_][A-Z0-9_]*\b/g, (name) => (name in CONSTANTS ? String(CONSTANTS[name]) : 'NaN'));
+  if (!/^[\d\s.+\-*/()xa-fA-FN]*$/.test(expression)) return undefined;
+  // Only digits, operators and hex literals remain: safe to evaluate.
+  const value = Function(`"use strict"; return (${expression.replace(/(\d+\.?\d*)[fFlLuU]+\b/g, '$1')});`)();
+  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+/** One property from the text of its initializer. */
+function parseEntry(entry) {
+  const fields = splitTopLevel(entry);
+  if (fields.length === 0 || fields[0] === '0') return undefined;
+  const scope = fields[0].split('|').map((flag) => flag.trim());
+  const name = cString(fields[1]);
+  const type = TYPES[fields[2]];
+  if (name === undefined || type === undefined) throw new Error(`cannot read property entry: ${entry.slice(0, 120)}`);
+  const designated = {};
+  const positional = [];
+  for (const field of fields.slice(3)) {
+    const m = /^\.(\w+)\s*=\s*([\s\S]*)$/.exec(field);
+    if (m !== null) designated[m[1]] = m[2];
+    else if (!/^_UNSUPPORTED_\w+$/.test(field)) positional.push(field);
+  }
+  // Positional order after the type: offset, desc, vmin, vmax, vdef, sdef.
+  const property = {
+    name,
+    scope: scope.includes('_RK_TOPIC') ? 'topic' : 'global',
+    type,
+  };
+  if (type === 'alias') property.aliasOf = cString(designated.sdef ?? positional[4] ?? '');
+  if (scope.includes('_RK_SENSITIVE')) property.sensitive = true;
+  const producer = scope.includes('_RK_PRODUCER');
+  const consumer = scope.includes('_RK_CONSUMER') || scope.includes('_RK_CGRP');
+  if (producer !== consumer) property.clients = producer ? 'producer' : 'consumer';
+  if (scope.includes('_RK_DEPRECATED')) property.deprecated = true;
+  if (type === 'integer') {
+    const min = cNumber(designated.vmin ?? positional[2] ?? '');
+    const max = cNumber(designated.vmax ?? positional[3] ?? '');
+    if (min !== undefined) property.min = min;
+    if (max !== undefined) property.max = max;
+  } else if (type === 'float') {
+    const min = cNumber(designated.dmin ?? '');
+    const max = cNumber(designated.dmax ?? '');
+    if (min !== undefined) property.min = min;
+    if (max !== undefined) property.max = max;
+  }
+  if ((type === 'enum' || type === 'flags' || type === 'string' || type === 'kafka-string') && designated.s2i !== undefined) {
+    property.values = splitTopLevel(designated.s2i.trim().replace(/^\{|\}$/g, ''))
+      .map((pair) => cString(splitTopLevel(pair.replace(/^\{|\}$/g, ''))[1] ?? ''))
+      .filter((value) => value !== undefined);
+  }
+  return property;
+}
+
+/** librdkafka's version from rdkafka.h's RD_KAFKA_VERSION (0xMMmmrrxx). */
+function versionOf(header) {
+  const m = /#define\s+RD_KAFKA_VERSION\s+0x([0-9a-fA-F]{8})/.exec(header);
+  if (m === null) throw new Error('RD_KAFKA_VERSION not found in rdkafka.h');
+  const n = parseInt(m[1], 16);
+  return `${(n >>> 24) & 0xff}.${(n >>> 16) & 0xff}.${(n >>> 8) & 0xff}`;
+}
+
+/** The properties of rdkafka_conf.c's `rd_kafka_properties[]`, in librdkafka's order. */
+function parseProperties(confSource) {
+  const at = confSource.indexOf('rd_kafka_properties[] =');
+  const end = confSource.indexOf('/* End */', at);
+  if (at < 0 || end < 0) throw new Error('rd_kafka_properties[] not found');
+  return arrayEntries(preprocess(confSource.slice(at, confSource.indexOf('};', end) + 2)), 0)
+    .map(parseEntry)
+    .filter((property) => property !== undefined);
+}
+
+function literal(value) {
+  if (Array.isArray(value)) return `[${value.map(literal).join(', ')}]`;
+  return typeof value === 'string' ? `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'` : String(value);
+}
+
+/** The TypeScript module's text for librdkafka `version`'s properties. */
+function render(properties, version) {
+  const lines = properties.map((p) => `  { ${Object.entries(p).map(([k, v]) => `${k}: ${literal(v)}`).join(', ')} },`);
+  return `/*
+ * GENERATED by scripts/gen-librdkafka-properties.js from librdkafka ${version}'s src/rdkafka_conf.c
+ * (rd_kafka_properties[]): do not edit; re-run the script after a librdkafka upgrade (a unit test
+ * compares this file with the installed source).
+ */
+
+/** How librdkafka parses a property's value (rdkafka_conf.c's \`_RK_C_*\` types). */
+export type LibrdkafkaPropertyType =
+  | 'string'
+  | 'integer'
+  | 'float'
+  | 'enum'
+  | 'flags'
+  | 'boolean'
+  | 'pointer'
+  | 'pattern-list'
+  | 'kafka-string'
+  | 'alias'
+  | 'internal'
+  | 'invalid';
+
+/** One of librdkafka's configuration properties, as its source declares it. */
+export interface LibrdkafkaProperty {
+  readonly name: string;
+  /** Global (client) or topic-level. A name may exist at both levels: then it has two entries. */
+  readonly scope: 'global' | 'topic';
+  readonly type: LibrdkafkaPropertyType;
+  /** For an alias: the property it stands for. */
+  readonly aliasOf?: string;
+  /** A secret (\`_RK_SENSITIVE\`): passwords, private keys and their paths, PEMs. */
+  readonly sensitive?: true;
+  /** Only read by this kind of client (absent: both). */
+  readonly clients?: 'producer' | 'consumer';
+  readonly deprecated?: true;
+  /** Bounds of a numeric property. */
+  readonly min?: number;
+  readonly max?: number;
+  /** The values an enumeration or flag list takes. */
+  readonly values?: readonly string[];
+}
+
+/** The librdkafka version this table was generated from. */
+export const LIBRDKAFKA_PROPERTIES_VERSION = '${version}';
+
+/** Every property librdkafka ${version} declares, in its source's order. */
+export const LIBRDKAFKA_PROPERTIES: readonly LibrdkafkaProperty[] = [
+${lines.join('\n')}
+];
+`;
+}
+
+/** The module's text from a librdkafka source tree (the folder holding src/). */
+function generate(librdkafkaDir) {
+  const confSource = readFileSync(join(librdkafkaDir, 'src', 'rdkafka_conf.c'), 'utf8');
+  const version = versionOf(readFileSync(join(librdkafkaDir, 'src', 'rdkafka.h'), 'utf8'));
+  const properties = parseProperties(confSource);
+  return { text: render(properties, version), count: properties.length, version };
+}
+
+/** node-rdkafka's bundled librdkafka source, or undefined when it is not installed with it. */
+function bundledLibrdkafka() {
+  try {
+    return join(dirname(require.resolve('node-rdkafka/package.json')), 'deps', 'librdkafka');
+  } catch {
+    return undefined;
+  }
+}
+
+const OUTPUT = join(__dirname, '..', 'src', 'native', 'librdkafka-properties.ts');
+
+module.exports = { generate, bundledLibrdkafka, OUTPUT };
+
+if (require.main === module) {
+  const dir = process.argv[2] ?? bundledLibrdkafka();
+  if (dir === undefined) throw new Error('node-rdkafka is not installed: pass the librdkafka source folder');
+  const { text, count, version } = generate(dir);
+  writeFileSync(OUTPUT, text);
+  console.log(`${OUTPUT}: ${count} properties of librdkafka ${version}`);
+}
