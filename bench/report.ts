@@ -2,6 +2,7 @@
  * Turns the JSON results into the summary printed at the end of a run, the SVG charts, the
  * target checks and docs/benchmarks.md. Every number in the doc comes from the JSON files.
  */
+import { installedLatencyDocs, type InstalledLatencyResult } from './installed-latency';
 import { pollOptionsTable, type PollOptionsResult } from './poll-options';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,6 +22,7 @@ export interface AllResults {
   consumer?: ConsumerResult;
   peers?: PeersResult;
   pollOptions?: PollOptionsResult;
+  installedLatency?: InstalledLatencyResult;
 }
 
 export interface TargetCheck {
@@ -390,6 +392,7 @@ export function renderDocs(all: AllResults, chartPaths: Record<string, string>, 
       '',
     );
   }
+  if (all.installedLatency) out.push(...installedLatencyDocs(all.installedLatency));
   out.push('## Targets', '');
   if (all.throughput) {
     out.push(
