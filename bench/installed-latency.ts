@@ -21,6 +21,7 @@ import {
   KEYS,
   VALUE,
   describeConfig,
+  formatNumber,
   latencySummary,
   librdkafkaConfig,
   markdownTable,
@@ -134,8 +135,19 @@ async function main(): Promise<void> {
   console.log(installedLatencyDocs(result).join('\n'));
 }
 
-/** Section 7 of docs/benchmarks.md. */
-export function installedLatencyDocs(r: InstalledLatencyResult): string[] {
+/**
+ * Section 7 of docs/benchmarks.md. `repoBuild`: the same measurement of this repository's build
+ * (section 5's `aio` row, p50 ms by linger.ms), to set beside it.
+ */
+export function installedLatencyDocs(r: InstalledLatencyResult, repoBuild?: ReadonlyMap<number, number>): string[] {
+  const p50 = (name: string) => r.rows.find((row) => row.configuration === name)?.p50Ms ?? NaN;
+  const beside =
+    repoBuild === undefined
+      ? []
+      : [
+          `Beside section 5's \`aio\` row (this repository's build, same method): p50 ${formatNumber(repoBuild.get(0) ?? NaN)} ms at linger.ms 0 and ${formatNumber(repoBuild.get(5) ?? NaN)} ms at 5 there; installed, ${formatNumber(p50('background poll, linger.ms 0'))} and ${formatNumber(p50('background poll, linger.ms 5'))} ms. Without the plugin an awaited produce waits for the poll timer: ${round(p50('timer only, linger.ms 0') / p50('background poll, linger.ms 0'), 1)}x the p50 at linger.ms 0.`,
+          '',
+        ];
   return [
     '## 7. Installed from the tarball',
     '',
@@ -146,6 +158,7 @@ export function installedLatencyDocs(r: InstalledLatencyResult): string[] {
       ...r.rows.map((row) => [row.configuration, row.backgroundPoll.join(', '), row.p50Ms, row.p99Ms, row.p50PerRepeatMs.join(', ')]),
     ]),
     '',
+    ...beside,
     `${r.package}; Node ${r.node}, librdkafka ${r.librdkafka}, ${r.cpus}; ${r.date}; load average ${r.loadAverage.start.join(' / ')} at the start, ${r.loadAverage.end.join(' / ')} at the end (1, 5, 15 minutes; the machine is shared with other engineers' builds and tests).`,
     '',
   ];

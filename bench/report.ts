@@ -392,7 +392,10 @@ export function renderDocs(all: AllResults, chartPaths: Record<string, string>, 
       '',
     );
   }
-  if (all.installedLatency) out.push(...installedLatencyDocs(all.installedLatency));
+  if (all.installedLatency) {
+    const aio = all.peers?.latency.filter((row) => row.client === 'aio');
+    out.push(...installedLatencyDocs(all.installedLatency, aio && new Map(aio.map((row) => [row.lingerMs, row.p50Ms]))));
+  }
   out.push('## Targets', '');
   if (all.throughput) {
     out.push(
