@@ -117,18 +117,33 @@ async function compile(app, dir, programs, ts, env, ids = CONFIGS.map((c) => c.i
  */
 async function runPrograms(dir, id, programs, bootstrap, env) {
   const out = join(dir, id, 'out');
-  return Promise.all(
-    programs.map(async (program) => {
+  return pool(
+    3,
+    programs.map((program) => async () => {
       const file = join(out, `${program.name}.js`);
       writeFileSync(file, readFileSync(file, 'utf8').replace(/(['"])localhost:9092\1/g, JSON.stringify(bootstrap)));
       const result = await run('node', [file], { cwd: join(dir, id), env, timeoutMs: 60_000 });
       const output = `${result.stdout}${result.stderr}`;
       const ok = result.code === 0 && !result.timedOut;
       const unsupported = !ok && /api: '(CreateTopics|DeleteTopics|CreatePartitions)'/.exec(output)?.[1];
-      const detail = result.timedOut ? 'did not end within 60 s' : ok ? `${result.ms} ms` : telling(output);
+      const detail = result.timedOut ? `did not end within 60 s; its output: ${telling(output) || '(none)'}` : ok ? `${result.ms} ms` : telling(output);
       return { name: program.name, source: program.source, ok, detail, output, unsupported };
     }),
   );
+}
+
+/** Runs the `tasks` at most `limit` at a time; resolves their results in order. */
+async function pool(limit, tasks) {
+  const results = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < tasks.length) {
+      const i = next++;
+      results[i] = await tasks[i]();
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
+  return results;
 }
 
 /** The error line of a failed program's output (a thrown error's first line), else its last lines. */

@@ -270,7 +270,7 @@ function finish(started, work, installs) {
     const failed = mine.filter((r) => !r.ok);
     console.log(
       `node ${node.version}: ${failed.length === 0 ? 'PASS' : 'FAIL'} ${mine.length - failed.length}/${mine.length} checks` +
-        ` (npm install ${Math.round(ms / 1000)} s${node.major === PNPM_NODE ? `; pnpm ${PNPM_MAJOR} too` : ''})${failed.length ? `; failed: ${failed.map((f) => f.name.split(':')[0]).join('; ')}` : ''}`,
+        ` (npm install ${Math.round(ms / 1000)} s${node.major === PNPM_NODE ? `; pnpm ${PNPM_MAJOR} too` : ''})${failed.length ? `; failed: ${failed.map((f) => f.name.split(': ')[0]).join('; ')}` : ''}`,
     );
   }
   const failed = results.filter((r) => !r.ok).length;
