@@ -45,9 +45,9 @@ function findPlugin(): string | null {
 
 /**
  * The first time in this process that a producer wanted the background poll and the plugin is
- * missing: what that costs and why it is missing, as the install recorded it (npm shows no output of a
- * dependency's install script that succeeded, so this is where the user learns of it).
- * Undefined afterwards, and whenever the plugin is there.
+ * missing: what that costs and why it is missing, as the install recorded it (npm shows no
+ * output of a dependency's install script that succeeded, so this is where the user learns of
+ * it). Undefined afterwards, and whenever the plugin is there.
  */
 export function missingPluginWarning(): string | undefined {
   if (warned || pollerPlugin() !== undefined) return undefined;
