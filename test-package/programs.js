@@ -43,36 +43,32 @@ const RUN_ON_EVERY_NODE = ['nodenext-esm/ES2022', 'commonjs/ES2022', 'nodenext-e
 const FREE_NAME_CODES = new Set([2304, 2552, 2580, 2582, 2591, 2593]);
 
 /**
- * The whole programs among the installed package's docs: `{ name, code, source }`.
- * @param {string} packageDir node_modules/aio-rdkafka of an app
- * @param {typeof import('typescript')} ts the app's TypeScript
+ * The whole programs among the installed package's docs: `{ name, code, source }`. The candidates
+ * are type-checked together by the app's tsc, in a child process (a type-check in this process
+ * would hold up the timers and exits it measures for the other Nodes' apps meanwhile); a
+ * candidate with a "cannot find name" error is a fragment.
+ * @param {string} app the app folder (with typescript and @types/node installed)
  */
-function wholePrograms(packageDir, ts) {
+async function wholePrograms(app, env) {
+  const packageDir = join(app, 'node_modules', 'aio-rdkafka');
   const docs = ['README.md', ...readdirSync(join(packageDir, 'docs')).map((file) => join('docs', file))];
   const candidates = docs
     .flatMap((doc) => typeScriptBlocks(join(packageDir, doc)).map((block) => ({ ...block, doc })))
     .filter((block) => /from '(aio-rdkafka|aio-rdkafka\/testing)'/.test(block.code) && !/^declare /m.test(block.code))
     .filter((block) => !/^\s*(it|test|describe)\(/m.test(block.code))
-    .filter((block) => !/\b(connect|startMockCluster)\(/.test(block.code) || /await using|\.(close|stop)\(/.test(block.code));
-  const programs = [];
-  for (const block of candidates) {
-    const name = `${basename(block.doc, '.md')}-${block.line}`;
-    const host = ts.createCompilerHost({});
-    const file = join(packageDir, '..', '..', `${name}.probe.ts`);
-    const original = host.readFile;
-    host.readFile = (path) => (path === file ? block.code : original(path));
-    const fileExists = host.fileExists;
-    host.fileExists = (path) => path === file || fileExists(path);
-    const program = ts.createProgram([file], { ...baseOptions(ts), module: ts.ModuleKind.ESNext, moduleResolution: ts.ModuleResolutionKind.Bundler, noEmit: true }, host);
-    const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
-    if (diagnostics.some((d) => FREE_NAME_CODES.has(d.code))) continue;
-    programs.push({ name, code: block.code, source: `${block.doc}:${block.line}` });
-  }
-  return programs;
-}
-
-function baseOptions(ts) {
-  return { strict: true, skipLibCheck: false, target: ts.ScriptTarget.ES2022, types: ['node'] };
+    .filter((block) => !/\b(connect|startMockCluster)\(/.test(block.code) || /await using|\.(close|stop)\(/.test(block.code))
+    .map((block) => ({ name: `${basename(block.doc, '.md')}-${block.line}`, code: block.code, source: `${block.doc}:${block.line}` }));
+  const probe = join(app, 'programs', 'probe');
+  rmSync(probe, { recursive: true, force: true });
+  mkdirSync(probe, { recursive: true });
+  for (const c of candidates) writeFileSync(join(probe, `${c.name}.ts`), `${c.code}\nexport {};\n`);
+  const compilerOptions = { module: 'esnext', moduleResolution: 'bundler', target: 'ES2022', strict: true, noEmit: true, types: ['node'] };
+  writeFileSync(join(probe, 'tsconfig.json'), JSON.stringify({ compilerOptions, include: ['*.ts'] }));
+  const tsc = await run(join(app, 'node_modules', '.bin', 'tsc'), ['-p', probe, '--pretty', 'false'], { cwd: probe, env, timeoutMs: 180_000 });
+  const fragments = new Set(
+    [...`${tsc.stdout}`.matchAll(/^([^\s(]+)\.ts\(\d+,\d+\): error TS(\d+)/gm)].filter((m) => FREE_NAME_CODES.has(Number(m[2]))).map((m) => basename(m[1] ?? '')),
+  );
+  return candidates.filter((c) => !fragments.has(c.name));
 }
 
 /** `code` for a CommonJS file: the imports, then everything else inside an async main(). */
