@@ -399,7 +399,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
   const backgroundPoll: Record<string, string> = {};
   for (const [id, seen] of backgroundSeen) backgroundPoll[id] = seen.size > 1 ? 'on in some runs, off in others' : seen.has(true) ? 'on' : 'off';
   if (hasBackgroundPollOption() && backgroundPoll.aio !== undefined && backgroundPoll.aio !== 'on') {
-    const msg = `aio ran with the background poll ${backgroundPoll.aio}: is the plugin built (npm run install: build/Release/aio_rdkafka_poller.node)?`;
+    const msg = `aio ran with the background poll ${backgroundPoll.aio}: is the plugin built (npm run install: native/build/Release/aio_rdkafka_poller.node)?`;
     errors.push({ what: 'aio wake-up', error: msg });
     progress(SCENARIO, `WARNING: ${msg}`);
   }

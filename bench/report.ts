@@ -2,6 +2,7 @@
  * Turns the JSON results into the summary printed at the end of a run, the SVG charts, the
  * target checks and docs/benchmarks.md. Every number in the doc comes from the JSON files.
  */
+import { installedLatencyDocs, type InstalledLatencyResult } from './installed-latency';
 import { pollOptionsTable, type PollOptionsResult } from './poll-options';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -21,6 +22,7 @@ export interface AllResults {
   consumer?: ConsumerResult;
   peers?: PeersResult;
   pollOptions?: PollOptionsResult;
+  installedLatency?: InstalledLatencyResult;
 }
 
 export interface TargetCheck {
@@ -389,6 +391,10 @@ export function renderDocs(all: AllResults, chartPaths: Record<string, string>, 
       '- A fifth option was built and dropped: librdkafka\'s queue IO event (`rd_kafka_queue_io_event_enable`) writing to a Unix socket that JavaScript read, then polled. Measured on this machine with `/tmp` scripts, steady 1,000 msg/s at linger.ms 0: +45% to +60% CPU per message over timer-1ms (one more JavaScript wake and two syscalls per report), against +8% to +25% for background-poll.',
       '',
     );
+  }
+  if (all.installedLatency) {
+    const aio = all.peers?.latency.filter((row) => row.client === 'aio');
+    out.push(...installedLatencyDocs(all.installedLatency, aio && new Map(aio.map((row) => [row.lingerMs, row.p50Ms]))));
   }
   out.push('## Targets', '');
   if (all.throughput) {

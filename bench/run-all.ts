@@ -19,6 +19,7 @@ import { runConsumerConcurrency, type ConsumerResult } from './consumer-concurre
 import { runCosts, type CostsResult } from './costs';
 import { MODE, REPO_ROOT, progress, readResult, startBroker } from './harness';
 import { runPeers, type PeersResult } from './peers';
+import type { InstalledLatencyResult } from './installed-latency';
 import type { PollOptionsResult } from './poll-options';
 import { runProducerThroughput, type ThroughputResult } from './producer-throughput';
 import { renderDocs, summaryText, writeCharts, type AllResults } from './report';
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     consumer: fresh.consumer ?? readResult<ConsumerResult>('consumer-concurrency'),
     peers: fresh.peers ?? readResult<PeersResult>('peers'),
     pollOptions: readResult<PollOptionsResult>('poll-options'),
+    installedLatency: readResult<InstalledLatencyResult>('installed-latency'),
   };
   const charts = writeCharts(all);
   process.stdout.write(`\n${summaryText(all)}\n\nResults and charts in ${Object.values(charts)[0] ? join(Object.values(charts)[0]!, '..') : 'bench/results'}\n`);

@@ -16,6 +16,8 @@ export type {
   TopicStats,
   WindowStats,
 } from './core/stats';
+export { instrumentKafkaStats } from './core/stats-metrics';
+export type { MetricAttributes, ObservableInstrument, StatsMeter, StatsObservation, StatsSource } from './core/stats-metrics';
 export type { DeliveryReport } from './producer/delivery-report';
 export type {
   AIOProducerOptions,

@@ -6,14 +6,14 @@ import {
   PeriodicExportingMetricReader,
   type DataPoint,
 } from '@opentelemetry/sdk-metrics';
-import { AIOConsumer, AIOProducer, type LibrdkafkaStats } from '../../src';
-import { instrumentKafkaStats } from '../../examples/metrics-otel';
+import { AIOConsumer, AIOProducer, instrumentKafkaStats, type LibrdkafkaStats } from '../../src';
 import { randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
 import { until } from '../helpers/until';
 
 /*
- * examples/metrics-otel.ts against a broker over TCP, exported through the SDK's in-memory
- * exporter: the values it reports are the ones the messages produced and consumed imply.
+ * instrumentKafkaStats (src/core/stats-metrics.ts) against a broker over TCP, exported through the
+ * SDK's in-memory exporter: the values it reports are the ones the messages produced and consumed
+ * imply.
  */
 
 let broker: TestBroker;

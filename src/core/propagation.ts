@@ -4,6 +4,7 @@
  * The types here are the few members of the OpenTelemetry API this file calls, declared
  * structurally so that the package's type declarations do not depend on `@opentelemetry/api`.
  */
+import type { StatsMeter } from './stats-metrics';
 
 /** An OpenTelemetry `Context` (structurally): pass it to `tracer.startSpan(name, options, context)`. */
 export interface TraceContext {
@@ -19,7 +20,7 @@ interface TextMapGetter<C> {
   keys(carrier: C): string[];
   get(carrier: C, key: string): string | string[] | undefined;
 }
-/** The part of `@opentelemetry/api` used here. */
+/** The part of `@opentelemetry/api` this package uses. */
 interface OtelApi {
   context: { active(): TraceContext };
   propagation: {
@@ -27,6 +28,7 @@ interface OtelApi {
     extract<C>(context: TraceContext, carrier: C, getter: TextMapGetter<C>): TraceContext;
   };
   ROOT_CONTEXT: TraceContext;
+  metrics: { getMeter(name: string): StatsMeter };
 }
 
 let api: OtelApi | null | undefined;

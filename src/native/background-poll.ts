@@ -5,16 +5,20 @@
  * uv_async. JavaScript then polls only as a safety net. Without the plugin (not built on this
  * platform, or refused by librdkafka) the producer polls on its timer alone.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { LibrdkafkaConfig } from './config';
 
-/** Where node-gyp puts the plugin (binding.gyp), under the package's root. */
-const PLUGIN_FILE = join('build', 'Release', 'aio_rdkafka_poller.node');
+/** Where node-gyp puts the plugin (native/binding.gyp), under the package's root. */
+const PLUGIN_FILE = join('native', 'build', 'Release', 'aio_rdkafka_poller.node');
 /** The configuration property the plugin claims. */
 export const BACKGROUND_POLL_PROPERTY = 'aio.poll.background';
 
+/** What scripts/build-poller.js writes, under the package's root, when it could not build the plugin. */
+const NOT_BUILT_FILE = join('native', 'build', 'NOT_BUILT');
+
 let pluginPath: string | null | undefined;
+let warned = false;
 
 /** The built plugin's path, or undefined when it was not built. */
 export function pollerPlugin(): string | undefined {
@@ -26,14 +30,36 @@ export function pollerPlugin(): string | undefined {
  * The package root is the nearest folder above this file with a package.json: dist/native/ and
  * src/native/ are two levels down, a compiled copy elsewhere (the benchmarks') may be deeper.
  */
-function findPlugin(): string | null {
+function packageRoot(): string | undefined {
   for (let dir = dirname(__dirname); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const path = join(dir, PLUGIN_FILE);
-      return existsSync(path) ? path : null;
-    }
+    if (existsSync(join(dir, 'package.json'))) return dir;
   }
-  return null;
+  return undefined;
+}
+
+function findPlugin(): string | null {
+  const root = packageRoot();
+  const path = root === undefined ? undefined : join(root, PLUGIN_FILE);
+  return path !== undefined && existsSync(path) ? path : null;
+}
+
+/**
+ * The first time in this process that a producer wanted the background poll and the plugin is
+ * missing: what that costs and why it is missing, as the install recorded it (npm shows no
+ * output of a dependency's install script that succeeded, so this is where the user learns of
+ * it). Undefined afterwards, and whenever the plugin is there.
+ */
+export function missingPluginWarning(): string | undefined {
+  if (warned || pollerPlugin() !== undefined) return undefined;
+  warned = true;
+  const root = packageRoot();
+  let why = 'it was not built at install (`npm rebuild aio-rdkafka` builds it)';
+  try {
+    if (root !== undefined) why = readFileSync(join(root, NOT_BUILT_FILE), 'utf8').trim().replace(/\n/g, ' ');
+  } catch {
+    // No record: the install script did not run (--ignore-scripts, or pnpm without approval).
+  }
+  return `the producer polls on its timer alone, so an awaited produce() waits for the next poll tick. ${why}`;
 }
 
 /**

@@ -55,7 +55,7 @@ import { PollLoop } from './poll-loop';
 import { Serialization } from './serialize';
 import type { Transaction } from './transaction';
 import { Transactions } from './transactions';
-import { createWithBackgroundPoll } from '../native/background-poll';
+import { createWithBackgroundPoll, missingPluginWarning } from '../native/background-poll';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 
 /** Busy poll period without the background poll: each report waits for the next tick. */
@@ -221,7 +221,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     producer.#events.open();
     producer.#backgroundPoll = backgroundPoll;
     if (backgroundPoll) producer.#loop.setBusyMs(resolved.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
-    else if (wantsBackground) producer.#events.debug('background poll plugin not built here: polling on the timer alone');
+    else if (wantsBackground) {
+      const missing = missingPluginWarning();
+      if (missing === undefined) producer.#events.debug('background poll plugin not used: polling on the timer alone');
+      else producer.#events.warn('the background poll plugin is missing', 'AIO_NO_BACKGROUND_POLL', missing);
+    }
     producer.#loop.start();
     if (producer.#transactions !== undefined) {
       try {
