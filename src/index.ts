@@ -87,8 +87,7 @@ export { TransactionError } from './core/errors';
 export type { Transaction, TransactionCallOptions, TransactionState } from './producer/transaction';
 export type { Logger } from './core/logger';
 export type { AdminConfig, ConsumerConfig, LibrdkafkaConfig, ProducerConfig, UnlistedConfigValue } from './native/config';
-export { unlistedConfig } from './native/config';
-export { librdkafkaVersion } from './native/loader';
+export { librdkafkaVersion, unlistedConfig } from './librdkafka';
 
 /**
  * @deprecated Import it from `aio-rdkafka/testing`; this re-export goes in the next release.

@@ -8,13 +8,14 @@ import {
 } from '../core/errors';
 import { ClientEvents } from '../core/client-events';
 import { defineAsyncDispose } from '../core/dispose';
-import { fromLibrdkafka } from '../native/errors';
+import { asAIOError, fromLibrdkafka } from '../native/errors';
 import { Fifo } from '../core/fifo';
-import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
+import { CloseOnce, disconnectNative } from '../core/lifecycle';
+import { connectNative } from '../native/connect';
 import { noop } from '../core/noop';
-import { callWithDeadline, nativeTimeoutMs, settlesWithin, type NativeCallback } from '../core/timeouts';
-import { callTimeoutMs, checkConfig, checkTopic, countOption, describe } from '../core/validation';
-import { bootstrapOf, type AdminConfig, type LibrdkafkaConfig } from '../native/config';
+import { callWithDeadline, LIBRDKAFKA_GRACE_MS, nativeTimeoutMs, settlesWithin, type NativeCallback } from '../core/timeouts';
+import { callTimeoutMs, checkTopic, countOption, describe } from '../core/validation';
+import { bootstrapOf, checkConfig, type AdminConfig, type LibrdkafkaConfig } from '../native/config';
 import {
   defaultAdminFactories,
   type NativeAdmin,
@@ -81,9 +82,6 @@ export interface AdminCallOptions {
 export interface AdminInternalOptions {
   factories?: NativeAdminFactories;
 }
-
-/** Extra time the JavaScript guard gives librdkafka beyond its own timeout, in ms. */
-const GUARD_GRACE_MS = 1000;
 
 /**
  * How long, at most, a check waits after the connection for librdkafka's log of the ApiVersions
@@ -157,7 +155,7 @@ export class AIOAdmin implements AsyncDisposable {
     this.#factories = factories;
     this.#timeoutMs = options.timeoutMs;
     // The admin has no events of its own to listen to: only the logger (or stderr) hears it.
-    this.#events = new ClientEvents(new EventEmitter(), options.logger);
+    this.#events = new ClientEvents(new EventEmitter(), options.logger, asAIOError);
   }
 
   /**
@@ -178,7 +176,7 @@ export class AIOAdmin implements AsyncDisposable {
     const copy: LibrdkafkaConfig = { ...config };
     const factories = internal.factories ?? defaultAdminFactories;
     await factories.checkCreation?.(copy);
-    const native = createNative(() => factories.createAdmin(copy));
+    const native = factories.createAdmin(copy);
     return new AIOAdmin(native, copy, factories, resolved);
   }
 
@@ -425,7 +423,7 @@ export class AIOAdmin implements AsyncDisposable {
       reader.note(log);
       if (log.severity < 7 || showFeature || (wanted.length > 0 && log.fac !== 'APIVERSION' && log.fac !== 'FEATURE')) this.#events.log(log);
     };
-    const client = createNative(() => create(config));
+    const client = create(config);
     client.on('event.log', onLog);
     let connected = false;
     try {
@@ -451,7 +449,7 @@ export class AIOAdmin implements AsyncDisposable {
     if (call === undefined) return;
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
-    this.#inFlight = { answered, deadline: Date.now() + call.timeoutMs + GUARD_GRACE_MS };
+    this.#inFlight = { answered, deadline: Date.now() + call.timeoutMs + LIBRDKAFKA_GRACE_MS };
     void answered.then(() => {
       this.#inFlight = undefined;
       this.#sendNext();
@@ -499,7 +497,7 @@ function guarded<T>(
       }
     },
     {
-      graceMs: GUARD_GRACE_MS,
+      graceMs: LIBRDKAFKA_GRACE_MS,
       timeoutMessage: `${what}: no answer within ${timeoutMs} ms; its outcome is unknown`,
       mapError: (err) => toAdminError(what, err, timeoutMs),
       late,

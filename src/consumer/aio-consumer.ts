@@ -10,14 +10,15 @@ import {
   type HandlerError,
 } from '../core/errors';
 import { Leases, lendNative, type NativeLease } from '../core/lease';
-import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
+import { CloseOnce, disconnectNative } from '../core/lifecycle';
+import { connectNative } from '../native/connect';
 import { noop } from '../core/noop';
 import { settlesWithin, startTimer } from '../core/timeouts';
 import { partitionKey, type TopicPartition } from '../core/topic-partition';
 import { callTimeoutMs, checkTopic, describe, durationOption } from '../core/validation';
 import { bootstrapOf, type ConsumerConfig, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
-import { fatalFromLog, fromLibrdkafka } from '../native/errors';
+import { asAIOError, fatalFromLog, fromLibrdkafka } from '../native/errors';
 import { CommitPlanner } from './commit-planner';
 import { COMMIT_TIMEOUT_MS, Committer } from './committer';
 import { ConsumeLoop } from './consume-loop';
@@ -141,7 +142,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     super();
     this.#native = native;
     this.#options = options;
-    const events = new ClientEvents(this, options.logger);
+    const events = new ClientEvents(this, options.logger, asAIOError);
     this.#events = events;
     this.#loop = new ConsumeLoop(
       native,
@@ -225,7 +226,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       if (consumer !== undefined) consumer.#rebalancer.onRebalance(err, partitions);
     };
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
-    const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
+    const native = (internal.createNative ?? createNativeConsumer)(resolvedConfig);
     consumer = new AIOConsumer<K, V>(native, resolved);
     consumer.#events.hold();
     // Connected after connect() gave up: release what librdkafka opened.

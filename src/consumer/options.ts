@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type HandlerError } from '../core/errors';
 import { loggerOption, type Logger } from '../core/logger';
-import { checkConfig, checkOptionsObject, checkTopic, countOption, describe, durationOption } from '../core/validation';
+import { checkOptionsObject, checkTopic, countOption, describe, durationOption } from '../core/validation';
 import type { DeserializerOptions } from '../core/serde';
-import type { LibrdkafkaConfig } from '../native/config';
+import { checkConfig, type LibrdkafkaConfig } from '../native/config';
 import type { NativeConsumerFactory } from '../native/consumer';
 import type { ConsumerMessage } from './consumer-message';
 import { decoderOf, type MessageDecoder } from './deserialize';

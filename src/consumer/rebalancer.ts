@@ -1,6 +1,6 @@
 import type { ClientEvents } from '../core/client-events';
 import { ConsumerClosedError, InvalidStateError } from '../core/errors';
-import { callWithDeadline, settlesWithin } from '../core/timeouts';
+import { callWithDeadline, LIBRDKAFKA_GRACE_MS, settlesWithin } from '../core/timeouts';
 import { partitionKey, type TopicPartition, type TopicPartitionOffset } from '../core/topic-partition';
 import type { NativeConsumer } from '../native/consumer';
 import { fromLibrdkafka } from '../native/errors';
@@ -122,7 +122,7 @@ export class Rebalancer {
         'seek',
         SEEK_TIMEOUT_MS,
         (done) => native.seek({ topic, partition, offset }, SEEK_TIMEOUT_MS, (err) => done(err, undefined)),
-        { graceMs: 1_000, mapError: (err) => fromLibrdkafka(err, { kind: 'client' }) },
+        { graceMs: LIBRDKAFKA_GRACE_MS, mapError: (err) => fromLibrdkafka(err, { kind: 'client' }) },
       );
       // Taken: what waits from the old position is dropped, and the commit point starts over.
       this.#parts.release(new Set([key]));

@@ -35,6 +35,20 @@ export type AIOErrorCode = (typeof AIOErrorCodes)[keyof typeof AIOErrorCodes] | 
 
 const kAIOKafkaError = Symbol.for('aio-rdkafka.AIOKafkaError');
 
+/**
+ * Anything thrown or reported, as a typed error that says where it came from (`what`): one of
+ * ours unchanged; anything else (a Node system error, a user listener's throw) wrapped as
+ * `AIO_UNKNOWN`, keeping it as `cause`. A native error is typed by the native layer first
+ * (`asAIOError` in src/native/errors.ts).
+ */
+export function toAIOError(thrown: unknown, what: string): AIOKafkaError {
+  if (thrown instanceof AIOKafkaError) return thrown;
+  return new AIOKafkaError(`${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
+    code: AIOErrorCodes.UNKNOWN,
+    cause: thrown,
+  });
+}
+
 /** Options shared by every error constructor. */
 export interface AIOKafkaErrorOptions {
   /** librdkafka code name (`ERR__QUEUE_FULL`) or one of {@link AIOErrorCodes}. */

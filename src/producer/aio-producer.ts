@@ -5,7 +5,8 @@ import { defineAsyncDispose } from '../core/dispose';
 import { abortedError, onAbort, signalOption } from '../core/abort';
 import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { SerializerOptions, Wire } from '../core/serde';
-import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
+import { CloseOnce, disconnectNative } from '../core/lifecycle';
+import { connectNative } from '../native/connect';
 import { noop } from '../core/noop';
 import { connectTrace } from '../core/tracing';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
@@ -137,7 +138,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     this.#native = native;
     this.#options = options;
     this.#serialization = serialization;
-    this.#events = new ClientEvents(this, options.logger);
+    this.#events = new ClientEvents(this, options.logger, asAIOError);
     this.#fatal = new FatalWatch(native);
     this.#late = new LateDeliveries(this, this.#events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
@@ -206,7 +207,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const factory = internal.createNative ?? createNativeProducer;
     // The background poll needs librdkafka itself: never with a unit test's fake.
     const wantsBackground = resolved.backgroundPoll && internal.createNative === undefined;
-    const { native, backgroundPoll } = createNative(() => createWithBackgroundPoll(factory, resolvedConfig, wantsBackground));
+    const { native, backgroundPoll } = createWithBackgroundPoll(factory, resolvedConfig, wantsBackground);
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
     producer.#events.hold();

@@ -13,7 +13,7 @@ import { lendNative, type LendsNative } from '../core/lease';
 import { nativeTimeoutMs } from '../core/timeouts';
 import type { TopicPartitionOffset } from '../core/topic-partition';
 import { callTimeoutMs, checkTopic, describe } from '../core/validation';
-import type { NativeTransactionCallback } from '../native/producer';
+import type { NativeTransactionCallback, NativeTransactions } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 import type { ProduceOptions } from './options';
 import { producerChannels } from './tracing';
@@ -29,12 +29,43 @@ import {
   type TransactionOp,
   type TransactionState,
 } from './transaction-states';
-import type { Transactions, TransactionsHost } from './transactions';
 
 export type { TransactionState } from './transaction-states';
 
 /** The default time limit of `sendOffsets`, `commit` and `abort`, in ms. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/** What the transactions need of their producer. */
+export interface TransactionsHost {
+  native: NativeTransactions;
+  /** The producer's own awaitable produce. */
+  produce(topic: string, value: unknown, options?: ProduceOptions<unknown>): Promise<DeliveryReport>;
+  /** The producer's fatal error, or undefined: its one fatal state (src/producer/fatal.ts). */
+  fatal(): AIOKafkaError | undefined;
+  /** A transactional call said librdkafka is fatal: the producer enters its fatal state with `err`. */
+  enterFatal(err: AIOKafkaError): void;
+}
+
+/** A native transactional call in flight: its answer to the caller, and when node-rdkafka returned. */
+export interface NativeCall {
+  answer: Promise<void>;
+  returned: Promise<void>;
+}
+
+/** What a transaction needs of its producer's transactions (src/producer/transactions.ts). */
+export interface TransactionOwner {
+  /** The producer's fatal error as a transactional call's failure, or undefined. */
+  fatal(): TransactionError | undefined;
+  /** The error of a call refused as `unusable`: the producer's fatal error, or that it closed. */
+  unusable(what: string): AIOKafkaError;
+  /** Runs one native transactional call, bounded; see `Transactions.call`. */
+  call(
+    what: string,
+    timeoutMs: number,
+    start: (cb: NativeTransactionCallback) => unknown,
+    returned?: (failure: TransactionError | undefined) => void,
+  ): NativeCall;
+}
 
 /** Options of {@link Transaction.commit}, {@link Transaction.abort} and {@link Transaction.sendOffsets}. */
 export interface TransactionCallOptions {
@@ -79,7 +110,7 @@ interface QueuedCall {
  * ```
  */
 export class Transaction<K = Buffer | string | null, V = Buffer | string | null> implements AsyncDisposable {
-  readonly #owner: Transactions;
+  readonly #owner: TransactionOwner;
   readonly #host: TransactionsHost;
   #state: TransactionState = 'open';
   /** Why the transaction can only be aborted (in state `abortable`): every commit rejects with it. */
@@ -93,7 +124,7 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
   readonly #closed = pDefer<void>();
 
   /** Use {@link AIOProducer.transaction}. @internal */
-  constructor(owner: Transactions, host: TransactionsHost) {
+  constructor(owner: TransactionOwner, host: TransactionsHost) {
     this.#owner = owner;
     this.#host = host;
   }
