@@ -60,7 +60,6 @@ export type {
   PartitionOffset,
   TopicDescription,
 } from './admin/aio-admin';
-export { UnsupportedByClusterError } from './admin/broker-apis';
 
 export {
   AbortedError,
@@ -68,6 +67,7 @@ export {
   AIOConsumerErrorCodes,
   AIOErrorCodes,
   AIOKafkaError,
+  ClientClosedError,
   ConsumerClosedError,
   DeliveryError,
   HandlerError,
@@ -77,9 +77,10 @@ export {
   ProducerClosedError,
   QueueFullError,
   SerializationError,
+  UnsupportedByClusterError,
   isAIOKafkaError,
 } from './core/errors';
-export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';
+export type { AIOErrorCode, AIOKafkaErrorOptions, ClosedErrorOptions } from './core/errors';
 export type { TopicPartition, TopicPartitionOffset } from './core/topic-partition';
 
 // Transactions: AIOProducer.transaction() (docs/api.md, "Transactions").
