@@ -10,6 +10,7 @@ import pDefer, { type DeferredPromise } from 'p-defer';
 import { ConsumerClosedError, InvalidArgumentError, InvalidStateError, ProducerClosedError, type AIOKafkaError, type TransactionError } from '../core/errors';
 import { defineAsyncDispose } from '../core/dispose';
 import { lendNative, type LendsNative } from '../core/lease';
+import { Serial } from '../core/serial';
 import { nativeTimeoutMs } from '../core/timeouts';
 import type { TopicPartitionOffset } from '../core/topic-partition';
 import { callTimeoutMs, checkTopic, describe } from '../core/validation';
@@ -116,8 +117,8 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
   /** Why the transaction can only be aborted (in state `abortable`): every commit rejects with it. */
   #mustAbort: TransactionError | undefined;
   readonly #messages = new TransactionMessages();
-  /** The last call queued: settles when its native call returned, never rejects. */
-  #chain: Promise<void> = Promise.resolve();
+  /** The calls of this transaction, one after another: each done when its native call returned. */
+  readonly #calls = new Serial();
   readonly #waiting = new Set<QueuedCall>();
   #aborting: Promise<void> | undefined;
   /** Resolves when the producer's close is done with the transaction. */
@@ -246,7 +247,7 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   async #dispose(): Promise<void> {
-    if (!hasEnded(this.state)) await Promise.race([this.#chain, this.#closed.promise]);
+    if (!hasEnded(this.state)) await Promise.race([this.#calls.idle(), this.#closed.promise]);
     if ('done' in this.#ask('dispose')) return;
     await this.abort();
   }
@@ -394,7 +395,7 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
   #queue(call: QueuedCallName, run: (queued: QueuedCall) => Promise<void>): Promise<void> {
     const queued: QueuedCall = { call, answer: pDefer<void>(), native: false };
     this.#waiting.add(queued);
-    this.#chain = this.#chain.then(() => run(queued)).catch((err: unknown) => this.#settle(queued, err));
+    void this.#calls.run(() => run(queued)).catch((err: unknown) => this.#settle(queued, err));
     return queued.answer.promise;
   }
 
