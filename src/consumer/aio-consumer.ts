@@ -1,6 +1,5 @@
-import { EventEmitter } from 'node:events';
-import { ClientEvents, type LogEntry } from '../core/client-events';
-import { defineAsyncDispose } from '../core/dispose';
+import { ClientBase } from '../core/client';
+import type { LogEntry } from '../core/client-events';
 import type { ConsumerStats } from '../core/stats';
 import {
   AIOKafkaError,
@@ -10,15 +9,16 @@ import {
   type HandlerError,
 } from '../core/errors';
 import { Leases, lendNative, type NativeLease } from '../core/lease';
-import { CloseOnce, disconnectNative } from '../core/lifecycle';
+import { disconnectNative } from '../core/lifecycle';
 import { connectNative } from '../native/connect';
 import { noop } from '../core/noop';
 import { settlesWithin, startTimer } from '../core/timeouts';
 import { partitionKey, type TopicPartition } from '../core/topic-partition';
-import { callTimeoutMs, checkTopic, describe, durationOption } from '../core/validation';
+import { checkTopic, describe, durationOption } from '../core/validation';
 import { bootstrapOf, type ConsumerConfig, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
-import { asAIOError, fatalFromLog, fromLibrdkafka } from '../native/errors';
+import { asAIOError, fromLibrdkafka } from '../native/errors';
+import { NativeFatalSignals } from '../native/fatal';
 import { CommitPlanner } from './commit-planner';
 import { COMMIT_TIMEOUT_MS, Committer } from './committer';
 import { ConsumeLoop } from './consume-loop';
@@ -118,20 +118,16 @@ export interface AIOConsumer<K = Buffer | null, V = Buffer | null> {
  * ```
  */
 export class AIOConsumer<K = Buffer | null, V = Buffer | null>
-  extends EventEmitter
-  implements AsyncDisposable, AsyncIterable<ConsumerMessage<K, V>>
+  extends ClientBase
+  implements AsyncIterable<ConsumerMessage<K, V>>
 {
   readonly #native: NativeConsumer;
   readonly #options: ResolvedConsumerOptions;
-  readonly #events: ClientEvents;
-  readonly #closer = new CloseOnce();
   readonly #planner = new CommitPlanner();
   readonly #loop: ConsumeLoop;
   readonly #committer: Committer;
   readonly #pauses: Pauses;
   readonly #rebalancer: Rebalancer;
-  /** The fatal error that ended the consumer, if one came. */
-  #fatal: AIOKafkaError | undefined;
   /** The consumption, once `run()` or an iteration started it (a consumer consumes once). */
   #consumption: Consumption | undefined;
   /** The native client lent to transactional producers' sendOffsets calls: close waits for them. */
@@ -139,11 +135,10 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
 
   /** Use {@link AIOConsumer.connect}. */
   private constructor(native: NativeConsumer, options: ResolvedConsumerOptions) {
-    super();
+    super({ closeTimeoutMs: options.closeTimeoutMs, logger: options.logger, typeError: asAIOError, fatalSignals: new NativeFatalSignals() });
     this.#native = native;
     this.#options = options;
-    const events = new ClientEvents(this, options.logger, asAIOError);
-    this.#events = events;
+    const events = this.events;
     this.#loop = new ConsumeLoop(
       native,
       {
@@ -167,16 +162,11 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       pauses: this.#pauses,
       revokeTimeoutMs: options.revokeTimeoutMs,
       release: (keys) => this.#consumption?.release(keys) ?? [],
-      waitsForHandlers: () => !this.#closer.started,
+      waitsForHandlers: () => !this.closing,
       revoked: () => this.#consumption?.dispatch(),
     });
-    native.on('event.error', (err) => this.#failed(fromLibrdkafka(err, { kind: 'client' }), 'client error'));
-    native.on('event.log', (log) => {
-      // node-rdkafka drops the fatal flag of librdkafka's error events; its FATAL line says it.
-      const fatal = fatalFromLog(log);
-      if (fatal !== undefined) this.#failed(fatal, 'librdkafka is fatally failed');
-      events.log(log);
-    });
+    native.on('event.error', (err) => this.clientError(err));
+    native.on('event.log', (log) => this.nativeLog(log));
     native.on('event.stats', (stats) => events.stats(stats));
   }
 
@@ -228,16 +218,10 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
     const native = (internal.createNative ?? createNativeConsumer)(resolvedConfig);
     consumer = new AIOConsumer<K, V>(native, resolved);
-    consumer.#events.hold();
     // Connected after connect() gave up: release what librdkafka opened.
-    try {
-      await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
-    } catch (err) {
-      // Nobody holds this consumer: librdkafka's attempt that runs out in the background stays quiet.
-      consumer.#events.mute();
-      throw err;
-    }
-    consumer.#events.open();
+    await consumer.connectWith(() =>
+      connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig)),
+    );
     try {
       native.setDefaultConsumeTimeout(resolved.pollTimeoutMs);
       native.subscribe(resolved.topics);
@@ -256,11 +240,6 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    */
   [lendNative](): NativeLease | undefined {
     return this.#rebalancer.disconnecting ? undefined : this.#leases.lend(this.#native);
-  }
-
-  /** Whether `close()` has been called. */
-  get closed(): boolean {
-    return this.#closer.started;
   }
 
   /** The partitions currently assigned to this member. */
@@ -375,7 +354,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    *   {@link OperationTimeoutError} when a request failed.
    */
   async lag(options: LagOptions = {}): Promise<PartitionLag[]> {
-    if (this.#closer.started) throw new ConsumerClosedError('lag: the consumer is closed');
+    if (this.closed) throw new ConsumerClosedError('lag: the consumer is closed');
     const timeoutMs = durationOption('lag timeoutMs', options?.timeoutMs, 10_000, { positive: true });
     return measureLag(this.#native, this.#planner, this.assignment, timeoutMs);
   }
@@ -404,9 +383,9 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       nativeConnected = false;
     }
     return assessHealth({
-      closed: this.#closer.started,
+      closed: this.closing,
       nativeConnected,
-      fatalError: this.#fatal,
+      fatalError: this.fatalError,
       polling: this.#loop.polling,
       lastReturnAt: this.#loop.lastReturnAt,
       maxPollAgeMs,
@@ -532,24 +511,17 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    * loop. Idempotent: every call returns the same Promise. Afterwards nothing of the consumer keeps the
    * process alive.
    */
-  close(options: ConsumerCloseOptions = {}): Promise<void> {
-    return this.#closer.run(
-      () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
-      (timeoutMs) => consumerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs)),
-    );
+  override close(options: ConsumerCloseOptions = {}): Promise<void> {
+    return super.close(options);
   }
 
-  /** `await using consumer = await AIOConsumer.connect(...)`: closes with the default timeout. */
-  declare [Symbol.asyncDispose]: () => Promise<void>;
-  static {
-    defineAsyncDispose(this.prototype, function (this: AIOConsumer<unknown, unknown>) {
-      return this.close();
-    });
+  protected closeClient(timeoutMs: number): Promise<void> {
+    return consumerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs));
   }
 
   /** Starts the one consumption of this consumer, and the loop that feeds it. */
   #begin(what: 'run' | 'iteration', run: ReturnType<typeof resolveRunOptions> | undefined): Consumption {
-    if (this.#closer.started) throw new ConsumerClosedError(`${what}: the consumer is closed`);
+    if (this.closed) throw new ConsumerClosedError(`${what}: the consumer is closed`);
     if (this.#consumption !== undefined) {
       throw new InvalidStateError(
         `${what}: a consumer consumes once: run() or one iteration, not both and not twice (close it and connect a new one)`,
@@ -558,10 +530,10 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const consumption = new Consumption(
       {
         planner: this.#planner,
-        events: this.#events,
+        events: this.events,
         closeTimeoutMs: this.#options.closeTimeoutMs,
         // During close (or a revocation) fetched messages are dropped: never tracked, never committed.
-        takes: (pkey) => !this.#closer.started && !this.#rebalancer.revoking(pkey),
+        takes: (pkey) => !this.closing && !this.#rebalancer.revoking(pkey),
         buffered: (waiting) => {
           if (!this.#rebalancer.disconnecting) this.#pauses.update(waiting);
         },
@@ -620,7 +592,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
         await new Promise<void>((resolve) => startTimer(resolve, pause));
       }
     }
-    if (failure !== undefined) this.#events.error(failure, 'final commit failed');
+    if (failure !== undefined) this.events.error(failure, 'final commit failed');
   }
 
   /**
@@ -660,23 +632,25 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   async #disconnect(): Promise<void> {
     // librdkafka leaves the group; a final revoke reaches the rebalancer, which just releases.
     const err = await disconnectNative((cb) => this.#native.disconnect(cb));
-    if (err !== undefined) this.#events.error(err, 'disconnect failed');
+    if (err !== undefined) this.events.error(err, 'disconnect failed');
     this.#committer.closed();
-    this.#events.close();
+    this.events.close();
   }
 
-  /** A failed consume call or a client error: reported; a fatal one ends the consumption. */
+  /** A failed consume call: reported; a fatal one stops the consumer. */
   #failed(err: unknown, what: string): void {
-    this.#events.error(err, what);
-    if (err instanceof AIOKafkaError && err.fatal) {
-      this.#fatal ??= err;
-      if (this.#consumption !== undefined) void this.#consumption.end(err);
-    }
+    if (err instanceof AIOKafkaError && err.fatal) this.enterFatal(err);
+    else this.events.error(err, what);
+  }
+
+  /** A fatal librdkafka error: the consumption ends with it (run() rejects, the iteration throws). */
+  protected onFatal(err: AIOKafkaError): void {
+    if (this.#consumption !== undefined) void this.#consumption.end(err);
   }
 
   /** Checks a list of partitions of a pause, resume or seek: each of a subscribed topic; returns copies. */
   #checkPartitions(what: string, partitions: unknown): TopicPartition[] {
-    if (this.#closer.started) throw new ConsumerClosedError(`${what}: the consumer is closed`);
+    if (this.closed) throw new ConsumerClosedError(`${what}: the consumer is closed`);
     if (!Array.isArray(partitions)) {
       throw new InvalidArgumentError(`${what}: partitions must be an array of { topic, partition }, got ${describe(partitions)}`);
     }

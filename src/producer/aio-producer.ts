@@ -1,11 +1,9 @@
-import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
-import { ClientEvents } from '../core/client-events';
-import { defineAsyncDispose } from '../core/dispose';
+import { ClientBase } from '../core/client';
 import { abortedError, onAbort, signalOption } from '../core/abort';
 import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { SerializerOptions, Wire } from '../core/serde';
-import { CloseOnce, disconnectNative } from '../core/lifecycle';
+import { disconnectNative } from '../core/lifecycle';
 import { connectNative } from '../native/connect';
 import { noop } from '../core/noop';
 import { connectTrace } from '../core/tracing';
@@ -16,7 +14,6 @@ import {
   createNativeProducer,
   hasTransactions,
   type NativeDeliveryReport,
-  type NativeLogEvent,
   type NativeProducer,
 } from '../native/producer';
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
@@ -49,7 +46,6 @@ import {
   type ResolvedOptions,
 } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
-import { FatalWatch } from './fatal';
 import { FlushWaiters } from './flush-waiters';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
@@ -57,6 +53,7 @@ import { Serialization } from './serialize';
 import type { Transaction } from './transaction';
 import { Transactions } from './transactions';
 import { createWithBackgroundPoll } from '../native/background-poll';
+import { NativeFatalSignals, probeFatal } from '../native/fatal';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 
 /** Busy poll period without the background poll: each report waits for the next tick. */
@@ -94,14 +91,12 @@ const enum State {
  * const { partition, offset } = await producer.produce('items', 'hello', { key: 'k1' });
  * ```
  */
-export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null> extends EventEmitter implements AsyncDisposable {
+export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null> extends ClientBase {
   readonly #native: NativeProducer;
   readonly #options: ResolvedOptions;
   readonly #pending = new PendingRegistry<Delivery>();
   readonly #waiting: AdmissionQueue;
   readonly #loop: PollLoop;
-  readonly #events: ClientEvents;
-  readonly #closer = new CloseOnce();
   readonly #flushWaiters = new FlushWaiters(() => this.inFlight);
   /**
    * The message being sent, reused call after call: it is read synchronously by node-rdkafka
@@ -116,7 +111,6 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   #state = State.Open;
   /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
   #gaveUp = false;
-  readonly #fatal: FatalWatch;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
   readonly #serialization: Serialization<K, V, Delivery>;
@@ -125,32 +119,35 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
 
   /** Use {@link AIOProducer.connect}. */
   private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V, Delivery>, transactional = false) {
-    super();
+    super({
+      closeTimeoutMs: options.closeTimeoutMs,
+      logger: options.logger,
+      typeError: asAIOError,
+      fatalSignals: new NativeFatalSignals(() => probeFatal(native)),
+    });
     if (transactional && hasTransactions(native)) {
       this.#transactions = new Transactions({
         native,
         produce: (topic, value, produceOptions) => this.produce(topic, value as V, produceOptions as ProduceOptions<K> | undefined),
         // One fatal state: a transactional call's fatal answer stops the producer, and a fatal producer fails its transactions.
-        fatal: () => this.#fatal.error,
-        enterFatal: (err) => this.#enterFatal(err),
+        fatal: () => this.fatalError,
+        enterFatal: (err) => this.enterFatal(err),
       });
     }
     this.#native = native;
     this.#options = options;
     this.#serialization = serialization;
-    this.#events = new ClientEvents(this, options.logger, asAIOError);
-    this.#fatal = new FatalWatch(native);
-    this.#late = new LateDeliveries(this, this.#events);
+    this.#late = new LateDeliveries(this, this.events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
     this.#loop = new PollLoop(
-      { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => this.#events.error(err, 'poll failed') },
+      { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => this.events.error(err, 'poll failed') },
       { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
     );
     native.on('delivery-report', this.#onDeliveryReport);
-    native.on('event.error', (err) => this.#onClientError(err));
-    native.on('event.stats', (stats) => this.#events.stats(stats));
-    native.on('event.log', (log) => this.#onLog(log));
+    native.on('event.error', (err) => this.clientError(err));
+    native.on('event.stats', (stats) => this.events.stats(stats));
+    native.on('event.log', (log) => this.nativeLog(log));
   }
 
   /**
@@ -210,19 +207,13 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const { native, backgroundPoll } = createWithBackgroundPoll(factory, resolvedConfig, wantsBackground);
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
-    producer.#events.hold();
-    try {
-      // Connected after connect() gave up: release what librdkafka opened.
-      await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
-    } catch (err) {
-      producer.#state = State.Closed;
-      producer.#events.mute();
-      throw err;
-    }
-    producer.#events.open();
+    // Connected after connect() gave up: release what librdkafka opened.
+    await producer.connectWith(() =>
+      connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig)),
+    );
     producer.#backgroundPoll = backgroundPoll;
     if (backgroundPoll) producer.#loop.setBusyMs(resolved.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
-    else if (wantsBackground) producer.#events.debug('background poll plugin not built here: polling on the timer alone');
+    else if (wantsBackground) producer.events.debug('background poll plugin not built here: polling on the timer alone');
     producer.#loop.start();
     if (producer.#transactions !== undefined) {
       try {
@@ -246,11 +237,6 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
   get inFlight(): number {
     return this.#pending.size + this.#waiting.length + this.#serialization.active;
-  }
-
-  /** Whether `close()` has been called (or a fatal error stopped the producer). */
-  get closed(): boolean {
-    return this.#state !== State.Open || this.#fatal.error !== undefined;
   }
 
   /**
@@ -454,22 +440,13 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * the client disconnects. Every call has settled when the Promise resolves. Idempotent: every
    * call returns the same Promise. Afterwards nothing of the producer keeps the process alive.
    */
-  close(options: CloseOptions = {}): Promise<void> {
-    return this.#closer.run(
-      () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
-      (timeoutMs) => {
-        this.#state = State.Closing;
-        return producerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs));
-      },
-    );
+  override close(options: CloseOptions = {}): Promise<void> {
+    return super.close(options);
   }
 
-  /** `await using producer = await AIOProducer.connect(...)`: closes with the default timeout. */
-  declare [Symbol.asyncDispose]: () => Promise<void>;
-  static {
-    defineAsyncDispose(this.prototype, function (this: AIOProducer<unknown, unknown>) {
-      return this.close();
-    });
+  protected closeClient(timeoutMs: number): Promise<void> {
+    this.#state = State.Closing;
+    return producerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs));
   }
 
   async #close(timeoutMs: number): Promise<void> {
@@ -502,8 +479,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   async #disconnect(): Promise<void> {
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
-    if (err !== undefined) this.#events.error(err, 'disconnect failed');
-    this.#events.close();
+    if (err !== undefined) this.events.error(err, 'disconnect failed');
+    this.events.close();
   }
 
   /**
@@ -623,7 +600,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       return undefined;
     }
     delivery.decided = true;
-    settleDeliveryLater(delivery, err, this.#events);
+    settleDeliveryLater(delivery, err, this.events);
     if (this.#serialization.active === 0) queueMicrotask(() => this.#notifyIfIdle());
     return undefined;
   }
@@ -652,7 +629,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   #assertNotFatal(topic: unknown): void {
-    const fatal = this.#fatal.error;
+    const fatal = this.fatalError;
     if (fatal !== undefined) throw fatalDeliveryError(fatal, { topic: String(topic), partition: -1 }, false);
   }
 
@@ -690,7 +667,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
       const hint = code === 'ERR__STATE' && this.#transactions !== undefined && !this.#transactions.open ? OUTSIDE_TRANSACTION : undefined;
       const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery, hint });
-      if (typed.fatal) this.#enterFatal(typed);
+      if (typed.fatal) this.enterFatal(typed);
       return typed;
     }
     this.#loop.wake();
@@ -738,7 +715,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
         target: { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition },
       });
       this.#settle(delivery, typed, undefined);
-      if (typed.fatal) this.#enterFatal(typed);
+      if (typed.fatal) this.enterFatal(typed);
     } else {
       this.#settle(delivery, null, toDeliveryReport(report));
     }
@@ -746,7 +723,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   };
 
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
-    settleDelivery(delivery, err, report, this.#events);
+    settleDelivery(delivery, err, report, this.events);
   }
 
   #notifyIfIdle(): void {
@@ -776,35 +753,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     else settleAll();
   }
 
-  /**
-   * A fatal librdkafka error: this client can produce no more. Fail everything, now and later,
-   * and announce it as `error` once, in a microtask: it may have been met inside a produce() call.
-   */
-  #enterFatal(err: AIOKafkaError): void {
-    if (this.#fatal.enter(err)) {
-      this.#failAll(
-        (delivery) => fatalDeliveryError(err, delivery, true),
-        (waiting) => fatalDeliveryError(err, waiting.delivery, false),
-        true,
-      );
-    }
-    const announced = this.#fatal.announce(err);
-    if (announced !== undefined) queueMicrotask(() => this.#events.error(announced, 'librdkafka is fatally failed'));
-  }
-
-  /** A client error: node-rdkafka drops librdkafka's fatal flag, so librdkafka is asked (fatal.ts). */
-  #onClientError(err: Error): void {
-    const typed = this.#fatal.clientError(err);
-    if (typed === undefined) return;
-    if (typed.fatal) this.#enterFatal(typed);
-    // A fatal error is announced once, by #enterFatal; later ones are reported as they come.
-    if (!typed.fatal || this.#fatal.error !== typed) this.#events.error(typed, 'client error');
-  }
-
-  /** A librdkafka log line; a FATAL one stops the producer at once. */
-  #onLog(log: NativeLogEvent): void {
-    const fatal = this.#fatal.fromLog(log);
-    if (fatal !== undefined) this.#enterFatal(fatal);
-    this.#events.log(log);
+  /** A fatal librdkafka error: this producer can produce no more; what waits or is pending fails. */
+  protected onFatal(err: AIOKafkaError): void {
+    this.#failAll(
+      (delivery) => fatalDeliveryError(err, delivery, true),
+      (waiting) => fatalDeliveryError(err, waiting.delivery, false),
+      true,
+    );
   }
 }

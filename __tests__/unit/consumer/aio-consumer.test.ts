@@ -7,7 +7,7 @@ import {
   type ConsumerMessage,
 } from '../../../src';
 import type { AIOConsumerOptions } from '../../../src/consumer/options';
-import { nativeError } from '../../helpers/fake-native-producer';
+import { nativeError, textError } from '../../helpers/fake-native-producer';
 import { ASSIGN, drive, FakeNativeConsumer, REVOKE, sleep, until } from '../../helpers/fake-native-consumer';
 
 /*
@@ -277,6 +277,24 @@ describe('iteration', () => {
       }
     })();
     await expect(drive(loop)).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true, message: expect.stringMatching(/fenced/) });
+  });
+
+  test('one fatal error is reported once: the FATAL line, not librdkafka’s echo of it; the consumer is closed after it (issue 17)', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer, errors } = await connect(fake);
+    const text = 'Fatal error: Broker: Static consumer fenced by other consumer with same group.instance.id';
+    fake.emit('event.log', { severity: 0, fac: 'FATAL', message: text });
+    // librdkafka then reports the same error as a plain client error (code -1, lower-cased text).
+    fake.emit('event.error', textError('Broker: Static consumer fenced by other consumer with same group.instance.id'));
+    await drive(sleep(1));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(consumer.closed).toBe(true);
+    expect(() => consumer.pause([P0])).toThrow(ConsumerClosedError);
+    // A later, unrelated error is still reported.
+    fake.emit('event.error', textError('Local: All broker connections are down'));
+    await drive(sleep(1));
+    expect(errors).toHaveLength(2);
   });
 
   test('iterator.throw(err) ends the iteration and rejects with err', async () => {
