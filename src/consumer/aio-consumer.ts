@@ -130,6 +130,8 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   readonly #rebalancer: Rebalancer;
   /** The consumption, once `run()` or an iteration started it (a consumer consumes once). */
   #consumption: Consumption | undefined;
+  /** When close() must be done (ms since the epoch; `Infinity`: no limit), once it began. */
+  #closeBy: number | undefined;
   /** The native client lent to transactional producers' sendOffsets calls: close waits for them. */
   readonly #leases = new Leases();
 
@@ -503,13 +505,15 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
   }
 
   /**
-   * Closes the consumer: no message is started any more; running handlers get up to `timeoutMs`
-   * to finish; then the finished offsets are committed (a message still running stays
-   * uncommitted and is delivered again to the next owner of its partition), a running `run()`
-   * resolves, a waiting iteration ends, and the client leaves the group and disconnects.
+   * Closes the consumer by `timeoutMs`, one deadline for all of it: no message is started any
+   * more; running handlers get the time up to the deadline; the finished offsets are committed
+   * (a message still running stays uncommitted and is delivered again to the next owner of its
+   * partition), a running `run()` resolves, a waiting iteration ends, and the client leaves the
+   * group and disconnects. At the deadline what still waits is answered ({@link ConsumerClosedError})
+   * and the disconnect follows the native work still running, in the background.
    * `timeoutMs: Infinity` waits for every running handler. Nothing in close blocks the event
-   * loop. Idempotent: every call returns the same Promise. Afterwards nothing of the consumer keeps the
-   * process alive.
+   * loop. Idempotent: every call returns the same Promise. Afterwards nothing of the consumer
+   * keeps the process alive.
    */
   override close(options: ConsumerCloseOptions = {}): Promise<void> {
     return super.close(options);
@@ -555,8 +559,9 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     // One budget for the final commit and the settling: a revocation's time limits. With no limit
     // on revocations (revokeTimeoutMs Infinity) a refused final commit is still not retried
     // forever: it gets a commit's own limit.
+    // During close, close's own deadline comes first.
     const revokeMs = Number.isFinite(this.#options.revokeTimeoutMs) ? this.#options.revokeTimeoutMs : 0;
-    const deadline = Date.now() + revokeMs + COMMIT_TIMEOUT_MS;
+    const deadline = Math.min(Date.now() + revokeMs + COMMIT_TIMEOUT_MS, this.#closeBy ?? Infinity);
     await this.#finalCommit(deadline);
     // Answers to commits (a revocation's, say) arrive only while the loop polls.
     await this.#settleRebalancesAndCommits(deadline);
@@ -574,8 +579,9 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     let failure: AIOKafkaError | undefined;
     for (let round = 0; ; round++) {
       const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await settlesWithin(this.#rebalancer.idle(), remaining);
+      // The first round always sends (sending costs nothing: librdkafka commits asynchronously).
+      if (remaining <= 0 && round > 0) break;
+      await settlesWithin(this.#rebalancer.idle(), Math.max(0, remaining));
       const commits = this.#planner.plan();
       if (commits.length === 0) {
         if (this.#rebalancer.busy && Date.now() < deadline) continue;
@@ -584,7 +590,14 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       }
       // Without polling no answer can come: sent once, reported unconfirmed by the committer.
       const polling = this.#loop.polling;
-      failure = await this.#committer.commit(commits, 'final commit');
+      const answer = this.#committer.commit(commits, 'final commit');
+      if (!(await settlesWithin(answer, deadline - Date.now()))) {
+        // close's limit came first: sent, its answer no longer waited for.
+        this.events.warn("final commit: sent, but not confirmed within close's limit", 'AIO_COMMIT_UNCONFIRMED', JSON.stringify(commits));
+        failure = undefined;
+        break;
+      }
+      failure = await answer;
       if (!polling || failure instanceof ConsumerClosedError) break;
       // Confirmed (the next plan tells what a late step added) or refused: plan again, after a pause.
       if (failure !== undefined) {
@@ -594,6 +607,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     }
     if (failure !== undefined) this.events.error(failure, 'final commit failed');
   }
+
 
   /**
    * Before the loop stops: waits, while it still polls, for the rebalance steps and the commits
@@ -614,7 +628,21 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     return this.#loop.stop();
   }
 
+  /**
+   * One deadline for all of close: the handlers, the final commit, a rebalance step, the consume
+   * call in flight and the leases. At the limit what still waits is answered (commits with
+   * {@link ConsumerClosedError}; commit(), seek() and new leases refuse) and the rest goes on in
+   * the background: the disconnect waits for the native work still running (a consume call, a
+   * rebalance step's native calls, a lease), which node-rdkafka must not have deleted under it.
+   */
   async #close(timeoutMs: number): Promise<void> {
+    this.#closeBy = Date.now() + timeoutMs;
+    if (await settlesWithin(this.#closeInOrder(timeoutMs), timeoutMs)) return;
+    this.#rebalancer.disconnecting = true;
+    this.#committer.closed();
+  }
+
+  async #closeInOrder(timeoutMs: number): Promise<void> {
     await this.#consumption?.close(timeoutMs);
     await this.#stopPolling();
     // A revocation still queued commits without waiting for an answer: nothing polls now.
@@ -622,12 +650,11 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     // From here on the consumer counts as closed: commit() refuses, a revoke just releases; no
     // more leases.
     this.#rebalancer.disconnecting = true;
-    // A sendOffsets still reading the client holds the disconnect; past close's limit the
-    // disconnect waits for it in the background.
-    const leased = this.#leases.returned();
-    if (leased === undefined) return this.#disconnect();
-    if (!(await settlesWithin(leased.then(() => this.#disconnect()), timeoutMs))) this.#committer.closed();
+    // A sendOffsets still reading the client holds the disconnect.
+    await this.#leases.returned();
+    await this.#disconnect();
   }
+
 
   async #disconnect(): Promise<void> {
     // librdkafka leaves the group; a final revoke reaches the rebalancer, which just releases.

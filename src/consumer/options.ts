@@ -23,8 +23,8 @@ export interface AIOConsumerOptions<K = Buffer | null, V = Buffer | null> extend
    */
   connectTimeoutMs?: number;
   /**
-   * Default of `close({ timeoutMs })`: how long close waits for running handlers before it
-   * commits what is finished and leaves the rest uncommitted; `Infinity`: wait for them.
+   * Default of `close({ timeoutMs })`: the one deadline of close (running handlers, the final
+   * commit, a rebalance step); what is unfinished stays uncommitted; `Infinity`: wait for them.
    * @default 30000
    */
   closeTimeoutMs?: number;
@@ -176,8 +176,8 @@ export type RunOptions<K = Buffer | null, V = Buffer | null> = MessageRunOptions
 /** Options of {@link AIOConsumer.close}. */
 export interface ConsumerCloseOptions {
   /**
-   * How long to wait for running handlers before committing what is finished and disconnecting;
-   * `Infinity`: wait for them.
+   * When close must be done, in ms: running handlers, the final commit and a rebalance step share
+   * it; `Infinity`: wait for them.
    * @default `closeTimeoutMs` of the consumer's options (30000)
    */
   timeoutMs?: number;
