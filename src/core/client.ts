@@ -44,7 +44,8 @@ export abstract class ClientBase extends EventEmitter implements AsyncDisposable
   /** Where the client reports: events, else the logger, else stderr (rate-limited). */
   protected readonly events: ClientEvents;
   readonly #closer = new CloseOnce();
-  readonly #fatal = new FatalState();
+  /** The fatal state (read it on a hot path: one getter, no closure). */
+  protected readonly fatalState = new FatalState();
   readonly #signals: FatalSignals;
   readonly #closeTimeoutMs: number;
   /** connect() failed: nobody holds this client. */
@@ -59,7 +60,7 @@ export abstract class ClientBase extends EventEmitter implements AsyncDisposable
 
   /** Whether `close()` has been called, or a fatal error stopped the client (or it never connected). */
   get closed(): boolean {
-    return this.#closer.started || this.#failed || this.#fatal.error !== undefined;
+    return this.#closer.started || this.#failed || this.fatalState.error !== undefined;
   }
 
   /** Whether `close()` has begun (a fatal error alone does not close: close() still releases the client). */
@@ -69,7 +70,7 @@ export abstract class ClientBase extends EventEmitter implements AsyncDisposable
 
   /** The fatal error that stopped the client, once one came. */
   protected get fatalError(): AIOKafkaError | undefined {
-    return this.#fatal.error;
+    return this.fatalState.error;
   }
 
   /**
@@ -121,18 +122,18 @@ export abstract class ClientBase extends EventEmitter implements AsyncDisposable
    * been met inside a call).
    */
   protected enterFatal(err: AIOKafkaError): void {
-    if (this.#fatal.enter(err)) this.onFatal(err);
-    const announced = this.#fatal.announce(err);
+    if (this.fatalState.enter(err)) this.onFatal(err);
+    const announced = this.fatalState.announce(err);
     if (announced !== undefined) queueMicrotask(() => this.events.error(announced, 'librdkafka is fatally failed'));
   }
 
   /** The binding's client error event: a fatal one enters the fatal state; librdkafka's echo of it is dropped. */
   protected clientError(err: unknown): void {
-    const typed = this.#signals.clientError(err, this.#fatal.error !== undefined);
+    const typed = this.#signals.clientError(err, this.fatalState.error !== undefined);
     if (typed === undefined) return;
     if (typed.fatal) this.enterFatal(typed);
     // A fatal error is announced once, by enterFatal; later ones are reported as they come.
-    if (!typed.fatal || this.#fatal.error !== typed) this.events.error(typed, 'client error');
+    if (!typed.fatal || this.fatalState.error !== typed) this.events.error(typed, 'client error');
   }
 
   /** The binding's log line: a FATAL one stops the client at once; every line goes to `log` and the logger. */
