@@ -33,7 +33,7 @@ export type { Deserializer, DeserializerOptions, Serializer, SerializerOptions, 
 export type { HeaderValue, HeadersList, HeadersMap, ProduceHeaders } from './core/headers';
 
 export { AIOConsumer } from './consumer/aio-consumer';
-export type { AIOConsumerEvents, LagOptions, RebalanceEvent } from './consumer/aio-consumer';
+export type { AIOConsumerEvents, RebalanceEvent } from './consumer/events';
 export { getHeader, getHeaders } from './consumer/consumer-message';
 export type { ConsumerMessage } from './consumer/consumer-message';
 export type { ConsumerHealth, HealthOptions } from './consumer/health';
@@ -46,6 +46,7 @@ export type {
   ConsumerCloseOptions,
   HandlerErrorAction,
   HandlerErrorPolicy,
+  LagOptions,
   MessageRunOptions,
   RunOptions,
 } from './consumer/options';
@@ -53,6 +54,7 @@ export type {
 export { AIOAdmin } from './admin/aio-admin';
 export type {
   AdminCallOptions,
+  AIOAdminEvents,
   AIOAdminOptions,
   CommittedOffset,
   NewTopic,

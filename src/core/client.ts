@@ -37,8 +37,8 @@ export interface ClientSettings {
 /**
  * The base of every client. Each client narrows the EventEmitter methods to its event map (every
  * one has `error`, `log` and `stats`) in an interface of its own name: TypeScript merges such
- * overloads into a class with a concrete map only.
- * @internal the public surface is each client's own.
+ * overloads into a class with a concrete map only. Not exported from the package: its public
+ * surface is each client's own.
  */
 export abstract class ClientBase extends EventEmitter implements AsyncDisposable {
   /** Where the client reports: events, else the logger, else stderr (rate-limited). */
