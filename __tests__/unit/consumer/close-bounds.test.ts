@@ -32,6 +32,20 @@ async function connect(fake: FakeNativeConsumer, options: Partial<AIOConsumerOpt
   return consumer;
 }
 
+/** Assigns P0 and runs a handler that takes `ms` on its one message; resolves once it runs. */
+async function handlerRunning(fake: FakeNativeConsumer, consumer: AIOConsumer, ms: number): Promise<void> {
+  fake.rebalance(ASSIGN, [P0]);
+  fake.queue.push(msg(0, 0));
+  let started = false;
+  void consumer.run({
+    handler: async () => {
+      started = true;
+      await sleep(ms);
+    },
+  });
+  await until('handler running', () => started);
+}
+
 /** How long (fake ms) `close` took to settle. */
 async function timed(close: Promise<void>): Promise<number> {
   const started = Date.now();
@@ -57,16 +71,7 @@ test('a final commit the coordinator never answers: close returns at its limit, 
 test('a revocation waiting for a running handler: close returns at its limit; the disconnect waits for the step, in the background', async () => {
   const fake = new FakeNativeConsumer();
   const consumer = await connect(fake, { revokeTimeoutMs: 60_000 });
-  fake.rebalance(ASSIGN, [P0]);
-  fake.queue.push(msg(0, 0));
-  let started = false;
-  void consumer.run({
-    handler: async () => {
-      started = true;
-      await sleep(20_000);
-    },
-  });
-  await until('handler running', () => started);
+  await handlerRunning(fake, consumer, 20_000);
   fake.rebalance(REVOKE, [P0]); // waits up to revokeTimeoutMs for the handler
   await drive(sleep(5));
   const took = await timed(consumer.close({ timeoutMs: 500 }));
@@ -81,16 +86,7 @@ test('a revocation waiting for a running handler: close returns at its limit; th
 test('one deadline: a lease still out after the handlers took most of the limit holds close only to the limit', async () => {
   const fake = new FakeNativeConsumer();
   const consumer = await connect(fake);
-  fake.rebalance(ASSIGN, [P0]);
-  fake.queue.push(msg(0, 0));
-  let started = false;
-  void consumer.run({
-    handler: async () => {
-      started = true;
-      await sleep(400);
-    },
-  });
-  await until('handler running', () => started);
+  await handlerRunning(fake, consumer, 400);
   const lease = consumer[lendNative]()!; // a transactional producer's sendOffsets, reading the client
   const took = await timed(consumer.close({ timeoutMs: 500 }));
   expect(took).toBeLessThanOrEqual(520);
