@@ -82,14 +82,15 @@ export class Shutdown {
       // Without polling no answer can come: sent once, reported unconfirmed by the committer.
       const polling = this.#parts.loop.polling;
       const answer = this.#parts.committer.commit(commits, 'final commit');
-      if (!(await settlesWithin(answer, deadline - Date.now()))) {
-        // close's limit came first: sent, its answer no longer waited for.
+      const answered = await settlesWithin(answer, deadline - Date.now());
+      failure = answered ? await answer : undefined;
+      if (!answered || failure instanceof ConsumerClosedError) {
+        // close's limit came first (its timer, or close answering the commit): sent, not confirmed.
         this.#parts.events.warn("final commit: sent, but not confirmed within close's limit", 'AIO_COMMIT_UNCONFIRMED', JSON.stringify(commits));
         failure = undefined;
         break;
       }
-      failure = await answer;
-      if (!polling || failure instanceof ConsumerClosedError) break;
+      if (!polling) break;
       // Confirmed (the next plan tells what a late step added) or refused: plan again, after a pause.
       if (failure !== undefined) {
         const pause = Math.min(FINAL_COMMIT_RETRY_MAX_MS, FINAL_COMMIT_RETRY_MS * 2 ** round, deadline - Date.now());

@@ -48,11 +48,14 @@ const { AIOConsumer, AIOProducer, startMockCluster } = require(${JSON.stringify(
     expect(result.stderr).not.toMatch(/unhandled/i);
     expect(result.exitedByItself).toBe(true);
     expect(result.code).toBe(0);
-    const figures = JSON.parse(result.stdout.trim().split('\n').pop()!) as { closeMs: number; handled: number; runSettled: string; closed: boolean };
+    const figures = JSON.parse(result.stdout.trim().split('\n').pop()!) as { closeMs: number; handled: number; runSettled: string; closed: boolean; errors: string[] };
     record('consumer: close({ timeoutMs: 1500 }) with the final commit unanswered', { ...figures, processWallMs: result.wallMs });
     expect(figures.handled).toBe(20);
     expect(figures.runSettled).toBe('resolved');
     expect(figures.closed).toBe(true);
+    // The final commit unconfirmed at the limit is a warning, not an error of ours (librdkafka's own
+    // client errors, brokers down, may come).
+    expect(figures.errors.filter((code) => code.startsWith('AIO_'))).toEqual([]);
     // A bound with room for a busy machine, not a measurement: before, close waited for the final
     // commit's own budget (revokeTimeoutMs + 10 s).
     expect(figures.closeMs).toBeLessThan(1500 + 3000);
