@@ -162,7 +162,7 @@ export class AIOAdmin extends ClientBase {
     const admin = new AIOAdmin(native, copy, factories, resolved);
     try {
       // node-rdkafka's AdminClient connects lazily: a connection of its own proves the cluster answers.
-      await admin.connectWith(() =>
+      await admin.openWith(() =>
         admin.#sessions.run('connect', resolved.connectTimeoutMs, (c) => factories.createMetadataClient(c), async () => {}),
       );
     } catch (err) {

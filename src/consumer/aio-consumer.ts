@@ -140,7 +140,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     const native = (internal.createNative ?? createNativeConsumer)(resolvedConfig);
     consumer = new AIOConsumer<K, V>(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
-    await consumer.connectWith(() =>
+    await consumer.openWith(() =>
       connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig)),
     );
     await subscribe(native, resolved);

@@ -78,7 +78,7 @@ export abstract class ClientBase extends EventEmitter implements AsyncDisposable
    * go to stderr is held back; if it fails, nothing is reported (the rejection says it) and the
    * client counts as closed.
    */
-  protected async connectWith(connect: () => Promise<void>): Promise<void> {
+  protected async openWith(connect: () => Promise<void>): Promise<void> {
     this.events.hold();
     try {
       await connect();

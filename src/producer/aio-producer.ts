@@ -151,7 +151,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
     // Connected after connect() gave up: release what librdkafka opened.
-    await producer.connectWith(() =>
+    await producer.openWith(() =>
       connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig)),
     );
     if (wantsBackground && !backgroundPoll) producer.events.debug('background poll plugin not built here: polling on the timer alone');
