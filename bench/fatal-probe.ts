@@ -11,7 +11,7 @@
  */
 import { AIOProducer } from '../src';
 import { createNativeProducer, type NativeProducer } from '../src/native/producer';
-import { probeFatal } from '../src/producer/fatal';
+import { probeFatal } from '../src/native/fatal';
 import { captureEnvironment, describeConfig, librdkafkaConfig, median, pick, progress, startBroker, textTable } from './harness';
 
 const PROBES = pick({ full: 2_000, quick: 500, smoke: 20 });

@@ -35,7 +35,7 @@ export type { Deserializer, DeserializerOptions, Serializer, SerializerOptions, 
 export type { HeaderValue, HeadersList, HeadersMap, ProduceHeaders } from './core/headers';
 
 export { AIOConsumer } from './consumer/aio-consumer';
-export type { AIOConsumerEvents, LagOptions, RebalanceEvent } from './consumer/aio-consumer';
+export type { AIOConsumerEvents, RebalanceEvent } from './consumer/events';
 export { getHeader, getHeaders } from './consumer/consumer-message';
 export type { ConsumerMessage } from './consumer/consumer-message';
 export type { ConsumerHealth, HealthOptions } from './consumer/health';
@@ -48,6 +48,7 @@ export type {
   ConsumerCloseOptions,
   HandlerErrorAction,
   HandlerErrorPolicy,
+  LagOptions,
   MessageRunOptions,
   RunOptions,
 } from './consumer/options';
@@ -55,6 +56,7 @@ export type {
 export { AIOAdmin } from './admin/aio-admin';
 export type {
   AdminCallOptions,
+  AIOAdminEvents,
   AIOAdminOptions,
   CommittedOffset,
   NewTopic,
@@ -62,7 +64,6 @@ export type {
   PartitionOffset,
   TopicDescription,
 } from './admin/aio-admin';
-export { UnsupportedByClusterError } from './admin/broker-apis';
 
 export {
   AbortedError,
@@ -70,6 +71,7 @@ export {
   AIOConsumerErrorCodes,
   AIOErrorCodes,
   AIOKafkaError,
+  ClientClosedError,
   ConsumerClosedError,
   DeliveryError,
   HandlerError,
@@ -79,9 +81,10 @@ export {
   ProducerClosedError,
   QueueFullError,
   SerializationError,
+  UnsupportedByClusterError,
   isAIOKafkaError,
 } from './core/errors';
-export type { AIOErrorCode, AIOKafkaErrorOptions } from './core/errors';
+export type { AIOErrorCode, AIOKafkaErrorOptions, ClosedErrorOptions } from './core/errors';
 export type { TopicPartition, TopicPartitionOffset } from './core/topic-partition';
 
 // Transactions: AIOProducer.transaction() (docs/api.md, "Transactions").
@@ -89,8 +92,7 @@ export { TransactionError } from './core/errors';
 export type { Transaction, TransactionCallOptions, TransactionState } from './producer/transaction';
 export type { Logger } from './core/logger';
 export type { AdminConfig, ConsumerConfig, LibrdkafkaConfig, ProducerConfig, UnlistedConfigValue } from './native/config';
-export { unlistedConfig } from './native/config';
-export { librdkafkaVersion } from './native/loader';
+export { librdkafkaVersion, unlistedConfig } from './librdkafka';
 
 /**
  * @deprecated Import it from `aio-rdkafka/testing`; this re-export goes in the next release.

@@ -81,8 +81,8 @@ for (const client of ['producer', 'consumer']) {
         const c = await AIOConsumer.connect(config, { topics: ['config-child'], connectTimeoutMs, ...options });
         await c.close({ timeoutMs: 2000 });
       } else {
-        const a = await AIOAdmin.connect(config, options);
-        await a.close();
+        const a = await AIOAdmin.connect(config, { connectTimeoutMs, ...options });
+        await a.close({ timeoutMs: 2000 });
       }
       line.outcome = 'resolved';
     } catch (err) {

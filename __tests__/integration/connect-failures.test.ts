@@ -12,15 +12,10 @@ describe('connect to a cluster that cannot be reached', () => {
     expect(err.message).toMatch(/no broker of "127\.0\.0\.1:1" can be reached: 127\.0\.0\.1:1: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/);
   });
 
-  it('makes the admin client’s listTopics fail the same way', async () => {
-    const admin = await AIOAdmin.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { timeoutMs: 5000 });
-    try {
-      const err = (await admin.listTopics().catch((e: unknown) => e)) as AIOKafkaError;
-      expect(err).toMatchObject({ code: 'ERR__TRANSPORT', retriable: true });
-      expect(err.message).toMatch(/127\.0\.0\.1:1: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/);
-    } finally {
-      await admin.close();
-    }
+  it('makes the admin client’s connect fail the same way', async () => {
+    const err = (await AIOAdmin.connect({ 'bootstrap.servers': '127.0.0.1:1' }, { connectTimeoutMs: 5000 }).catch((e: unknown) => e)) as AIOKafkaError;
+    expect(err).toMatchObject({ code: 'ERR__TRANSPORT', retriable: true });
+    expect(err.message).toMatch(/127\.0\.0\.1:1: Connect to ipv4#127\.0\.0\.1:1 failed: Connection refused/);
   });
 
   it('rejects naming the host when it cannot be resolved', async () => {
@@ -69,7 +64,7 @@ describe('a process whose connect failed', () => {
   it.each([
     ['AIOProducer.connect', `await AIOProducer.connect({ 'bootstrap.servers': servers });`],
     ['AIOConsumer.connect', `await AIOConsumer.connect({ 'bootstrap.servers': servers, 'group.id': 'g' }, { topics: ['t'] });`],
-    ['AIOAdmin listTopics', `const admin = await AIOAdmin.connect({ 'bootstrap.servers': servers }); try { await admin.listTopics(); } finally { await admin.close(); }`],
+    ['AIOAdmin.connect', `await AIOAdmin.connect({ 'bootstrap.servers': servers });`],
   ])('%s: exits soon after the rejection, writing nothing to stderr', async (_what, connect) => {
     const run = await runNode(script(connect), [], 20_000);
     expect({ exitedByItself: run.exitedByItself, exitCode: run.code, stderr: run.stderr }).toEqual({ exitedByItself: true, exitCode: 0, stderr: '' });

@@ -7,7 +7,7 @@
  */
 import { AIOProducer } from '../../src';
 import { createNativeProducer, type NativeProducer } from '../../src/native/producer';
-import { probeFatal } from '../../src/producer/fatal';
+import { probeFatal } from '../../src/native/fatal';
 import { itOnMockCluster, randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
 import { readTopic } from '../helpers/read-topic';
 import { until } from '../helpers/until';

@@ -1,31 +1,17 @@
-import { EventEmitter } from 'node:events';
-import {
-  AdminClosedError,
-  AIOErrorCodes,
-  AIOKafkaError,
-  InvalidArgumentError,
-  OperationTimeoutError,
-} from '../core/errors';
-import { ClientEvents } from '../core/client-events';
-import { defineAsyncDispose } from '../core/dispose';
-import { fromLibrdkafka } from '../native/errors';
-import { Fifo } from '../core/fifo';
-import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
-import { noop } from '../core/noop';
-import { callWithDeadline, nativeTimeoutMs, settlesWithin, type NativeCallback } from '../core/timeouts';
-import { callTimeoutMs, checkConfig, checkTopic, countOption, describe } from '../core/validation';
-import { bootstrapOf, type AdminConfig, type LibrdkafkaConfig } from '../native/config';
-import {
-  defaultAdminFactories,
-  type NativeAdmin,
-  type NativeAdminFactories,
-  type NativeMetadata,
-  type NativeMetadataClient,
-} from '../native/admin';
-import type { NativeLogEvent } from '../native/producer';
-import { ApiVersionsReader, requireApi, type BrokerApis } from './broker-apis';
-import { ClusterCheck } from './cluster-check';
-import { resolveAdminOptions, type AIOAdminOptions } from './options';
+import { ClientBase, type CloseOptions } from '../core/client';
+import type { LogEntry } from '../core/client-events';
+import { AdminClosedError, AIOKafkaError, InvalidArgumentError } from '../core/errors';
+import { nativeTimeoutMs } from '../core/timeouts';
+import { callTimeoutMs, checkTopic, countOption, describe } from '../core/validation';
+import { defaultAdminFactories, type NativeAdmin, type NativeAdminFactories, type NativeMetadata } from '../native/admin';
+import { checkConfig, type AdminConfig, type LibrdkafkaConfig } from '../native/config';
+import { asAIOError } from '../native/errors';
+import { NativeFatalSignals } from '../native/fatal';
+import { requireApi } from './broker-apis';
+import { AdminCallQueue, type AdminCallStart } from './call-queue';
+import { allTopics, guarded } from './native-calls';
+import { resolveAdminOptions, type AIOAdminOptions, type ResolvedAdminOptions } from './options';
+import { Sessions } from './session';
 
 export type { AIOAdminOptions } from './options';
 
@@ -73,7 +59,7 @@ export interface PartitionOffset {
 
 /** Options of one admin call. */
 export interface AdminCallOptions {
-  /** Time limit of this call, in ms (`Infinity`: no limit). @default the admin's `timeoutMs` */
+  /** Time limit of this call, in ms (`Infinity`: no limit). @default the admin's `callTimeoutMs` */
   timeoutMs?: number;
 }
 
@@ -82,16 +68,6 @@ export interface AdminInternalOptions {
   factories?: NativeAdminFactories;
 }
 
-/** Extra time the JavaScript guard gives librdkafka beyond its own timeout, in ms. */
-const GUARD_GRACE_MS = 1000;
-
-/**
- * How long, at most, a check waits after the connection for librdkafka's log of the ApiVersions
- * answer (it is logged before the metadata request is even sent, but reaches JavaScript through
- * another queue). Without it, the call is sent unchecked.
- */
-const API_VERSIONS_WAIT_MS = 1000;
-
 /** librdkafka's logical offsets "earliest" and "latest", as offsetsForTimes takes them. */
 const OFFSET_BEGINNING = -2;
 const OFFSET_END = -1;
@@ -99,13 +75,26 @@ const OFFSET_END = -1;
 /** The group id of the client that looks offsets up (it never joins it). */
 const LOOKUP_GROUP = 'aio-rdkafka-admin-lookup';
 
-/** An admin call waiting for its turn. */
-interface QueuedCall {
-  readonly what: string;
-  readonly timeoutMs: number;
-  readonly start: (timeoutMs: number, cb: (err?: Error | null) => void) => void;
-  readonly resolve: () => void;
-  readonly reject: (err: AIOKafkaError) => void;
+/** The events of an {@link AIOAdmin} and their listeners. */
+export interface AIOAdminEvents {
+  /**
+   * A failure outside any call (a disconnect that failed, a fatal librdkafka error). Unlike a
+   * plain EventEmitter, an `error` with no listener does not crash the process: it is written to
+   * stderr (or the logger), rate-limited.
+   */
+  error: (err: AIOKafkaError) => void;
+  /** librdkafka log lines of the clients the admin opens (set `debug` in the config for more); see also `logger`. */
+  log: (entry: LogEntry) => void;
+}
+
+/* Typed listeners: the EventEmitter methods, narrowed to AIOAdminEvents. */
+export interface AIOAdmin {
+  on<E extends keyof AIOAdminEvents>(event: E, listener: AIOAdminEvents[E]): this;
+  once<E extends keyof AIOAdminEvents>(event: E, listener: AIOAdminEvents[E]): this;
+  off<E extends keyof AIOAdminEvents>(event: E, listener: AIOAdminEvents[E]): this;
+  addListener<E extends keyof AIOAdminEvents>(event: E, listener: AIOAdminEvents[E]): this;
+  removeListener<E extends keyof AIOAdminEvents>(event: E, listener: AIOAdminEvents[E]): this;
+  emit<E extends keyof AIOAdminEvents>(event: E, ...args: Parameters<AIOAdminEvents[E]>): boolean;
 }
 
 /**
@@ -129,43 +118,34 @@ interface QueuedCall {
  * }
  * ```
  */
-export class AIOAdmin implements AsyncDisposable {
+export class AIOAdmin extends ClientBase {
   readonly #native: NativeAdmin;
   readonly #config: LibrdkafkaConfig;
   readonly #factories: NativeAdminFactories;
-  readonly #timeoutMs: number;
-  readonly #events: ClientEvents;
-  /** The requests the cluster serves: undefined until learnt, null if it could not be learnt. */
-  #apis: BrokerApis | null | undefined;
-  /** Learns `#apis` with a metadata client of its own; shared by the calls that wait for it. */
-  readonly #check = new ClusterCheck(
-    (timeoutMs) => this.#session('cluster check', timeoutMs, (config) => this.#factories.createMetadataClient(config), async () => {}),
-    () => this.#apis !== undefined,
-  );
-  #closed = false;
-  /** Aborted by close(): calls waiting for the cluster check stop waiting. */
-  readonly #closing = new AbortController();
-  readonly #closer = new CloseOnce();
-  /** Calls waiting for the one in flight. */
-  readonly #queue = new Fifo<QueuedCall>();
-  /** The call in flight: settles when its native callback came. */
-  #inFlight: { readonly answered: Promise<void>; readonly deadline: number } | undefined;
+  readonly #callTimeoutMs: number;
+  readonly #sessions: Sessions;
+  readonly #queue: AdminCallQueue;
 
-  private constructor(native: NativeAdmin, config: LibrdkafkaConfig, factories: NativeAdminFactories, options: ReturnType<typeof resolveAdminOptions>) {
+  private constructor(native: NativeAdmin, config: LibrdkafkaConfig, factories: NativeAdminFactories, options: ResolvedAdminOptions) {
+    super({ closeTimeoutMs: options.closeTimeoutMs, logger: options.logger, typeError: asAIOError, fatalSignals: new NativeFatalSignals() });
     this.#native = native;
     this.#config = config;
     this.#factories = factories;
-    this.#timeoutMs = options.timeoutMs;
-    // The admin has no events of its own to listen to: only the logger (or stderr) hears it.
-    this.#events = new ClientEvents(new EventEmitter(), options.logger);
+    this.#callTimeoutMs = options.callTimeoutMs;
+    this.#queue = new AdminCallQueue(this.events);
+    this.#sessions = new Sessions({ config, log: (log) => this.nativeLog(log), refusal: (what) => this.#refusal(what) });
   }
 
   /**
-   * Creates the admin client. node-rdkafka's AdminClient connects lazily: a wrong address shows
-   * up in the first call, which fails fast naming the brokers it could not reach.
+   * Creates the admin client and connects it: resolves once a connection to the cluster fetched
+   * its metadata and read which requests the cluster serves (a call it does not serve is then
+   * refused at once: {@link UnsupportedByClusterError}).
    *
    * @param config librdkafka configuration (`bootstrap.servers`, security settings), copied.
-   * @throws (rejects) {@link InvalidArgumentError} for a bad config or option.
+   * @throws (rejects) {@link InvalidArgumentError} for a bad config or option;
+   *   {@link OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`;
+   *   {@link AIOKafkaError} `ERR__TRANSPORT` naming the brokers when none can be reached, or
+   *   librdkafka's refusal to connect.
    */
   static async connect(config: AdminConfig, options: AIOAdminOptions = {}): Promise<AIOAdmin> {
     return AIOAdmin.connectWith(config, options, {});
@@ -178,13 +158,18 @@ export class AIOAdmin implements AsyncDisposable {
     const copy: LibrdkafkaConfig = { ...config };
     const factories = internal.factories ?? defaultAdminFactories;
     await factories.checkCreation?.(copy);
-    const native = createNative(() => factories.createAdmin(copy));
-    return new AIOAdmin(native, copy, factories, resolved);
-  }
-
-  /** Whether `close()` has been called. */
-  get closed(): boolean {
-    return this.#closed;
+    const native = factories.createAdmin(copy);
+    const admin = new AIOAdmin(native, copy, factories, resolved);
+    try {
+      // node-rdkafka's AdminClient connects lazily: a connection of its own proves the cluster answers.
+      await admin.openWith(() =>
+        admin.#sessions.run('connect', resolved.connectTimeoutMs, (c) => factories.createMetadataClient(c), async () => {}),
+      );
+    } catch (err) {
+      admin.#disconnect();
+      throw err;
+    }
+    return admin;
   }
 
   /**
@@ -242,7 +227,7 @@ export class AIOAdmin implements AsyncDisposable {
    */
   async listTopics(options: AdminCallOptions = {}): Promise<TopicDescription[]> {
     const timeoutMs = this.#limit('listTopics', options);
-    const metadata = await this.#session('listTopics', timeoutMs, (config) => this.#factories.createMetadataClient(config), (client, remaining) =>
+    const metadata = await this.#sessions.run('listTopics', timeoutMs, (config) => this.#factories.createMetadataClient(config), (client, remaining) =>
       allTopics('listTopics', client, remaining),
     );
     return metadata.topics
@@ -274,7 +259,7 @@ export class AIOAdmin implements AsyncDisposable {
     if (typeof group !== 'string' || group === '') throw new InvalidArgumentError(`${what}: group must be a non-empty string, got ${describe(group)}`);
     const names = topicList(what, topics);
     const config = { 'group.id': group, 'enable.auto.commit': false };
-    return this.#session(what, timeoutMs, (c) => this.#factories.createOffsetsClient({ ...c, ...config }), async (client, remaining, apis) => {
+    return this.#sessions.run(what, timeoutMs, (c) => this.#factories.createOffsetsClient({ ...c, ...config }), async (client, remaining, apis) => {
       requireApi(what, 'OffsetFetch', apis);
       const deadline = Date.now() + remaining;
       const partitions = partitionsOf(what, names, await allTopics(what, client, remaining));
@@ -313,7 +298,7 @@ export class AIOAdmin implements AsyncDisposable {
     const target = offsetTarget(what, spec);
     const group = typeof this.#config['group.id'] === 'string' ? this.#config['group.id'] : LOOKUP_GROUP;
     const config = { 'group.id': group, 'enable.auto.commit': false };
-    return this.#session(what, timeoutMs, (c) => this.#factories.createOffsetsClient({ ...c, ...config }), async (client, remaining, apis) => {
+    return this.#sessions.run(what, timeoutMs, (c) => this.#factories.createOffsetsClient({ ...c, ...config }), async (client, remaining, apis) => {
       requireApi(what, 'ListOffsets', apis);
       const deadline = Date.now() + remaining;
       const partitions = partitionsOf(what, [topic], await allTopics(what, client, remaining));
@@ -332,197 +317,58 @@ export class AIOAdmin implements AsyncDisposable {
   }
 
   /**
-   * Releases the admin client (idempotent: every call returns the same Promise). Calls still
-   * queued, or waiting for the check of what the cluster serves, reject with
-   * {@link AdminClosedError} at once, as do calls made afterwards. The call in flight,
-   * if any, is let finish first (node-rdkafka's disconnect would otherwise block the event loop
-   * until that call's native timeout), at most until its guard's deadline.
+   * Closes the admin client by `timeoutMs` (idempotent: every call returns the same Promise).
+   * Calls still queued reject with {@link AdminClosedError} at once, as do calls made afterwards.
+   * The call in flight, if any, is let finish until the limit; past it, it rejects with
+   * `AdminClosedError` (its outcome unknown), and the AdminClient is released in the background
+   * once node-rdkafka answered (disconnecting under the call would block the event loop until its
+   * native timeout).
    */
-  close(): Promise<void> {
-    return this.#closer.run(noop, () => {
-      this.#closed = true;
-      this.#closing.abort();
-      for (let call = this.#queue.shift(); call !== undefined; call = this.#queue.shift()) {
-        call.reject(new AdminClosedError(`${call.what}: the admin client closed before the call was sent`));
-      }
-      return this.#close();
-    });
+  override close(options: CloseOptions = {}): Promise<void> {
+    return super.close(options);
   }
 
-  async #close(): Promise<void> {
-    const inFlight = this.#inFlight;
-    if (inFlight !== undefined) await settlesWithin(inFlight.answered, Math.max(0, inFlight.deadline - Date.now()));
+  protected async closeClient(timeoutMs: number): Promise<void> {
+    const running = await this.#queue.close(timeoutMs);
+    if (running === undefined) this.#disconnect();
+    else void running.answered.then(() => this.#disconnect());
+  }
+
+  /** Nothing runs on the AdminClient itself: the calls made after a fatal error are refused with it. */
+  protected onFatal(): void {}
+
+  #disconnect(): void {
     try {
       this.#native.disconnect();
     } catch {
       // Already disconnected: nothing left to release.
     }
-    this.#events.close();
+    this.events.close();
   }
 
-  /** `await using admin = await AIOAdmin.connect(...)`: closes the admin client. */
-  declare [Symbol.asyncDispose]: () => Promise<void>;
-  static {
-    defineAsyncDispose(this.prototype, function (this: AIOAdmin) {
-      return this.close();
-    });
-  }
-
-  /** A call's time limit: its own, else the admin's; refused once the admin is closed. */
+  /** A call's time limit: its own, else the admin's; refused once the admin is closed (or fatally failed). */
   #limit(what: string, options: AdminCallOptions): number {
-    if (this.#closed) throw new AdminClosedError(`${what}: the admin client is closed`);
-    return callTimeoutMs(what, options?.timeoutMs, this.#timeoutMs);
+    const refusal = this.#refusal(what);
+    if (refusal !== undefined) throw refusal;
+    return callTimeoutMs(what, options?.timeoutMs, this.#callTimeoutMs);
   }
 
-  /**
-   * Checks the input (`prepare` throws on bad input) and that the cluster serves `api` (learning
-   * what it serves first, if no call did yet), then queues the native call.
-   */
-  async #call(
-    what: string,
-    api: string,
-    options: AdminCallOptions,
-    prepare: () => (timeoutMs: number, cb: (err?: Error | null) => void) => void,
-  ): Promise<void> {
+  /** The fatal error once one stopped the admin; {@link AdminClosedError} once closed; else undefined. */
+  #refusal(what: string): AIOKafkaError | undefined {
+    return this.fatalError ?? (this.closed ? new AdminClosedError(`${what}: the admin client is closed`) : undefined);
+  }
+
+  /** Checks the input (`prepare` throws on bad input) and that the cluster serves `api`, then queues the native call. */
+  async #call(what: string, api: string, options: AdminCallOptions, prepare: () => AdminCallStart): Promise<void> {
     const timeoutMs = this.#limit(what, options);
     const start = prepare();
-    // A call made while the check runs waits for it too, even if the answer is in: calls are sent
-    // in order. Each waits within its own time limit.
-    if (this.#apis === undefined || this.#check.running) await this.#check.wait(what, timeoutMs, Date.now() + timeoutMs, this.#closing.signal);
-    requireApi(what, api, this.#apis ?? undefined);
-    if (this.#closed) throw new AdminClosedError(`${what}: the admin client closed before the call was sent`);
-    await new Promise<void>((resolve, reject) => {
-      this.#queue.push({ what, timeoutMs, start, resolve, reject });
-      this.#sendNext();
-    });
+    requireApi(what, api, this.#sessions.apis);
+    await this.#queue.send(what, timeoutMs, start);
   }
-
-  /**
-   * Runs `use` on a short-lived native client, connected (failing fast, naming the brokers, when
-   * none can be reached) and disconnected afterwards. Its log lines go to the logger; those of
-   * the `feature` debug context, added here to read the cluster's ApiVersions answer, only if the
-   * config asked for them. `use` gets what the cluster serves, once known (waiting at most
-   * {@link API_VERSIONS_WAIT_MS} for it when this session is the one that learns it).
-   */
-  async #session<C extends NativeMetadataClient, T>(
-    what: string,
-    timeoutMs: number,
-    create: (config: LibrdkafkaConfig) => C,
-    use: (client: C, remainingMs: number, apis: BrokerApis | undefined) => Promise<T>,
-  ): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    const debug = this.#config.debug;
-    const wanted = typeof debug === 'string' && debug !== '' ? debug.split(',').map((context) => context.trim()) : [];
-    const config: LibrdkafkaConfig = { ...this.#config, debug: [...new Set([...wanted, 'feature'])].join(',') };
-    let learnt!: () => void;
-    const known = new Promise<void>((resolve) => (learnt = resolve));
-    const reader = new ApiVersionsReader((apis) => {
-      this.#apis ??= apis;
-      learnt();
-    });
-    const showFeature = wanted.includes('feature') || wanted.includes('all');
-    const onLog = (log: NativeLogEvent): void => {
-      reader.note(log);
-      if (log.severity < 7 || showFeature || (wanted.length > 0 && log.fac !== 'APIVERSION' && log.fac !== 'FEATURE')) this.#events.log(log);
-    };
-    const client = createNative(() => create(config));
-    client.on('event.log', onLog);
-    let connected = false;
-    try {
-      // The connect every client makes: fails fast, naming the brokers, when none can be reached.
-      await connectNative(client, timeoutMs, () => client.disconnect(noop), bootstrapOf(this.#config));
-      connected = true;
-      if (this.#apis === undefined && !(await settlesWithin(known, Math.min(API_VERSIONS_WAIT_MS, Math.max(0, deadline - Date.now()))))) {
-        // No ApiVersions answer logged (`api.version.request=false`, an old broker): calls go unchecked.
-        this.#apis = null;
-      }
-      if (this.#closed) throw new AdminClosedError(`${what}: the admin client closed during the call`);
-      return await use(client, Math.max(1, deadline - Date.now()), this.#apis ?? undefined);
-    } finally {
-      if (connected) await disconnectNative((cb) => client.disconnect(cb));
-      client.removeListener('event.log', onLog);
-    }
-  }
-
-  /** Sends the next queued call once the one in flight has answered; its guard starts now. */
-  #sendNext(): void {
-    if (this.#inFlight !== undefined) return;
-    const call = this.#queue.shift();
-    if (call === undefined) return;
-    let answer!: () => void;
-    const answered = new Promise<void>((resolve) => (answer = resolve));
-    this.#inFlight = { answered, deadline: Date.now() + call.timeoutMs + GUARD_GRACE_MS };
-    void answered.then(() => {
-      this.#inFlight = undefined;
-      this.#sendNext();
-    });
-    guarded<void>(
-      call.what,
-      call.timeoutMs,
-      (cb) =>
-        call.start(nativeTimeoutMs(call.timeoutMs), (err) => {
-          answer();
-          cb(err ?? null, undefined);
-        }),
-      () =>
-        this.#events.warn(
-          `${call.what} succeeded after its time limit of ${call.timeoutMs} ms, though it was reported as timed out`,
-          AIOErrorCodes.OPERATION_TIMEOUT,
-          undefined,
-        ),
-      answer,
-    ).then(call.resolve, call.reject);
-  }
-}
-
-/**
- * A native admin call bounded by our own timer as well ({@link callWithDeadline}), librdkafka's
- * own timeout given a grace period to fire first. `late` runs if it answers after we gave up;
- * `threw` if starting it threw (no callback will come).
- */
-function guarded<T>(
-  what: string,
-  timeoutMs: number,
-  start: (cb: NativeCallback<T>) => unknown,
-  late: () => void = noop,
-  threw: () => void = noop,
-): Promise<T> {
-  return callWithDeadline<T>(
-    what,
-    timeoutMs,
-    (done) => {
-      try {
-        return start(done);
-      } catch (err) {
-        threw();
-        throw err;
-      }
-    },
-    {
-      graceMs: GUARD_GRACE_MS,
-      timeoutMessage: `${what}: no answer within ${timeoutMs} ms; its outcome is unknown`,
-      mapError: (err) => toAdminError(what, err, timeoutMs),
-      late,
-    },
-  );
-}
-
-function toAdminError(what: string, err: Error, timeoutMs: number): AIOKafkaError {
-  if (err instanceof InvalidArgumentError) return err;
-  const typed = fromLibrdkafka(err, { kind: 'client' });
-  if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR_REQUEST_TIMED_OUT') {
-    return new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms (${typed.message})`, timeoutMs, typed);
-  }
-  return typed;
 }
 
 /** node-rdkafka's answer to `committed` and `offsetsForTimes`. */
 type NativePartitionOffsetList = Array<{ topic: string; partition: number; offset?: number }>;
-
-/** The metadata of every topic (asking for named ones would make a cluster auto-create them). */
-function allTopics(what: string, client: NativeMetadataClient, timeoutMs: number): Promise<NativeMetadata> {
-  return guarded<NativeMetadata>(what, timeoutMs, (cb) => client.getMetadata({ allTopics: true, timeout: nativeTimeoutMs(timeoutMs) }, cb));
-}
 
 /** A non-empty list of legal topic names, without repeats. */
 function topicList(what: string, topics: unknown): string[] {

@@ -12,7 +12,7 @@
  * until the call's timeout (that is what librdkafka's mock cluster does with CreateTopics), so the
  * admin client refuses such a call at once instead.
  */
-import { AIOKafkaError } from '../core/errors';
+import { UnsupportedByClusterError } from '../core/errors';
 
 /** What librdkafka logs while a client connects, as far as this file reads it. */
 export interface ApiVersionLog {
@@ -72,22 +72,6 @@ export class ApiVersionsReader {
       this.#result = { broker: this.#broker, apis: this.#apis };
       this.#onComplete(this.#result);
     }
-  }
-}
-
-/**
- * The cluster does not serve a request this call needs: its ApiVersions answer lacks it, so the
- * call was not sent (it would only have timed out). librdkafka's mock cluster, for one, serves
- * no CreateTopics, DeleteTopics or CreatePartitions. Code `ERR__UNSUPPORTED_FEATURE`, not
- * retriable.
- */
-export class UnsupportedByClusterError extends AIOKafkaError {
-  /** The Kafka request the cluster does not serve, e.g. `CreateTopics`. */
-  readonly api: string;
-
-  constructor(message: string, api: string) {
-    super(message, { code: 'ERR__UNSUPPORTED_FEATURE' });
-    this.api = api;
   }
 }
 

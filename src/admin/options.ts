@@ -1,20 +1,32 @@
 import { loggerOption, type Logger } from '../core/logger';
 import { checkOptionsObject, durationOption } from '../core/validation';
 
-/** Options of {@link AIOAdmin.connect}. */
+/** Options of {@link AIOAdmin.connect}: the names and meanings every client shares, and the admin's own. */
 export interface AIOAdminOptions {
   /**
-   * Default time limit of every call, in ms (`Infinity`: no limit); each call may pass its own.
+   * How long `connect()` waits for the cluster: it opens a connection, fetches the metadata and
+   * reads which requests the cluster serves; an unreachable cluster fails it (naming the brokers),
+   * as it fails the producer's and the consumer's.
    * @default 30000
    */
-  timeoutMs?: number;
+  connectTimeoutMs?: number;
   /**
-   * Receives librdkafka's log lines (level from their syslog severity) from the first connection
-   * attempt of every call on, and the admin client's own warnings (a call that answered after its
-   * time limit), instead of stderr: with a logger nothing is written to stderr. pino and `console`
-   * fit as they are. node-rdkafka 3.6's AdminClient itself hands no log lines to JavaScript; the
-   * lines come from the short-lived clients the admin opens to the cluster (metadata, offsets,
-   * and the ApiVersions check of the topic calls).
+   * The default of `close({ timeoutMs })`: how long close waits for the call in flight.
+   * @default 30000
+   */
+  closeTimeoutMs?: number;
+  /**
+   * The default time limit of each call (`createTopic`, `listTopics`, ...), in ms (`Infinity`: no
+   * limit); each call may pass its own (`{ timeoutMs }`).
+   * @default 30000
+   */
+  callTimeoutMs?: number;
+  /**
+   * Receives librdkafka's log lines (level from their syslog severity) and the admin client's own
+   * warnings (a call that answered after its time limit), instead of stderr: with a logger nothing
+   * is written to stderr. pino and `console` fit as they are. node-rdkafka 3.6's AdminClient
+   * itself hands no log lines to JavaScript; the lines come from the short-lived clients the admin
+   * opens to the cluster (at connect, and for metadata and offsets).
    * @default none: warnings go to stderr, rate-limited
    */
   logger?: Logger;
@@ -22,7 +34,9 @@ export interface AIOAdminOptions {
 
 /** {@link AIOAdminOptions} checked, defaults filled in. */
 export interface ResolvedAdminOptions {
-  timeoutMs: number;
+  connectTimeoutMs: number;
+  closeTimeoutMs: number;
+  callTimeoutMs: number;
   logger: Logger | undefined;
 }
 
@@ -30,7 +44,9 @@ export interface ResolvedAdminOptions {
 export function resolveAdminOptions(options: AIOAdminOptions): ResolvedAdminOptions {
   checkOptionsObject(options);
   return {
-    timeoutMs: durationOption('option timeoutMs', options.timeoutMs, 30_000),
+    connectTimeoutMs: durationOption('option connectTimeoutMs', options.connectTimeoutMs, 30_000),
+    closeTimeoutMs: durationOption('option closeTimeoutMs', options.closeTimeoutMs, 30_000),
+    callTimeoutMs: durationOption('option callTimeoutMs', options.callTimeoutMs, 30_000),
     logger: loggerOption(options.logger),
   };
 }

@@ -1,7 +1,4 @@
-import { EventEmitter } from 'node:events';
-import { ClientEvents, type LogEntry } from '../core/client-events';
-import { defineAsyncDispose } from '../core/dispose';
-import type { ConsumerStats } from '../core/stats';
+import { ClientBase } from '../core/client';
 import {
   AIOKafkaError,
   ConsumerClosedError,
@@ -9,21 +6,19 @@ import {
   InvalidStateError,
   type HandlerError,
 } from '../core/errors';
-import { Leases, lendNative, type NativeLease } from '../core/lease';
-import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
+import { lendNative, type NativeLease } from '../core/lease';
+import { connectNative } from '../native/connect';
 import { noop } from '../core/noop';
-import { settlesWithin, startTimer } from '../core/timeouts';
-import { partitionKey, type TopicPartition } from '../core/topic-partition';
-import { callTimeoutMs, checkTopic, describe, durationOption } from '../core/validation';
+import type { TopicPartition } from '../core/topic-partition';
+import { durationOption } from '../core/validation';
 import { bootstrapOf, type ConsumerConfig, type LibrdkafkaConfig } from '../native/config';
 import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
-import { fatalFromLog, fromLibrdkafka } from '../native/errors';
-import { CommitPlanner } from './commit-planner';
-import { COMMIT_TIMEOUT_MS, Committer } from './committer';
-import { ConsumeLoop } from './consume-loop';
+import { asAIOError } from '../native/errors';
+import { NativeFatalSignals } from '../native/fatal';
 import type { ConsumerMessage } from './consumer-message';
-import { Consumption } from './consumption';
-import { assessHealth, type ConsumerHealth, type HealthOptions } from './health';
+import type { Consumption } from './consumption';
+import { ConsumerEngine, subscribe } from './engine';
+import { measureHealth, type ConsumerHealth, type HealthOptions } from './health';
 import { measureLag, type PartitionLag } from './lag';
 import {
   resolveConsumerConfig,
@@ -36,57 +31,13 @@ import {
   type BatchRunOptions,
   type MessageRunOptions,
   type RunOptions,
+  type LagOptions,
+  checkOffset,
+  checkPartitions,
 } from './options';
-import { Pauses } from './pauses';
-import { Rebalancer } from './rebalancer';
+import type { AIOConsumerEvents } from './events';
 import { connectTrace } from '../core/tracing';
 import { consumerChannels } from './tracing';
-
-/** Options of {@link AIOConsumer.lag}. */
-export interface LagOptions {
-  /**
-   * Time limit of each broker request (watermarks, committed offsets), in ms.
-   * @default 10000
-   */
-  timeoutMs?: number;
-}
-
-/** The first pause before the final commit is tried again after a refusal, in ms (doubled each time). */
-const FINAL_COMMIT_RETRY_MS = 50;
-/** The longest pause between two tries of the final commit, in ms. */
-const FINAL_COMMIT_RETRY_MAX_MS = 1_000;
-
-/** A change of the consumer's assignment, after it was applied. */
-export interface RebalanceEvent {
-  /** `assign`: the partitions were added; `revoke`: they were taken away. */
-  type: 'assign' | 'revoke';
-  partitions: TopicPartition[];
-}
-
-/** The events of an {@link AIOConsumer} and their listeners. */
-export interface AIOConsumerEvents {
-  /**
-   * A librdkafka client error, a failed commit, a failed pause/resume or rebalance step. Unlike a
-   * plain EventEmitter, an `error` with no listener does not crash the process: it is written to
-   * stderr, rate-limited. An error with `fatal: true` ends the consumption.
-   */
-  error: (err: AIOKafkaError) => void;
-  /** A handler failed and `onError` chose `'skip'`: the message counts as processed. */
-  handlerError: (err: HandlerError) => void;
-  /** The assignment changed (after the revoked partitions' finished offsets were committed). */
-  rebalance: (event: RebalanceEvent) => void;
-  /** Backpressure: `maxBufferedMessages` were waiting, so the assigned partitions were paused. */
-  pause: (partitions: TopicPartition[]) => void;
-  /**
-   * The buffer drained to half of `maxBufferedMessages`: the partitions backpressure paused were
-   * resumed (those the user paused with {@link AIOConsumer.pause} stay paused and are not listed).
-   */
-  resume: (partitions: TopicPartition[]) => void;
-  /** Parsed librdkafka statistics, every `statistics.interval.ms` (set it in the config). */
-  stats: (stats: ConsumerStats) => void;
-  /** librdkafka log lines (set `debug` in the config for more of them); see also the `logger` option. */
-  log: (entry: LogEntry) => void;
-}
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOConsumerEvents. */
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
@@ -117,66 +68,27 @@ export interface AIOConsumer<K = Buffer | null, V = Buffer | null> {
  * ```
  */
 export class AIOConsumer<K = Buffer | null, V = Buffer | null>
-  extends EventEmitter
-  implements AsyncDisposable, AsyncIterable<ConsumerMessage<K, V>>
+  extends ClientBase
+  implements AsyncIterable<ConsumerMessage<K, V>>
 {
   readonly #native: NativeConsumer;
   readonly #options: ResolvedConsumerOptions;
-  readonly #events: ClientEvents;
-  readonly #closer = new CloseOnce();
-  readonly #planner = new CommitPlanner();
-  readonly #loop: ConsumeLoop;
-  readonly #committer: Committer;
-  readonly #pauses: Pauses;
-  readonly #rebalancer: Rebalancer;
-  /** The fatal error that ended the consumer, if one came. */
-  #fatal: AIOKafkaError | undefined;
-  /** The consumption, once `run()` or an iteration started it (a consumer consumes once). */
-  #consumption: Consumption | undefined;
-  /** The native client lent to transactional producers' sendOffsets calls: close waits for them. */
-  readonly #leases = new Leases();
+  /** The consumer's mechanisms, wired together (engine.ts). */
+  readonly #engine: ConsumerEngine;
 
   /** Use {@link AIOConsumer.connect}. */
   private constructor(native: NativeConsumer, options: ResolvedConsumerOptions) {
-    super();
+    super({ closeTimeoutMs: options.closeTimeoutMs, logger: options.logger, typeError: asAIOError, fatalSignals: new NativeFatalSignals() });
     this.#native = native;
     this.#options = options;
-    const events = new ClientEvents(this, options.logger);
-    this.#events = events;
-    this.#loop = new ConsumeLoop(
-      native,
-      {
-        room: () => options.maxBufferedMessages - (this.#consumption?.runnable ?? 0),
-        accept: (messages) => this.#consumption?.accept(messages),
-        failed: (err, what) => this.#failed(err, what),
-      },
-      { batchSize: options.batchSize, backOffMs: options.pollTimeoutMs },
-    );
-    this.#committer = new Committer(native, this.#planner, events, {
-      polling: () => this.#loop.polling,
-      intervalMs: options.commitIntervalMs,
+    this.#engine = new ConsumerEngine(native, options, {
+      events: this.events,
+      closing: () => this.closing,
+      failed: (err, what) => this.#failed(err, what),
     });
-    this.#pauses = new Pauses(native, events, options.maxBufferedMessages, () => this.#rebalancer.assignment);
-    this.#rebalancer = new Rebalancer({
-      native,
-      events,
-      planner: this.#planner,
-      committer: this.#committer,
-      loop: this.#loop,
-      pauses: this.#pauses,
-      revokeTimeoutMs: options.revokeTimeoutMs,
-      release: (keys) => this.#consumption?.release(keys) ?? [],
-      waitsForHandlers: () => !this.#closer.started,
-      revoked: () => this.#consumption?.dispatch(),
-    });
-    native.on('event.error', (err) => this.#failed(fromLibrdkafka(err, { kind: 'client' }), 'client error'));
-    native.on('event.log', (log) => {
-      // node-rdkafka drops the fatal flag of librdkafka's error events; its FATAL line says it.
-      const fatal = fatalFromLog(log);
-      if (fatal !== undefined) this.#failed(fatal, 'librdkafka is fatally failed');
-      events.log(log);
-    });
-    native.on('event.stats', (stats) => events.stats(stats));
+    native.on('event.error', (err) => this.clientError(err));
+    native.on('event.log', (log) => this.nativeLog(log));
+    native.on('event.stats', (stats) => this.events.stats(stats));
   }
 
   /**
@@ -222,28 +134,16 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
     // node-rdkafka calls this on the main thread, asynchronously; librdkafka holds the
     // rebalance until we assign or unassign.
     const rebalanceCb: NativeRebalanceCallback = (err, partitions) => {
-      if (consumer !== undefined) consumer.#rebalancer.onRebalance(err, partitions);
+      if (consumer !== undefined) consumer.#engine.rebalancer.onRebalance(err, partitions);
     };
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
-    const native = createNative(() => (internal.createNative ?? createNativeConsumer)(resolvedConfig));
+    const native = (internal.createNative ?? createNativeConsumer)(resolvedConfig);
     consumer = new AIOConsumer<K, V>(native, resolved);
-    consumer.#events.hold();
     // Connected after connect() gave up: release what librdkafka opened.
-    try {
-      await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig));
-    } catch (err) {
-      // Nobody holds this consumer: librdkafka's attempt that runs out in the background stays quiet.
-      consumer.#events.mute();
-      throw err;
-    }
-    consumer.#events.open();
-    try {
-      native.setDefaultConsumeTimeout(resolved.pollTimeoutMs);
-      native.subscribe(resolved.topics);
-    } catch (err) {
-      await disconnectNative((cb) => native.disconnect(cb));
-      throw fromLibrdkafka(err, { kind: 'client' });
-    }
+    await consumer.openWith(() =>
+      connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(noop), bootstrapOf(resolvedConfig)),
+    );
+    await subscribe(native, resolved);
     return consumer;
   }
 
@@ -254,37 +154,32 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    * is disconnecting.
    */
   [lendNative](): NativeLease | undefined {
-    return this.#rebalancer.disconnecting ? undefined : this.#leases.lend(this.#native);
-  }
-
-  /** Whether `close()` has been called. */
-  get closed(): boolean {
-    return this.#closer.started;
+    return this.#engine.rebalancer.disconnecting ? undefined : this.#engine.leases.lend(this.#native);
   }
 
   /** The partitions currently assigned to this member. */
   get assignment(): TopicPartition[] {
-    return this.#rebalancer.assignment;
+    return this.#engine.rebalancer.assignment;
   }
 
   /** Messages fetched and waiting to be handed to a handler (or to the loop body). */
   get buffered(): number {
-    return this.#consumption?.waiting ?? 0;
+    return this.#engine.consumption?.waiting ?? 0;
   }
 
   /** Handlers running now (the message an iteration handed out counts as one). */
   get inFlight(): number {
-    return this.#consumption?.running ?? 0;
+    return this.#engine.consumption?.running ?? 0;
   }
 
   /** Whether the assigned partitions are paused for backpressure (see {@link AIOConsumer.pausedPartitions} for yours). */
   get paused(): boolean {
-    return this.#pauses.backpressure;
+    return this.#engine.pauses.backpressure;
   }
 
   /** The partitions paused with {@link AIOConsumer.pause} and not resumed yet, assigned or not (copies). */
   get pausedPartitions(): TopicPartition[] {
-    return this.#pauses.user;
+    return this.#engine.pauses.user;
   }
 
   /**
@@ -307,7 +202,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    */
   pause(partitions: TopicPartition[]): void {
     const list = this.#checkPartitions('pause', partitions);
-    this.#pauses.pauseUser(list);
+    this.#engine.pauses.pauseUser(list);
   }
 
   /**
@@ -320,8 +215,8 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    */
   resume(partitions: TopicPartition[]): void {
     const list = this.#checkPartitions('resume', partitions);
-    this.#pauses.resumeUser(list);
-    this.#consumption?.resumed();
+    this.#engine.pauses.resumeUser(list);
+    this.#engine.consumption?.resumed();
   }
 
   /**
@@ -352,10 +247,8 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    */
   async seek(topicPartition: TopicPartition, offset: number): Promise<void> {
     const [tp] = this.#checkPartitions('seek', [topicPartition]);
-    if (!(typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0)) {
-      throw new InvalidArgumentError(`seek: offset must be an integer >= 0, got ${describe(offset)}`);
-    }
-    await this.#rebalancer.seek({ topic: tp!.topic, partition: tp!.partition, offset });
+    checkOffset('seek: offset', offset);
+    await this.#engine.rebalancer.seek({ topic: tp!.topic, partition: tp!.partition, offset });
   }
 
   /**
@@ -374,9 +267,9 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    *   {@link OperationTimeoutError} when a request failed.
    */
   async lag(options: LagOptions = {}): Promise<PartitionLag[]> {
-    if (this.#closer.started) throw new ConsumerClosedError('lag: the consumer is closed');
+    if (this.closed) throw new ConsumerClosedError('lag: the consumer is closed');
     const timeoutMs = durationOption('lag timeoutMs', options?.timeoutMs, 10_000, { positive: true });
-    return measureLag(this.#native, this.#planner, this.assignment, timeoutMs);
+    return measureLag(this.#native, this.#engine.planner, this.assignment, timeoutMs);
   }
 
   /**
@@ -394,23 +287,9 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    * @throws {InvalidArgumentError} for a bad `maxPollAgeMs`.
    */
   health(options: HealthOptions = {}): ConsumerHealth {
-    const { batchSize, pollTimeoutMs } = this.#options;
-    const maxPollAgeMs = durationOption('health maxPollAgeMs', options?.maxPollAgeMs, batchSize * pollTimeoutMs + 5_000);
-    let nativeConnected = false;
-    try {
-      nativeConnected = this.#native.isConnected();
-    } catch {
-      nativeConnected = false;
-    }
-    return assessHealth({
-      closed: this.#closer.started,
-      nativeConnected,
-      fatalError: this.#fatal,
-      polling: this.#loop.polling,
-      lastReturnAt: this.#loop.lastReturnAt,
-      maxPollAgeMs,
-    });
+    return measureHealth(this.#native, this.#engine.loop, this.#options, options, { closed: this.closing, fatalError: this.fatalError });
   }
+
 
   /**
    * In a `for await` body: `message` (the one in hand) counts as processed now, so it is committed
@@ -429,8 +308,8 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    *   for any message but the one the iteration handed out last.
    */
   markProcessed(message: ConsumerMessage<K, V>): void {
-    if (this.#consumption === undefined) throw new InvalidStateError('markProcessed: nothing is consuming');
-    this.#consumption.markProcessed(message);
+    if (this.#engine.consumption === undefined) throw new InvalidStateError('markProcessed: nothing is consuming');
+    this.#engine.consumption.markProcessed(message);
   }
 
   /**
@@ -514,188 +393,53 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    *   only while `run()` or an iteration polls), {@link ConsumerClosedError} after close.
    */
   async commit(): Promise<void> {
-    if (this.#rebalancer.disconnecting) throw new ConsumerClosedError('commit: the consumer is closed');
-    if (!this.#loop.polling) {
+    if (this.#engine.rebalancer.disconnecting) throw new ConsumerClosedError('commit: the consumer is closed');
+    if (!this.#engine.loop.polling) {
       throw new InvalidStateError('commit: nothing is consuming; commits are answered while run() or an iteration polls');
     }
-    const err = await this.#committer.commit(this.#planner.plan(), 'commit');
+    const err = await this.#engine.committer.commit(this.#engine.planner.plan(), 'commit');
     if (err !== undefined) throw err;
   }
 
   /**
-   * Closes the consumer: no message is started any more; running handlers get up to `timeoutMs`
-   * to finish; then the finished offsets are committed (a message still running stays
-   * uncommitted and is delivered again to the next owner of its partition), a running `run()`
-   * resolves, a waiting iteration ends, and the client leaves the group and disconnects.
+   * Closes the consumer by `timeoutMs`, one deadline for all of it: no message is started any
+   * more; running handlers get the time up to the deadline; the finished offsets are committed
+   * (a message still running stays uncommitted and is delivered again to the next owner of its
+   * partition), a running `run()` resolves, a waiting iteration ends, and the client leaves the
+   * group and disconnects. At the deadline what still waits is answered ({@link ConsumerClosedError})
+   * and the disconnect follows the native work still running, in the background.
    * `timeoutMs: Infinity` waits for every running handler. Nothing in close blocks the event
-   * loop. Idempotent: every call returns the same Promise. Afterwards nothing of the consumer keeps the
-   * process alive.
+   * loop. Idempotent: every call returns the same Promise. Afterwards nothing of the consumer
+   * keeps the process alive.
    */
-  close(options: ConsumerCloseOptions = {}): Promise<void> {
-    return this.#closer.run(
-      () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
-      (timeoutMs) => consumerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs)),
-    );
+  override close(options: ConsumerCloseOptions = {}): Promise<void> {
+    return super.close(options);
   }
 
-  /** `await using consumer = await AIOConsumer.connect(...)`: closes with the default timeout. */
-  declare [Symbol.asyncDispose]: () => Promise<void>;
-  static {
-    defineAsyncDispose(this.prototype, function (this: AIOConsumer<unknown, unknown>) {
-      return this.close();
-    });
+  protected closeClient(timeoutMs: number): Promise<void> {
+    return consumerChannels.close.trace(() => ({ timeoutMs }), () => this.#engine.shutdown.close(timeoutMs));
   }
 
   /** Starts the one consumption of this consumer, and the loop that feeds it. */
   #begin(what: 'run' | 'iteration', run: ReturnType<typeof resolveRunOptions> | undefined): Consumption {
-    if (this.#closer.started) throw new ConsumerClosedError(`${what}: the consumer is closed`);
-    if (this.#consumption !== undefined) {
-      throw new InvalidStateError(
-        `${what}: a consumer consumes once: run() or one iteration, not both and not twice (close it and connect a new one)`,
-      );
-    }
-    const consumption = new Consumption(
-      {
-        planner: this.#planner,
-        events: this.#events,
-        closeTimeoutMs: this.#options.closeTimeoutMs,
-        // During close (or a revocation) fetched messages are dropped: never tracked, never committed.
-        takes: (pkey) => !this.#closer.started && !this.#rebalancer.revoking(pkey),
-        buffered: (waiting) => {
-          if (!this.#rebalancer.disconnecting) this.#pauses.update(waiting);
-        },
-        wrapUp: () => this.#wrapUp(),
-        userPaused: (pkey) => this.#pauses.userPaused(pkey),
-        userPausedKeys: () => this.#pauses.userKeys(),
-        decode: this.#options.decode,
-      },
-      run,
-    );
-    this.#consumption = consumption;
-    this.#loop.start();
-    this.#committer.startPeriodic();
-    return consumption;
+    if (this.closed) throw new ConsumerClosedError(`${what}: the consumer is closed`);
+    return this.#engine.begin(what, run);
   }
 
-  /** The end of a consumption, after its handlers: the final commit, then the loop stops. */
-  async #wrapUp(): Promise<void> {
-    // One budget for the final commit and the settling: a revocation's time limits. With no limit
-    // on revocations (revokeTimeoutMs Infinity) a refused final commit is still not retried
-    // forever: it gets a commit's own limit.
-    const revokeMs = Number.isFinite(this.#options.revokeTimeoutMs) ? this.#options.revokeTimeoutMs : 0;
-    const deadline = Date.now() + revokeMs + COMMIT_TIMEOUT_MS;
-    await this.#finalCommit(deadline);
-    // Answers to commits (a revocation's, say) arrive only while the loop polls.
-    await this.#settleRebalancesAndCommits(deadline);
-    await this.#stopPolling();
-  }
-
-  /**
-   * Commits everything finished until librdkafka confirms it, while the loop still polls: each
-   * round waits for the rebalance steps asked for so far and plans after them (a step that came
-   * late may have given a partition back with a resume point, owed a commit), and a refused or
-   * unanswered commit is tried again after a short pause. Bounded by `deadline`; the last
-   * failure is reported when it runs out.
-   */
-  async #finalCommit(deadline: number): Promise<void> {
-    let failure: AIOKafkaError | undefined;
-    for (let round = 0; ; round++) {
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) break;
-      await settlesWithin(this.#rebalancer.idle(), remaining);
-      const commits = this.#planner.plan();
-      if (commits.length === 0) {
-        if (this.#rebalancer.busy && Date.now() < deadline) continue;
-        failure = undefined;
-        break;
-      }
-      // Without polling no answer can come: sent once, reported unconfirmed by the committer.
-      const polling = this.#loop.polling;
-      failure = await this.#committer.commit(commits, 'final commit');
-      if (!polling || failure instanceof ConsumerClosedError) break;
-      // Confirmed (the next plan tells what a late step added) or refused: plan again, after a pause.
-      if (failure !== undefined) {
-        const pause = Math.min(FINAL_COMMIT_RETRY_MAX_MS, FINAL_COMMIT_RETRY_MS * 2 ** round, deadline - Date.now());
-        await new Promise<void>((resolve) => startTimer(resolve, pause));
-      }
-    }
-    if (failure !== undefined) this.#events.error(failure, 'final commit failed');
-  }
-
-  /**
-   * Before the loop stops: waits, while it still polls, for the rebalance steps and the commits
-   * in flight (their answers arrive only through polling), until `deadline`.
-   */
-  async #settleRebalancesAndCommits(deadline: number): Promise<void> {
-    for (;;) {
-      const commits = this.#committer.pending;
-      if (commits.length === 0 && !this.#rebalancer.busy) return;
-      const remaining = deadline - Date.now();
-      if (remaining <= 0) return;
-      await settlesWithin(Promise.all([this.#rebalancer.idle(), ...commits]), remaining);
-    }
-  }
-
-  #stopPolling(): Promise<void> {
-    this.#committer.stopPeriodic();
-    return this.#loop.stop();
-  }
-
-  async #close(timeoutMs: number): Promise<void> {
-    await this.#consumption?.close(timeoutMs);
-    await this.#stopPolling();
-    // A revocation still queued commits without waiting for an answer: nothing polls now.
-    await this.#rebalancer.idle();
-    // From here on the consumer counts as closed: commit() refuses, a revoke just releases; no
-    // more leases.
-    this.#rebalancer.disconnecting = true;
-    // A sendOffsets still reading the client holds the disconnect; past close's limit the
-    // disconnect waits for it in the background.
-    const leased = this.#leases.returned();
-    if (leased === undefined) return this.#disconnect();
-    if (!(await settlesWithin(leased.then(() => this.#disconnect()), timeoutMs))) this.#committer.closed();
-  }
-
-  async #disconnect(): Promise<void> {
-    // librdkafka leaves the group; a final revoke reaches the rebalancer, which just releases.
-    const err = await disconnectNative((cb) => this.#native.disconnect(cb));
-    if (err !== undefined) this.#events.error(err, 'disconnect failed');
-    this.#committer.closed();
-    this.#events.close();
-  }
-
-  /** A failed consume call or a client error: reported; a fatal one ends the consumption. */
-  #failed(err: unknown, what: string): void {
-    this.#events.error(err, what);
-    if (err instanceof AIOKafkaError && err.fatal) {
-      this.#fatal ??= err;
-      if (this.#consumption !== undefined) void this.#consumption.end(err);
-    }
-  }
-
-  /** Checks a list of partitions of a pause, resume or seek: each of a subscribed topic; returns copies. */
+  /** Checks a list of partitions of a pause, resume or seek (copies), refused once closed. */
   #checkPartitions(what: string, partitions: unknown): TopicPartition[] {
-    if (this.#closer.started) throw new ConsumerClosedError(`${what}: the consumer is closed`);
-    if (!Array.isArray(partitions)) {
-      throw new InvalidArgumentError(`${what}: partitions must be an array of { topic, partition }, got ${describe(partitions)}`);
-    }
-    const seen = new Set<string>();
-    const list: TopicPartition[] = [];
-    partitions.forEach((tp: unknown, i) => {
-      const at = what === 'seek' ? `${what}: topicPartition` : `${what}: partitions[${i}]`;
-      if (typeof tp !== 'object' || tp === null) throw new InvalidArgumentError(`${at} must be { topic, partition }, got ${describe(tp)}`);
-      const { topic, partition } = tp as Partial<TopicPartition>;
-      checkTopic(topic, `${at}.topic`);
-      if (!this.#options.topics.includes(topic)) {
-        throw new InvalidArgumentError(`${at}.topic "${topic}" is not one of the topics this consumer subscribes to`);
-      }
-      if (!(typeof partition === 'number' && Number.isSafeInteger(partition) && partition >= 0)) {
-        throw new InvalidArgumentError(`${at}.partition must be an integer >= 0, got ${describe(partition)}`);
-      }
-      const key = partitionKey(topic, partition);
-      if (!seen.has(key)) list.push({ topic, partition });
-      seen.add(key);
-    });
-    return list;
+    if (this.closed) throw new ConsumerClosedError(`${what}: the consumer is closed`);
+    return checkPartitions(what, partitions, this.#options.topics);
+  }
+
+  /** A failed consume call: reported; a fatal one stops the consumer. */
+  #failed(err: unknown, what: string): void {
+    if (err instanceof AIOKafkaError && err.fatal) this.enterFatal(err);
+    else this.events.error(err, what);
+  }
+
+  /** A fatal librdkafka error: the consumption ends with it (run() rejects, the iteration throws). */
+  protected onFatal(err: AIOKafkaError): void {
+    if (this.#engine.consumption !== undefined) void this.#engine.consumption.end(err);
   }
 }

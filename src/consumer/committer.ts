@@ -137,7 +137,8 @@ export class Committer {
         const commits = this.#planner.plan();
         if (commits.length > 0) {
           void this.commit(commits, 'periodic commit').then((err) => {
-            if (err !== undefined) this.#events.error(err, 'periodic commit failed');
+            // Answered by close (ConsumerClosedError): no failure of the commit's own.
+            if (err !== undefined && !(err instanceof ConsumerClosedError)) this.#events.error(err, 'periodic commit failed');
           });
         }
         this.#schedule();

@@ -3,6 +3,7 @@ import type { ClientEvents } from '../core/client-events';
 import { HandlerError, InvalidArgumentError, InvalidStateError, type AIOKafkaError } from '../core/errors';
 import { Fifo } from '../core/fifo';
 import { noop } from '../core/noop';
+import { Serial } from '../core/serial';
 import { settlesWithin, startTimer } from '../core/timeouts';
 import { partitionKey } from '../core/topic-partition';
 import type { NativeConsumerMessage } from '../native/consumer';
@@ -287,13 +288,9 @@ export class Consumption {
       return DONE;
     };
     // One next() at a time, like an async generator: a call waits for the previous one.
-    let previous: Promise<unknown> = Promise.resolve();
+    const calls = new Serial();
     return {
-      next: () => {
-        const result = previous.then(() => this.#serve());
-        previous = result.catch(noop);
-        return result;
-      },
+      next: () => calls.run(() => this.#serve()),
       return: end,
       throw: async (err?: unknown) => {
         await end();

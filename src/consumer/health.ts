@@ -1,4 +1,7 @@
 import type { AIOKafkaError } from '../core/errors';
+import { durationOption } from '../core/validation';
+import type { NativeConsumer } from '../native/consumer';
+import type { ConsumeLoop } from './consume-loop';
 
 /** What {@link AIOConsumer.health} reports: for readiness and liveness probes. */
 export interface ConsumerHealth {
@@ -60,4 +63,25 @@ export function assessHealth(facts: HealthFacts, now = Date.now()): ConsumerHeal
     consuming: facts.polling,
     pollAgeMs,
   };
+}
+
+/**
+ * The consumer's health now (see {@link AIOConsumer.health}): `maxPollAgeMs` checked (default
+ * `batchSize × pollTimeoutMs` + 5 s), node-rdkafka asked whether it is connected.
+ */
+export function measureHealth(
+  native: NativeConsumer,
+  loop: ConsumeLoop,
+  consumer: { batchSize: number; pollTimeoutMs: number },
+  options: HealthOptions,
+  state: { closed: boolean; fatalError: AIOKafkaError | undefined },
+): ConsumerHealth {
+  const maxPollAgeMs = durationOption('health maxPollAgeMs', options?.maxPollAgeMs, consumer.batchSize * consumer.pollTimeoutMs + 5_000);
+  let nativeConnected = false;
+  try {
+    nativeConnected = native.isConnected();
+  } catch {
+    nativeConnected = false;
+  }
+  return assessHealth({ ...state, nativeConnected, polling: loop.polling, lastReturnAt: loop.lastReturnAt, maxPollAgeMs });
 }

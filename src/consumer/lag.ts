@@ -1,4 +1,4 @@
-import { callWithDeadline } from '../core/timeouts';
+import { callWithDeadline, LIBRDKAFKA_GRACE_MS } from '../core/timeouts';
 import type { TopicPartition } from '../core/topic-partition';
 import type { NativeConsumer } from '../native/consumer';
 import { fromLibrdkafka } from '../native/errors';
@@ -51,14 +51,14 @@ export async function measureLag(
       'lag: committed offsets',
       timeoutMs,
       (done) => native.committed(partitions, nativeMs, (err, offsets) => done(err, offsets)),
-      { graceMs: 1_000, mapError },
+      { graceMs: LIBRDKAFKA_GRACE_MS, mapError },
     ),
     ...partitions.map(({ topic, partition }) =>
       callWithDeadline<{ lowOffset: number; highOffset: number }>(
         `lag: watermarks of partition ${partition} of "${topic}"`,
         timeoutMs,
         (done) => native.queryWatermarkOffsets(topic, partition, nativeMs, (err, offsets) => done(err, offsets)),
-        { graceMs: 1_000, mapError },
+        { graceMs: LIBRDKAFKA_GRACE_MS, mapError },
       ),
     ),
   ]);

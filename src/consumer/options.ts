@@ -1,8 +1,9 @@
 import { InvalidArgumentError, type HandlerError } from '../core/errors';
+import { partitionKey, type TopicPartition } from '../core/topic-partition';
 import { loggerOption, type Logger } from '../core/logger';
-import { checkConfig, checkOptionsObject, checkTopic, countOption, describe, durationOption } from '../core/validation';
+import { checkOptionsObject, checkTopic, countOption, describe, durationOption } from '../core/validation';
 import type { DeserializerOptions } from '../core/serde';
-import type { LibrdkafkaConfig } from '../native/config';
+import { checkConfig, type LibrdkafkaConfig } from '../native/config';
 import type { NativeConsumerFactory } from '../native/consumer';
 import type { ConsumerMessage } from './consumer-message';
 import { decoderOf, type MessageDecoder } from './deserialize';
@@ -23,8 +24,8 @@ export interface AIOConsumerOptions<K = Buffer | null, V = Buffer | null> extend
    */
   connectTimeoutMs?: number;
   /**
-   * Default of `close({ timeoutMs })`: how long close waits for running handlers before it
-   * commits what is finished and leaves the rest uncommitted; `Infinity`: wait for them.
+   * Default of `close({ timeoutMs })`: the one deadline of close (running handlers, the final
+   * commit, a rebalance step); what is unfinished stays uncommitted; `Infinity`: wait for them.
    * @default 30000
    */
   closeTimeoutMs?: number;
@@ -176,8 +177,8 @@ export type RunOptions<K = Buffer | null, V = Buffer | null> = MessageRunOptions
 /** Options of {@link AIOConsumer.close}. */
 export interface ConsumerCloseOptions {
   /**
-   * How long to wait for running handlers before committing what is finished and disconnecting;
-   * `Infinity`: wait for them.
+   * When close must be done, in ms: running handlers, the final commit and a rebalance step share
+   * it; `Infinity`: wait for them.
    * @default `closeTimeoutMs` of the consumer's options (30000)
    */
   timeoutMs?: number;
@@ -308,4 +309,45 @@ function resolveBatch(batch: unknown): ResolvedRunOptions['batch'] {
     maxMessages: countOption('batch.maxMessages', maxMessages, 100),
     maxWaitMs: durationOption('batch.maxWaitMs', maxWaitMs, 0, { finite: true }),
   };
+}
+
+/** Options of {@link AIOConsumer.lag}. */
+export interface LagOptions {
+  /**
+   * Time limit of each broker request (watermarks, committed offsets), in ms.
+   * @default 10000
+   */
+  timeoutMs?: number;
+}
+
+/** Checks a list of partitions of a pause, resume or seek: each of a subscribed topic; returns copies. */
+export function checkPartitions(what: string, partitions: unknown, topics: readonly string[]): TopicPartition[] {
+  if (!Array.isArray(partitions)) {
+    throw new InvalidArgumentError(`${what}: partitions must be an array of { topic, partition }, got ${describe(partitions)}`);
+  }
+  const seen = new Set<string>();
+  const list: TopicPartition[] = [];
+  partitions.forEach((tp: unknown, i) => {
+    const at = what === 'seek' ? `${what}: topicPartition` : `${what}: partitions[${i}]`;
+    if (typeof tp !== 'object' || tp === null) throw new InvalidArgumentError(`${at} must be { topic, partition }, got ${describe(tp)}`);
+    const { topic, partition } = tp as Partial<TopicPartition>;
+    checkTopic(topic, `${at}.topic`);
+    if (!topics.includes(topic)) {
+      throw new InvalidArgumentError(`${at}.topic "${topic}" is not one of the topics this consumer subscribes to`);
+    }
+    if (!(typeof partition === 'number' && Number.isSafeInteger(partition) && partition >= 0)) {
+      throw new InvalidArgumentError(`${at}.partition must be an integer >= 0, got ${describe(partition)}`);
+    }
+    const key = partitionKey(topic, partition);
+    if (!seen.has(key)) list.push({ topic, partition });
+    seen.add(key);
+  });
+  return list;
+}
+
+/** Checks an offset (a whole number >= 0): `what` names it in the refusal. */
+export function checkOffset(what: string, offset: unknown): asserts offset is number {
+  if (!(typeof offset === 'number' && Number.isSafeInteger(offset) && offset >= 0)) {
+    throw new InvalidArgumentError(`${what} must be an integer >= 0, got ${describe(offset)}`);
+  }
 }

@@ -1,6 +1,7 @@
 import type { ClientEvents } from '../core/client-events';
 import { ConsumerClosedError, InvalidStateError } from '../core/errors';
-import { callWithDeadline, settlesWithin } from '../core/timeouts';
+import { Serial } from '../core/serial';
+import { callWithDeadline, LIBRDKAFKA_GRACE_MS, settlesWithin } from '../core/timeouts';
 import { partitionKey, type TopicPartition, type TopicPartitionOffset } from '../core/topic-partition';
 import type { NativeConsumer } from '../native/consumer';
 import { fromLibrdkafka } from '../native/errors';
@@ -53,8 +54,8 @@ export class Rebalancer {
    */
   #resumeAt = new Map<string, number>();
   #assignment: TopicPartition[] = [];
-  #steps: Promise<void> = Promise.resolve();
-  #stepCount = 0;
+  /** The steps, one at a time in the order librdkafka asked for them (seeks in line with them). */
+  readonly #steps = new Serial();
   /** Set while librdkafka closes: a revoke then just releases the partitions. */
   disconnecting = false;
 
@@ -69,12 +70,12 @@ export class Rebalancer {
 
   /** Whether steps were asked for and are not finished. */
   get busy(): boolean {
-    return this.#stepCount > 0;
+    return this.#steps.size > 0;
   }
 
   /** Resolves once the steps asked for so far have run. */
   idle(): Promise<void> {
-    return this.#steps;
+    return this.#steps.idle();
   }
 
   /** Whether messages of partition `pkey` are being revoked (and so dropped on arrival). */
@@ -95,16 +96,7 @@ export class Rebalancer {
    *   {@link OperationTimeoutError} when the seek failed.
    */
   seek(target: TopicPartitionOffset): Promise<void> {
-    this.#stepCount++;
-    const step = this.#steps.then(async () => {
-      try {
-        await this.#seek(target);
-      } finally {
-        this.#stepCount--;
-      }
-    });
-    this.#steps = step.catch(() => {});
-    return step;
+    return this.#steps.run(() => this.#seek(target));
   }
 
   async #seek({ topic, partition, offset }: TopicPartitionOffset): Promise<void> {
@@ -122,7 +114,7 @@ export class Rebalancer {
         'seek',
         SEEK_TIMEOUT_MS,
         (done) => native.seek({ topic, partition, offset }, SEEK_TIMEOUT_MS, (err) => done(err, undefined)),
-        { graceMs: 1_000, mapError: (err) => fromLibrdkafka(err, { kind: 'client' }) },
+        { graceMs: LIBRDKAFKA_GRACE_MS, mapError: (err) => fromLibrdkafka(err, { kind: 'client' }) },
       );
       // Taken: what waits from the old position is dropped, and the commit point starts over.
       this.#parts.release(new Set([key]));
@@ -137,8 +129,7 @@ export class Rebalancer {
   onRebalance(err: { code: number; message?: string } | undefined, partitions: TopicPartition[]): void {
     const code = err?.code;
     const list = (partitions ?? []).map(({ topic, partition }) => ({ topic, partition }));
-    this.#stepCount++;
-    this.#steps = this.#steps.then(async () => {
+    void this.#steps.run(async () => {
       // A resume point counts for the step right after the revocation that set it, no later.
       const resumeAt = this.#resumeAt;
       this.#resumeAt = new Map();
@@ -157,8 +148,6 @@ export class Rebalancer {
         );
       } catch (e) {
         this.#parts.events.error(e, 'rebalance step failed');
-      } finally {
-        this.#stepCount--;
       }
     });
   }

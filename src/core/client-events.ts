@@ -1,6 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import { asAIOError } from '../native/errors';
-import type { AIOKafkaError } from './errors';
+import { toAIOError, type AIOKafkaError } from './errors';
 import { levelOfSeverity, writeLog, type Logger, type LogLevel } from './logger';
 import { RateLimitedReporter } from './rate-limited-reporter';
 import type { LibrdkafkaStats } from './stats';
@@ -37,9 +36,13 @@ export class ClientEvents {
   /** Reports past {@link MAX_HELD} while connect ran: counted, said in one line by `open()`. */
   #overflow = 0;
 
-  constructor(emitter: EventEmitter, logger?: Logger) {
+  /** Types what is reported: the native layer's mapping (src/native/errors.ts), which knows its binding's errors. */
+  readonly #typeError: (thrown: unknown, what: string) => AIOKafkaError;
+
+  constructor(emitter: EventEmitter, logger?: Logger, typeError: (thrown: unknown, what: string) => AIOKafkaError = toAIOError) {
     this.#emitter = emitter;
     this.#logger = logger;
+    this.#typeError = typeError;
   }
 
   /**
@@ -94,7 +97,7 @@ export class ClientEvents {
 
   /** Emits `error` with `thrown` as a typed error that says `what` failed. Never throws. */
   error(thrown: unknown, what: string): void {
-    const err = asAIOError(thrown, what);
+    const err = this.#typeError(thrown, what);
     if (this.#emitter.listenerCount('error') > 0) {
       try {
         this.#emitter.emit('error', err);

@@ -35,6 +35,20 @@ export type AIOErrorCode = (typeof AIOErrorCodes)[keyof typeof AIOErrorCodes] | 
 
 const kAIOKafkaError = Symbol.for('aio-rdkafka.AIOKafkaError');
 
+/**
+ * Anything thrown or reported, as a typed error that says where it came from (`what`): one of
+ * ours unchanged; anything else (a Node system error, a user listener's throw) wrapped as
+ * `AIO_UNKNOWN`, keeping it as `cause`. A native error is typed by the native layer first
+ * (`asAIOError` in src/native/errors.ts).
+ */
+export function toAIOError(thrown: unknown, what: string): AIOKafkaError {
+  if (thrown instanceof AIOKafkaError) return thrown;
+  return new AIOKafkaError(`${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
+    code: AIOErrorCodes.UNKNOWN,
+    cause: thrown,
+  });
+}
+
 /** Options shared by every error constructor. */
 export interface AIOKafkaErrorOptions {
   /** librdkafka code name (`ERR__QUEUE_FULL`) or one of {@link AIOErrorCodes}. */
@@ -132,16 +146,32 @@ export class QueueFullError extends AIOKafkaError {
   }
 }
 
+/** Options of every closed error: what it was made from, if anything. */
+export interface ClosedErrorOptions {
+  cause?: unknown;
+}
+
+/**
+ * A client was closed (or is closing): the call was refused, or given up at close's limit. One
+ * base for the three clients: `err instanceof ClientClosedError` whichever client it was; `code`
+ * says which ({@link ProducerClosedError}, {@link ConsumerClosedError}, {@link AdminClosedError}).
+ */
+export class ClientClosedError extends AIOKafkaError {
+  constructor(message: string, options: ClosedErrorOptions & { code: AIOErrorCode }) {
+    super(message, { code: options.code, cause: options.cause });
+  }
+}
+
 /**
  * The producer was closed. A call made after `close()` began was not sent
  * (`possiblyDelivered: false`); a message still pending when `close()` gave up may or may not
  * have been delivered (`possiblyDelivered: true`).
  */
-export class ProducerClosedError extends AIOKafkaError {
+export class ProducerClosedError extends ClientClosedError {
   /** See the class description. */
   readonly possiblyDelivered: boolean;
 
-  constructor(message: string, options: { possiblyDelivered: boolean; cause?: unknown }) {
+  constructor(message: string, options: ClosedErrorOptions & { possiblyDelivered: boolean }) {
     super(message, { code: AIOErrorCodes.PRODUCER_CLOSED, cause: options.cause });
     this.possiblyDelivered = options.possiblyDelivered;
   }
@@ -178,10 +208,13 @@ export const AIOConsumerErrorCodes = {
   ADMIN_CLOSED: AIOErrorCodes.ADMIN_CLOSED,
 } as const;
 
-/** The consumer was closed (or is closing): the call was refused. */
-export class ConsumerClosedError extends AIOKafkaError {
-  constructor(message: string, cause?: unknown) {
-    super(message, { code: AIOErrorCodes.CONSUMER_CLOSED, cause });
+/**
+ * The consumer was closed (or is closing): the call was refused, or what it waited for (a
+ * commit's answer, a seek) was given up at close's limit.
+ */
+export class ConsumerClosedError extends ClientClosedError {
+  constructor(message: string, options: ClosedErrorOptions = {}) {
+    super(message, { code: AIOErrorCodes.CONSUMER_CLOSED, cause: options.cause });
   }
 }
 
@@ -205,10 +238,29 @@ export class HandlerError extends AIOKafkaError {
   }
 }
 
-/** The admin client was closed: the call was not sent. */
-export class AdminClosedError extends AIOKafkaError {
-  constructor(message: string) {
-    super(message, { code: AIOErrorCodes.ADMIN_CLOSED });
+/**
+ * The admin client was closed: the call was not sent, or (at close's limit) its answer was no
+ * longer waited for: then its outcome is unknown.
+ */
+export class AdminClosedError extends ClientClosedError {
+  constructor(message: string, options: ClosedErrorOptions = {}) {
+    super(message, { code: AIOErrorCodes.ADMIN_CLOSED, cause: options.cause });
+  }
+}
+
+/**
+ * The cluster does not serve a request this call needs: its ApiVersions answer lacks it, so the
+ * call was not sent (it would only have timed out). librdkafka's mock cluster, for one, serves
+ * no CreateTopics, DeleteTopics or CreatePartitions. Code `ERR__UNSUPPORTED_FEATURE`, not
+ * retriable.
+ */
+export class UnsupportedByClusterError extends AIOKafkaError {
+  /** The Kafka request the cluster does not serve, e.g. `CreateTopics`. */
+  readonly api: string;
+
+  constructor(message: string, api: string) {
+    super(message, { code: 'ERR__UNSUPPORTED_FEATURE' });
+    this.api = api;
   }
 }
 

@@ -1,10 +1,9 @@
 /*
  * W3C trace-context propagation through Kafka headers, with `@opentelemetry/api` when the
- * application has it installed: an optional peer dependency, loaded lazily and never required.
- * The types here are the few members of the OpenTelemetry API this file calls, declared
- * structurally so that the package's type declarations do not depend on `@opentelemetry/api`.
+ * application has it installed (loaded by opentelemetry.ts). The types here are the few members
+ * of the OpenTelemetry API this file calls, declared structurally.
  */
-import type { StatsMeter } from './stats-metrics';
+import { openTelemetry } from './opentelemetry';
 
 /** An OpenTelemetry `Context` (structurally): pass it to `tracer.startSpan(name, options, context)`. */
 export interface TraceContext {
@@ -28,22 +27,6 @@ interface OtelApi {
     extract<C>(context: TraceContext, carrier: C, getter: TextMapGetter<C>): TraceContext;
   };
   ROOT_CONTEXT: TraceContext;
-  metrics: { getMeter(name: string): StatsMeter };
-}
-
-let api: OtelApi | null | undefined;
-
-/** `@opentelemetry/api`, or null when the application does not have it. Loaded once. */
-export function openTelemetry(): OtelApi | null {
-  if (api === undefined) {
-    try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      api = require('@opentelemetry/api') as OtelApi;
-    } catch {
-      api = null;
-    }
-  }
-  return api;
 }
 
 /** The W3C trace-context header names. */
@@ -63,7 +46,7 @@ const setter: TextMapSetter = {
  * in the context, or no propagator registered).
  */
 export function traceHeaders(context?: TraceContext): Array<Record<string, string>> | undefined {
-  const otel = openTelemetry();
+  const otel = openTelemetry<OtelApi>();
   if (otel === null) return undefined;
   const carrier: Record<string, string> = {};
   otel.propagation.inject(context ?? otel.context.active(), carrier, setter);
@@ -100,7 +83,7 @@ const getter: TextMapGetter<HeaderList> = {
  * context by default); undefined without `@opentelemetry/api`.
  */
 export function extractContext(headers: HeaderList, base?: TraceContext): TraceContext | undefined {
-  const otel = openTelemetry();
+  const otel = openTelemetry<OtelApi>();
   if (otel === null) return undefined;
   return otel.propagation.extract(base ?? otel.ROOT_CONTEXT, headers, getter);
 }

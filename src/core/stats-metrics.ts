@@ -7,7 +7,7 @@
  * and it is loaded only for the default meter.
  */
 import { InvalidArgumentError } from './errors';
-import { openTelemetry } from './propagation';
+import { openTelemetry } from './opentelemetry';
 import type { ConsumerStats, LibrdkafkaStats, PartitionStats, ProducerStats, WindowStats } from './stats';
 
 /** Attributes of a metric point (OpenTelemetry's `Attributes`). */
@@ -123,7 +123,7 @@ function observe(stats: LibrdkafkaStats, rtt: ReadonlyMap<string, WindowStats>, 
 
 /** The global meter provider's meter for this package, from `@opentelemetry/api`. */
 function defaultMeter(): StatsMeter {
-  const otel = openTelemetry();
+  const otel = openTelemetry<{ metrics: { getMeter(name: string): StatsMeter } }>();
   if (otel === null) {
     throw new InvalidArgumentError('instrumentKafkaStats: pass a meter, or install @opentelemetry/api for the global one');
   }

@@ -9,6 +9,14 @@ import { OperationTimeoutError } from './errors';
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
+ * Extra time our own timer gives a native call beyond the timeout librdkafka was given, in ms, so
+ * that librdkafka's own timeout fires first: its answer says more than ours (which can only say
+ * that none came). Every native call bounded by {@link callWithDeadline} uses it, except the
+ * transactional ones, which give librdkafka longer (src/producer/transactions.ts).
+ */
+export const LIBRDKAFKA_GRACE_MS = 1_000;
+
+/**
  * `setTimeout(fn, delayMs)` under the rule above: returns undefined, and arms nothing, when
  * `delayMs` is past what a timer holds (no limit). The timer is `unref()`ed when `unref` is set.
  */

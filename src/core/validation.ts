@@ -4,7 +4,6 @@
  */
 import { InvalidArgumentError } from './errors';
 import { MAX_TIMER_MS } from './timeouts';
-import type { LibrdkafkaConfig } from '../native/config';
 
 /** A short description of a value for an error message. */
 export function describe(value: unknown): string {
@@ -14,11 +13,18 @@ export function describe(value: unknown): string {
   return `${typeof value} ${String(value).slice(0, 40)}`;
 }
 
-/** Checks that a client's configuration is a plain object of librdkafka properties. */
-export function checkConfig(config: unknown): asserts config is LibrdkafkaConfig {
-  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
-    throw new InvalidArgumentError(`config must be an object of librdkafka properties, got ${describe(config)}`);
-  }
+/** A value's type, for an error message: never the value itself. */
+export function typeOfValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  const type = typeof value;
+  return type === 'object' ? 'an object' : `a${/^[aeiou]/.test(type) ? 'n' : ''} ${type}`;
+}
+
+/** A value for an error message: a string, number or boolean as JSON, anything else by its type. */
+export function showValue(value: unknown): string {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  return typeOfValue(value);
 }
 
 /** Checks that a client's options argument is an object (or absent). */

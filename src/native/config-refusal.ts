@@ -6,6 +6,7 @@
  * between settings). Both say which key, never the value of a secret or unknown key.
  */
 import { AIOKafkaError, InvalidArgumentError } from '../core/errors';
+import { showValue, typeOfValue } from '../core/validation';
 import type { LibrdkafkaConfig } from './config';
 import { canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
@@ -31,20 +32,6 @@ function writtenKey(config: LibrdkafkaConfig, named: string): string {
   if (config[named] !== undefined) return named;
   const canonical = canonicalName(named);
   return Object.keys(config).find((key) => config[key] !== undefined && canonicalName(key) === canonical) ?? named;
-}
-
-/** A value's type, for an error message: never the value itself. */
-export function typeOfValue(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  const type = typeof value;
-  return type === 'object' ? 'an object' : `a${/^[aeiou]/.test(type) ? 'n' : ''} ${type}`;
-}
-
-/** A value for an error message: a string, number or boolean as JSON, anything else by its type. */
-export function showValue(value: unknown): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
-  return typeOfValue(value);
 }
 
 /**

@@ -10,8 +10,8 @@ import type {
   ProducerTopicConfig,
 } from 'node-rdkafka';
 import { InvalidArgumentError } from '../core/errors';
+import { describe, showValue, typeOfValue } from '../core/validation';
 import { BOTH_LEVELS, TOPIC_PROPERTIES } from './property-index';
-import { showValue, typeOfValue } from './config-refusal';
 
 /**
  * A librdkafka configuration in its flat run-time form: any property name, as librdkafka spells
@@ -146,6 +146,13 @@ export function unlistedConfig<T extends Record<string, UnlistedConfigValue>>(
  * levels go to both (the consumer reads the global `enable.auto.commit`, the producer the
  * topic-level compression). Both lists come from librdkafka's own table (property-index.ts).
  */
+
+/** Checks that a client's configuration is a plain object of librdkafka properties. */
+export function checkConfig(config: unknown): asserts config is LibrdkafkaConfig {
+  if (typeof config !== 'object' || config === null || Array.isArray(config)) {
+    throw new InvalidArgumentError(`config must be an object of librdkafka properties, got ${describe(config)}`);
+  }
+}
 
 /** Splits one flat librdkafka configuration into node-rdkafka's two constructor arguments: `[global, topic]`. */
 export function splitConfig(config: LibrdkafkaConfig): [LibrdkafkaConfig, LibrdkafkaConfig] {

@@ -8,6 +8,7 @@ import {
   InvalidArgumentError,
   QueueFullError,
   TransactionError,
+  toAIOError,
   type AIOErrorCode,
   type MessageTarget,
 } from '../core/errors';
@@ -243,18 +244,12 @@ function isNativeError(value: unknown): boolean {
  * listener's throw) wrapped as `AIO_UNKNOWN`, keeping it as `cause`.
  */
 export function asAIOError(thrown: unknown, what: string): AIOKafkaError {
-  if (thrown instanceof AIOKafkaError) return thrown;
-  if (isNativeError(thrown)) {
-    const typed = fromLibrdkafka(thrown, { kind: 'client' });
-    return new AIOKafkaError(`${what}: ${typed.message}`, {
-      code: typed.code,
-      retriable: typed.retriable,
-      fatal: typed.fatal,
-      cause: thrown,
-    });
-  }
-  return new AIOKafkaError(`${what}: ${thrown instanceof Error ? thrown.message : String(thrown)}`, {
-    code: AIOErrorCodes.UNKNOWN,
+  if (!isNativeError(thrown)) return toAIOError(thrown, what);
+  const typed = fromLibrdkafka(thrown, { kind: 'client' });
+  return new AIOKafkaError(`${what}: ${typed.message}`, {
+    code: typed.code,
+    retriable: typed.retriable,
+    fatal: typed.fatal,
     cause: thrown,
   });
 }

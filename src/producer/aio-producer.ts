@@ -1,40 +1,22 @@
-import { EventEmitter } from 'node:events';
 import pDefer from 'p-defer';
-import { ClientEvents } from '../core/client-events';
-import { defineAsyncDispose } from '../core/dispose';
+import { ClientBase } from '../core/client';
 import { abortedError, onAbort, signalOption } from '../core/abort';
-import { AIOKafkaError, DeliveryError, InvalidArgumentError, InvalidStateError, ProducerClosedError, SerializationError } from '../core/errors';
-import type { SerializerOptions, Wire } from '../core/serde';
-import { CloseOnce, connectNative, createNative, disconnectNative } from '../core/lifecycle';
+import { AIOKafkaError, InvalidArgumentError, InvalidStateError } from '../core/errors';
+import type { SerializerOptions } from '../core/serde';
+import { disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { connectTrace } from '../core/tracing';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
+import { createWithBackgroundPoll, missingPluginWarning } from '../native/background-poll';
 import { bootstrapOf, type LibrdkafkaConfig, type ProducerConfig } from '../native/config';
-import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
-import {
-  createNativeProducer,
-  hasTransactions,
-  type NativeDeliveryReport,
-  type NativeLogEvent,
-  type NativeProducer,
-} from '../native/producer';
-import { toDeliveryReport, type DeliveryReport } from './delivery-report';
-import { AdmissionQueue, queueFullError, type Send, type Waiting } from './admission';
+import { connectNative } from '../native/connect';
+import { asAIOError } from '../native/errors';
+import { NativeFatalSignals, probeFatal } from '../native/fatal';
+import { createNativeProducer, hasTransactions, type NativeProducer } from '../native/producer';
+import type { DeliveryReport } from './delivery-report';
 import { BatchResults, type BatchMessage, type BatchResult } from './batch';
-import { DeliveryDeadlines } from './delivery-deadlines';
-import {
-  closedDeliveryError,
-  deliveryAccepted,
-  fatalDeliveryError,
-  newDelivery,
-  partitionOf,
-  settleDelivery,
-  settleDeliveryLater,
-  type Delivery,
-  type Enqueued,
-} from './delivery';
+import { newDelivery, partitionOf, type Delivery, type Enqueued } from './delivery';
 import type { AIOProducerEvents } from './events';
-import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import {
   resolveConfig,
   resolveOptions,
@@ -47,24 +29,11 @@ import {
   type ProduceOptions,
   type ResolvedOptions,
 } from './options';
-import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
-import { FatalWatch } from './fatal';
-import { FlushWaiters } from './flush-waiters';
-import { PendingRegistry } from './pending';
-import { PollLoop } from './poll-loop';
+import { ProducePipeline } from './pipeline';
 import { Serialization } from './serialize';
 import type { Transaction } from './transaction';
 import { Transactions } from './transactions';
-import { createWithBackgroundPoll, missingPluginWarning } from '../native/background-poll';
-import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
-
-/** Busy poll period without the background poll: each report waits for the next tick. */
-const TIMER_ONLY_POLL_MS = 1;
-/** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
-const BACKGROUND_SAFETY_POLL_MS = 10;
-/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
-const OUTSIDE_TRANSACTION =
-  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
+import { producerChannels } from './tracing';
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOProducerEvents. */
 export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | null> {
@@ -74,12 +43,6 @@ export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | n
   addListener<E extends keyof AIOProducerEvents>(event: E, listener: AIOProducerEvents[E]): this;
   removeListener<E extends keyof AIOProducerEvents>(event: E, listener: AIOProducerEvents[E]): this;
   emit<E extends keyof AIOProducerEvents>(event: E, ...args: Parameters<AIOProducerEvents[E]>): boolean;
-}
-
-const enum State {
-  Open,
-  Closing,
-  Closed,
 }
 
 /**
@@ -93,63 +56,41 @@ const enum State {
  * const { partition, offset } = await producer.produce('items', 'hello', { key: 'k1' });
  * ```
  */
-export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null> extends EventEmitter implements AsyncDisposable {
+export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null> extends ClientBase {
   readonly #native: NativeProducer;
-  readonly #options: ResolvedOptions;
-  readonly #pending = new PendingRegistry<Delivery>();
-  readonly #waiting: AdmissionQueue;
-  readonly #loop: PollLoop;
-  readonly #events: ClientEvents;
-  readonly #closer = new CloseOnce();
-  readonly #flushWaiters = new FlushWaiters(() => this.inFlight);
-  /**
-   * The message being sent, reused call after call: it is read synchronously by node-rdkafka
-   * (which copies what it keeps) and copied when the message has to wait for room.
-   */
-  readonly #outgoing = emptyNativeMessage();
-  readonly #deadlines: DeliveryDeadlines | undefined;
-  /** Ids below this one passed their deadline at the last tick: failed at the next, if still pending. */
-  #expireBelow = 0;
-  /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
-  readonly #late: LateDeliveries;
-  #state = State.Open;
-  /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
-  #gaveUp = false;
-  readonly #fatal: FatalWatch;
-  /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
-  #backgroundPoll = false;
-  readonly #serialization: Serialization<K, V, Delivery>;
+  /** A message's way from the caller to its outcome (pipeline.ts). */
+  readonly #pipeline: ProducePipeline<K, V>;
   /** Present when the config has `transactional.id`. */
   readonly #transactions: Transactions | undefined;
 
   /** Use {@link AIOProducer.connect}. */
   private constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V, Delivery>, transactional = false) {
-    super();
+    super({
+      closeTimeoutMs: options.closeTimeoutMs,
+      logger: options.logger,
+      typeError: asAIOError,
+      fatalSignals: new NativeFatalSignals(() => probeFatal(native)),
+    });
     if (transactional && hasTransactions(native)) {
       this.#transactions = new Transactions({
         native,
         produce: (topic, value, produceOptions) => this.produce(topic, value as V, produceOptions as ProduceOptions<K> | undefined),
         // One fatal state: a transactional call's fatal answer stops the producer, and a fatal producer fails its transactions.
-        fatal: () => this.#fatal.error,
-        enterFatal: (err) => this.#enterFatal(err),
+        fatal: () => this.fatalError,
+        enterFatal: (err) => this.enterFatal(err),
       });
     }
     this.#native = native;
-    this.#options = options;
-    this.#serialization = serialization;
-    this.#events = new ClientEvents(this, options.logger);
-    this.#fatal = new FatalWatch(native);
-    this.#late = new LateDeliveries(this, this.#events);
-    this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
-    this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
-    this.#loop = new PollLoop(
-      { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => this.#events.error(err, 'poll failed') },
-      { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
-    );
-    native.on('delivery-report', this.#onDeliveryReport);
-    native.on('event.error', (err) => this.#onClientError(err));
-    native.on('event.stats', (stats) => this.#events.stats(stats));
-    native.on('event.log', (log) => this.#onLog(log));
+    this.#pipeline = new ProducePipeline<K, V>(native, options, serialization, {
+      emitter: this,
+      events: this.events,
+      fatalState: this.fatalState,
+      enterFatal: (err) => this.enterFatal(err),
+      outsideTransaction: () => this.#transactions !== undefined && !this.#transactions.open,
+    });
+    native.on('event.error', (err) => this.clientError(err));
+    native.on('event.stats', (stats) => this.events.stats(stats));
+    native.on('event.log', (log) => this.nativeLog(log));
   }
 
   /**
@@ -206,27 +147,19 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const factory = internal.createNative ?? createNativeProducer;
     // The background poll needs librdkafka itself: never with a unit test's fake.
     const wantsBackground = resolved.backgroundPoll && internal.createNative === undefined;
-    const { native, backgroundPoll } = createNative(() => createWithBackgroundPoll(factory, resolvedConfig, wantsBackground));
+    const { native, backgroundPoll } = createWithBackgroundPoll(factory, resolvedConfig, wantsBackground);
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
-    producer.#events.hold();
-    try {
-      // Connected after connect() gave up: release what librdkafka opened.
-      await connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig));
-    } catch (err) {
-      producer.#state = State.Closed;
-      producer.#events.mute();
-      throw err;
-    }
-    producer.#events.open();
-    producer.#backgroundPoll = backgroundPoll;
-    if (backgroundPoll) producer.#loop.setBusyMs(resolved.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
-    else if (wantsBackground) {
+    // Connected after connect() gave up: release what librdkafka opened.
+    await producer.openWith(() =>
+      connectNative(native, resolved.connectTimeoutMs, () => native.disconnect(0, noop), bootstrapOf(resolvedConfig)),
+    );
+    if (wantsBackground && !backgroundPoll) {
       const missing = missingPluginWarning();
-      if (missing === undefined) producer.#events.debug('background poll plugin not used: polling on the timer alone');
-      else producer.#events.warn('the background poll plugin is missing', 'AIO_NO_BACKGROUND_POLL', missing);
+      if (missing === undefined) producer.events.debug('background poll plugin not used: polling on the timer alone');
+      else producer.events.warn('the background poll plugin is missing', 'AIO_NO_BACKGROUND_POLL', missing);
     }
-    producer.#loop.start();
+    producer.#pipeline.start(backgroundPoll);
     if (producer.#transactions !== undefined) {
       try {
         await producer.#transactions.init(resolved.connectTimeoutMs);
@@ -243,17 +176,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * ({@link AIOProducerOptions.backgroundPoll}); false: it polls on its timer alone.
    */
   get backgroundPoll(): boolean {
-    return this.#backgroundPoll;
+    return this.#pipeline.backgroundPoll;
   }
 
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
   get inFlight(): number {
-    return this.#pending.size + this.#waiting.length + this.#serialization.active;
-  }
-
-  /** Whether `close()` has been called (or a fatal error stopped the producer). */
-  get closed(): boolean {
-    return this.#state !== State.Open || this.#fatal.error !== undefined;
+    return this.#pipeline.inFlight;
   }
 
   /**
@@ -273,7 +201,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    */
   produce(topic: string, value: V, options?: ProduceOptions<K>): Promise<DeliveryReport> {
     const deferred = pDefer<DeliveryReport>();
-    this.#accept(newDelivery(String(topic), partitionOf(options), { deferred }), topic, value, options, false);
+    this.#pipeline.accept(newDelivery(String(topic), partitionOf(options), { deferred }), topic, value, options, false);
     return deferred.promise;
   }
 
@@ -303,7 +231,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     if (options?.fireAndForget === true) {
       if (badCallback) throw new InvalidArgumentError('onDelivery must be a function');
       const delivery = newDelivery(String(topic), partitionOf(options), { onDelivery, outOfBand: true });
-      const err = this.#accept(delivery, topic, value, options, true);
+      const err = this.#pipeline.accept(delivery, topic, value, options, true);
       if (err !== undefined) throw err;
       return;
     }
@@ -311,7 +239,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     // Out of band: the failure has been (or will be) reported to onDelivery / deliveryError.
     deferred.promise.catch(noop);
     if (badCallback) deferred.reject(new InvalidArgumentError('onDelivery must be a function'));
-    else this.#accept(newDelivery(String(topic), partitionOf(options), { deferred, onDelivery, outOfBand: true }), topic, value, options, false);
+    else this.#pipeline.accept(newDelivery(String(topic), partitionOf(options), { deferred, onDelivery, outOfBand: true }), topic, value, options, false);
     return deferred.promise;
   }
 
@@ -338,7 +266,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const deferred = pDefer<DeliveryReport>();
     deferred.promise.catch(noop);
     const acceptance = pDefer<Enqueued>();
-    this.#accept(newDelivery(String(topic), partitionOf(options), { deferred, acceptance }), topic, value, options, false);
+    this.#pipeline.accept(newDelivery(String(topic), partitionOf(options), { deferred, acceptance }), topic, value, options, false);
     return acceptance.promise;
   }
 
@@ -385,12 +313,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       }
       const delivery = newDelivery(String(message.topic), partitionOf(message), { batch, index: i });
       deliveries?.push(delivery);
-      this.#accept(delivery, message.topic, message.value, message, false, signal, false);
+      this.#pipeline.accept(delivery, message.topic, message.value, message, false, signal, false);
     }
     if (signal !== undefined) {
       // One listener for the whole batch, not one per message.
       const stop = onAbort(signal, () => {
-        for (const delivery of deliveries!) this.#abort(delivery, signal!);
+        for (const delivery of deliveries!) this.#pipeline.abort(delivery, signal!);
       });
       batch.promise.then(stop, stop);
     }
@@ -443,9 +371,9 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     } catch (err) {
       return Promise.reject(err);
     }
-    if (signal === undefined) return this.#flushWaiters.wait(limit);
+    if (signal === undefined) return this.#pipeline.flushWaiters.wait(limit);
     if (signal.aborted) return Promise.reject(abortedError('flush', signal, false));
-    return this.#flushWaiters.wait(limit, signal);
+    return this.#pipeline.flushWaiters.wait(limit, signal);
   }
 
   /**
@@ -457,22 +385,13 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * the client disconnects. Every call has settled when the Promise resolves. Idempotent: every
    * call returns the same Promise. Afterwards nothing of the producer keeps the process alive.
    */
-  close(options: CloseOptions = {}): Promise<void> {
-    return this.#closer.run(
-      () => callTimeoutMs('close', options?.timeoutMs, this.#options.closeTimeoutMs),
-      (timeoutMs) => {
-        this.#state = State.Closing;
-        return producerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs));
-      },
-    );
+  override close(options: CloseOptions = {}): Promise<void> {
+    return super.close(options);
   }
 
-  /** `await using producer = await AIOProducer.connect(...)`: closes with the default timeout. */
-  declare [Symbol.asyncDispose]: () => Promise<void>;
-  static {
-    defineAsyncDispose(this.prototype, function (this: AIOProducer<unknown, unknown>) {
-      return this.close();
-    });
+  protected closeClient(timeoutMs: number): Promise<void> {
+    this.#pipeline.closing();
+    return producerChannels.close.trace(() => ({ timeoutMs }), () => this.#close(timeoutMs));
   }
 
   async #close(timeoutMs: number): Promise<void> {
@@ -484,330 +403,24 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     } catch {
       // Timed out: what is still pending is rejected below.
     }
-    this.#gaveUp = true;
-    this.#failAll(
-      (delivery) => closedDeliveryError(delivery, 'sent'),
-      (waiting) => closedDeliveryError(waiting.delivery, 'waiting'),
-      false,
-    );
-    // Still in a serializer (or queued behind one): never sent; what it returns later is dropped.
-    for (const delivery of this.#serialization.abandon()) this.#refuse(delivery, closedDeliveryError(delivery, 'serializing'), false);
-    this.#loop.stop();
-    this.#late.clear();
+    this.#pipeline.giveUp();
     // A transactional call close gave up on still holds librdkafka's client, which node-rdkafka's
     // disconnect would delete under it: the disconnect waits for it, in the background.
     const running = this.#transactions?.running();
     if (running === undefined) await this.#disconnect();
     else void running.then(() => this.#disconnect());
-    this.#state = State.Closed;
+    this.#pipeline.closed();
   }
 
   async #disconnect(): Promise<void> {
     // Our own flush already waited; librdkafka's is given no more time.
     const err = await disconnectNative((cb) => this.#native.disconnect(0, cb));
-    if (err !== undefined) this.#events.error(err, 'disconnect failed');
-    this.#events.close();
+    if (err !== undefined) this.events.error(err, 'disconnect failed');
+    this.events.close();
   }
 
-  /**
-   * Takes one message in: checks, serializes, then sends or queues it. Every outcome goes to
-   * `delivery`; with `sync` (fire-and-forget) a refusal found during the call is returned instead,
-   * for the caller to throw. `watch`: listen to `signal` for this message alone (a batch listens
-   * once for all).
-   */
-  #accept(
-    delivery: Delivery,
-    topic: unknown,
-    value: V,
-    options: ProduceOptions<K> | undefined,
-    sync: boolean,
-    signal: AbortSignal | undefined = options?.signal,
-    watch = true,
-  ): AIOKafkaError | undefined {
-    // Tracing and propagation cost one check each when unused: nothing is allocated for them.
-    const traced = producerChannels.produce.active;
-    if (traced) producerChannels.produce.start((delivery.trace = produceTrace(topic, delivery.partition, value, options)));
-    if (this.#options.propagateTraceContext) delivery.traceHeaders = headersToPropagate(delivery.trace?.traceContext);
-    if (!traced) return this.#take(delivery, topic, value, options, sync, signal, watch);
-    const trace = delivery.trace!;
-    let thrown: AIOKafkaError | undefined;
-    try {
-      thrown = this.#take(delivery, topic, value, options, sync, signal, watch);
-    } finally {
-      producerChannels.produce.end(trace);
-    }
-    // Refused to a fire-and-forget caller (it throws): that is the message's outcome.
-    if (thrown !== undefined) producerChannels.produce.settle(trace, thrown);
-    return thrown;
-  }
-
-  /** {@link #accept} past tracing. */
-  #take(
-    delivery: Delivery,
-    topic: unknown,
-    value: V,
-    options: ProduceOptions<K> | undefined,
-    sync: boolean,
-    signal: AbortSignal | undefined,
-    watch: boolean,
-  ): AIOKafkaError | undefined {
-    try {
-      this.#assertOpen(topic);
-      if (watch) signal = signalOption('produce', signal);
-      if (signal?.aborted) throw abortedError(`message for topic "${delivery.topic}"`, signal, false);
-    } catch (err) {
-      return this.#refuse(delivery, asAIOError(err, 'produce refused'), sync);
-    }
-    if (signal !== undefined && watch) delivery.unwatch = onAbort(signal, () => this.#abort(delivery, signal));
-    if (this.#serialization.none) return this.#dispatch(delivery, topic, value as Wire, options?.key as Wire | undefined, options, sync);
-    const key = options?.key;
-    const failed = this.#serialization.run(
-      delivery.topic,
-      value,
-      key,
-      key !== undefined,
-      delivery,
-      // Inline (the serializers answered at once, nothing queued before): still the caller's call.
-      (wireValue, wireKey, inline) => this.#dispatch(delivery, topic, wireValue, wireKey, options, inline && sync),
-      (err) => void this.#refuse(delivery, err, false),
-    );
-    // A serializer's own failure is still to be refused; anything else came back from #dispatch.
-    return failed instanceof SerializationError ? this.#refuse(delivery, failed, sync) : failed;
-  }
-
-  /** Sends a message whose key and value are bytes now, or queues it behind those waiting for room. */
-  #dispatch(
-    delivery: Delivery,
-    topic: unknown,
-    value: Wire,
-    key: Wire | undefined,
-    options: ProduceOptions<K> | undefined,
-    sync: boolean,
-  ): AIOKafkaError | undefined {
-    if (delivery.decided) {
-      // Aborted while its serializer ran: settled already; a flush may have waited for it.
-      this.#notifyIfIdle();
-      return undefined;
-    }
-    let message: NativeMessage;
-    try {
-      // Accepted before close() began: it still gets close's time, unless close gave up already.
-      if (this.#state === State.Closing && !this.#gaveUp) this.#assertNotFatal(topic);
-      else this.#assertOpen(topic);
-      const wireOptions = key === options?.key ? (options as ProduceOptions | undefined) : { ...options, key };
-      message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing);
-      if (delivery.traceHeaders !== undefined) message.headers = withTraceHeaders(message.headers, delivery.traceHeaders);
-    } catch (err) {
-      return this.#refuse(delivery, asAIOError(err, 'produce refused'), sync);
-    }
-    if (this.#waiting.length > 0) {
-      // Others already wait for room: queue behind them so that call order is send order.
-      if (sync) return this.#refuse(delivery, queueFullError(delivery, this.#waiting.length), true);
-      this.#wait(delivery, message);
-      return undefined;
-    }
-    const err = this.#send(delivery, message);
-    if (err === 'full') {
-      if (sync) return this.#refuse(delivery, queueFullError(delivery, 0), true);
-      this.#wait(delivery, message);
-    } else if (err !== undefined) return this.#refuse(delivery, err, sync);
-    return undefined;
-  }
-
-  /** A message refused before librdkafka took it: returned to a synchronous caller, else settled. */
-  #refuse(delivery: Delivery, err: AIOKafkaError, sync: boolean): AIOKafkaError | undefined {
-    if (sync) {
-      delivery.unwatch?.();
-      return err;
-    }
-    if (delivery.decided) {
-      // Aborted while its serializer ran: it has its outcome; a flush may have waited for it.
-      this.#notifyIfIdle();
-      return undefined;
-    }
-    delivery.decided = true;
-    settleDeliveryLater(delivery, err, this.#events);
-    if (this.#serialization.active === 0) queueMicrotask(() => this.#notifyIfIdle());
-    return undefined;
-  }
-
-  /**
-   * `signal` aborted: a message librdkafka has not taken is dropped (not sent); one it has is
-   * settled now as possibly delivered, and its report, when it comes, is emitted as lateDelivery.
-   * Settled in a microtask: not inside the caller's `abort()`.
-   */
-  #abort(delivery: Delivery, signal: AbortSignal): void {
-    if (delivery.decided) return;
-    const sent = delivery.id >= 0;
-    if (sent) {
-      if (this.#pending.take(delivery.id) === undefined) return; // its report is being settled
-      this.#late.remember(delivery.id, delivery);
-    } else {
-      // Waiting for room (dropped from the wait), or being serialized (dropped when it is done).
-      this.#waiting.cancel(delivery);
-    }
-    delivery.decided = true;
-    const err = abortedError(`message for topic "${delivery.topic}"`, signal, sent);
-    queueMicrotask(() => {
-      this.#settle(delivery, err, undefined);
-      this.#notifyIfIdle();
-    });
-  }
-
-  #assertNotFatal(topic: unknown): void {
-    const fatal = this.#fatal.error;
-    if (fatal !== undefined) throw fatalDeliveryError(fatal, { topic: String(topic), partition: -1 }, false);
-  }
-
-  #assertOpen(topic: unknown): void {
-    this.#assertNotFatal(topic);
-    if (this.#state !== State.Open) {
-      throw new ProducerClosedError(`producer is closed; message for topic "${String(topic)}" not sent`, {
-        possiblyDelivered: false,
-      });
-    }
-  }
-
-  /**
-   * Hands one message to librdkafka. Returns undefined when it was taken, `'full'` when the local
-   * queue is full, or the error for any other refusal (nothing registered in either case).
-   */
-  readonly #send: Send = (delivery, message) => {
-    const id = this.#pending.add(delivery);
-    delivery.id = id;
-    try {
-      this.#native.produce(
-        message.topic,
-        message.partition,
-        message.value,
-        message.key,
-        message.timestamp,
-        id,
-        message.headers,
-      );
-    } catch (err) {
-      this.#pending.take(id);
-      delivery.id = -1;
-      const code = nativeCodeName(err);
-      if (code === 'ERR__QUEUE_FULL') return 'full';
-      // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
-      const hint = code === 'ERR__STATE' && this.#transactions !== undefined && !this.#transactions.open ? OUTSIDE_TRANSACTION : undefined;
-      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery, hint });
-      if (typed.fatal) this.#enterFatal(typed);
-      return typed;
-    }
-    this.#loop.wake();
-    if (delivery.acceptance !== undefined) deliveryAccepted(delivery);
-    return undefined;
-  };
-
-  #wait(delivery: Delivery, message: NativeMessage): void {
-    this.#waiting.hold(delivery, message);
-    this.#loop.wake();
-  }
-
-  readonly #tick = (): void => {
-    if (this.#state === State.Closed) return;
-    if (this.#waiting.length > 0) this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
-    // node-rdkafka hands the reports a poll() serves to JavaScript later (through uv_async), so
-    // right after poll() a report may still be on its way. A message found past its deadline is
-    // therefore failed at the next tick, once every report librdkafka held at this one has come.
-    if (this.#expireBelow > 0) {
-      for (const [id, delivery] of this.#pending.takeBelow(this.#expireBelow)) {
-        this.#late.remember(id, delivery);
-        this.#settle(delivery, deliveryTimeoutError(delivery, this.#options.deliveryTimeoutMs), undefined);
-      }
-      this.#expireBelow = 0;
-    }
-    // With the background poll its thread alone serves librdkafka's queue: two threads serving it
-    // at once could hand one partition's reports to JavaScript out of order.
-    if (!this.#backgroundPoll) this.#native.poll();
-    if (this.#deadlines !== undefined) this.#expireBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
-    this.#notifyIfIdle();
-  };
-
-  readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
-    const id = report?.opaque;
-    if (typeof id !== 'number') return; // not ours
-    const delivery = this.#pending.take(id);
-    if (delivery === undefined) {
-      // Failed already by deliveryTimeoutMs (report it as late), or by close / a fatal error.
-      if (this.#late.size > 0) this.#late.report(id, err, report);
-      return;
-    }
-    if (err) {
-      const typed = fromLibrdkafka(err, {
-        kind: 'delivery',
-        target: { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition },
-      });
-      this.#settle(delivery, typed, undefined);
-      if (typed.fatal) this.#enterFatal(typed);
-    } else {
-      this.#settle(delivery, null, toDeliveryReport(report));
-    }
-    if (this.#pending.size === 0) this.#notifyIfIdle();
-  };
-
-  #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
-    settleDelivery(delivery, err, report, this.#events);
-  }
-
-  #notifyIfIdle(): void {
-    this.#flushWaiters.notifyIfIdle();
-  }
-
-  /**
-   * Takes every waiting and pending message out at once and fails it; `later`: settles them in a
-   * microtask, for a failure found inside an unrelated call (a fatal refusal in produce()), so
-   * that no other message's callback runs inside that call.
-   */
-  #failAll(
-    pendingError: (delivery: Delivery) => AIOKafkaError,
-    waitingError: (waiting: Waiting) => AIOKafkaError,
-    later: boolean,
-  ): void {
-    const failed: Array<[Delivery, AIOKafkaError]> = [];
-    for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
-    for (const delivery of this.#pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
-    // Decided now, settled maybe later: an abort in between must not give a second outcome.
-    for (const [delivery] of failed) delivery.decided = true;
-    const settleAll = (): void => {
-      for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
-      this.#notifyIfIdle();
-    };
-    if (later) queueMicrotask(settleAll);
-    else settleAll();
-  }
-
-  /**
-   * A fatal librdkafka error: this client can produce no more. Fail everything, now and later,
-   * and announce it as `error` once, in a microtask: it may have been met inside a produce() call.
-   */
-  #enterFatal(err: AIOKafkaError): void {
-    if (this.#fatal.enter(err)) {
-      this.#failAll(
-        (delivery) => fatalDeliveryError(err, delivery, true),
-        (waiting) => fatalDeliveryError(err, waiting.delivery, false),
-        true,
-      );
-    }
-    const announced = this.#fatal.announce(err);
-    if (announced !== undefined) queueMicrotask(() => this.#events.error(announced, 'librdkafka is fatally failed'));
-  }
-
-  /** A client error: node-rdkafka drops librdkafka's fatal flag, so librdkafka is asked (fatal.ts). */
-  #onClientError(err: Error): void {
-    const typed = this.#fatal.clientError(err);
-    if (typed === undefined) return;
-    if (typed.fatal) this.#enterFatal(typed);
-    // A fatal error is announced once, by #enterFatal; later ones are reported as they come.
-    if (!typed.fatal || this.#fatal.error !== typed) this.#events.error(typed, 'client error');
-  }
-
-  /** A librdkafka log line; a FATAL one stops the producer at once. */
-  #onLog(log: NativeLogEvent): void {
-    const fatal = this.#fatal.fromLog(log);
-    if (fatal !== undefined) this.#enterFatal(fatal);
-    this.#events.log(log);
+  /** A fatal librdkafka error: this producer can produce no more; what waits or is pending fails. */
+  protected onFatal(err: AIOKafkaError): void {
+    this.#pipeline.fatal(err);
   }
 }

@@ -1,8 +1,8 @@
 import { InvalidArgumentError, type AIOKafkaError } from '../core/errors';
 import type { ProduceHeaders } from '../core/headers';
 import { loggerOption, type Logger } from '../core/logger';
-import { booleanOption, checkConfig, checkOptionsObject, durationOption } from '../core/validation';
-import type { LibrdkafkaConfig } from '../native/config';
+import { booleanOption, checkOptionsObject, durationOption } from '../core/validation';
+import { checkConfig, type LibrdkafkaConfig } from '../native/config';
 import type { NativeProducerFactory } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 

@@ -10,10 +10,11 @@ import pDefer, { type DeferredPromise } from 'p-defer';
 import { ConsumerClosedError, InvalidArgumentError, InvalidStateError, ProducerClosedError, type AIOKafkaError, type TransactionError } from '../core/errors';
 import { defineAsyncDispose } from '../core/dispose';
 import { lendNative, type LendsNative } from '../core/lease';
+import { Serial } from '../core/serial';
 import { nativeTimeoutMs } from '../core/timeouts';
 import type { TopicPartitionOffset } from '../core/topic-partition';
 import { callTimeoutMs, checkTopic, describe } from '../core/validation';
-import type { NativeTransactionCallback } from '../native/producer';
+import type { NativeTransactionCallback, NativeTransactions } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 import type { ProduceOptions } from './options';
 import { producerChannels } from './tracing';
@@ -29,12 +30,43 @@ import {
   type TransactionOp,
   type TransactionState,
 } from './transaction-states';
-import type { Transactions, TransactionsHost } from './transactions';
 
 export type { TransactionState } from './transaction-states';
 
 /** The default time limit of `sendOffsets`, `commit` and `abort`, in ms. */
 export const DEFAULT_TRANSACTION_TIMEOUT_MS = 30_000;
+
+/** What the transactions need of their producer. */
+export interface TransactionsHost {
+  native: NativeTransactions;
+  /** The producer's own awaitable produce. */
+  produce(topic: string, value: unknown, options?: ProduceOptions<unknown>): Promise<DeliveryReport>;
+  /** The producer's fatal error, or undefined: its one fatal state (src/producer/fatal.ts). */
+  fatal(): AIOKafkaError | undefined;
+  /** A transactional call said librdkafka is fatal: the producer enters its fatal state with `err`. */
+  enterFatal(err: AIOKafkaError): void;
+}
+
+/** A native transactional call in flight: its answer to the caller, and when node-rdkafka returned. */
+export interface NativeCall {
+  answer: Promise<void>;
+  returned: Promise<void>;
+}
+
+/** What a transaction needs of its producer's transactions (src/producer/transactions.ts). */
+export interface TransactionOwner {
+  /** The producer's fatal error as a transactional call's failure, or undefined. */
+  fatal(): TransactionError | undefined;
+  /** The error of a call refused as `unusable`: the producer's fatal error, or that it closed. */
+  unusable(what: string): AIOKafkaError;
+  /** Runs one native transactional call, bounded; see `Transactions.call`. */
+  call(
+    what: string,
+    timeoutMs: number,
+    start: (cb: NativeTransactionCallback) => unknown,
+    returned?: (failure: TransactionError | undefined) => void,
+  ): NativeCall;
+}
 
 /** Options of {@link Transaction.commit}, {@link Transaction.abort} and {@link Transaction.sendOffsets}. */
 export interface TransactionCallOptions {
@@ -79,21 +111,21 @@ interface QueuedCall {
  * ```
  */
 export class Transaction<K = Buffer | string | null, V = Buffer | string | null> implements AsyncDisposable {
-  readonly #owner: Transactions;
+  readonly #owner: TransactionOwner;
   readonly #host: TransactionsHost;
   #state: TransactionState = 'open';
   /** Why the transaction can only be aborted (in state `abortable`): every commit rejects with it. */
   #mustAbort: TransactionError | undefined;
   readonly #messages = new TransactionMessages();
-  /** The last call queued: settles when its native call returned, never rejects. */
-  #chain: Promise<void> = Promise.resolve();
+  /** The calls of this transaction, one after another: each done when its native call returned. */
+  readonly #calls = new Serial();
   readonly #waiting = new Set<QueuedCall>();
   #aborting: Promise<void> | undefined;
   /** Resolves when the producer's close is done with the transaction. */
   readonly #closed = pDefer<void>();
 
   /** Use {@link AIOProducer.transaction}. @internal */
-  constructor(owner: Transactions, host: TransactionsHost) {
+  constructor(owner: TransactionOwner, host: TransactionsHost) {
     this.#owner = owner;
     this.#host = host;
   }
@@ -215,7 +247,7 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
   }
 
   async #dispose(): Promise<void> {
-    if (!hasEnded(this.state)) await Promise.race([this.#chain, this.#closed.promise]);
+    if (!hasEnded(this.state)) await Promise.race([this.#calls.idle(), this.#closed.promise]);
     if ('done' in this.#ask('dispose')) return;
     await this.abort();
   }
@@ -363,7 +395,7 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
   #queue(call: QueuedCallName, run: (queued: QueuedCall) => Promise<void>): Promise<void> {
     const queued: QueuedCall = { call, answer: pDefer<void>(), native: false };
     this.#waiting.add(queued);
-    this.#chain = this.#chain.then(() => run(queued)).catch((err: unknown) => this.#settle(queued, err));
+    void this.#calls.run(() => run(queued)).catch((err: unknown) => this.#settle(queued, err));
     return queued.answer.promise;
   }
 

@@ -15,10 +15,8 @@ import { AIOErrorCodes, InvalidStateError, OperationTimeoutError, ProducerClosed
 import { noop } from '../core/noop';
 import { callWithDeadline, nativeTimeoutMs, settlesWithin } from '../core/timeouts';
 import { fromTransactional } from '../native/errors';
-import type { NativeTransactionCallback, NativeTransactions } from '../native/producer';
-import type { DeliveryReport } from './delivery-report';
-import type { ProduceOptions } from './options';
-import { DEFAULT_TRANSACTION_TIMEOUT_MS, Transaction } from './transaction';
+import type { NativeTransactionCallback } from '../native/producer';
+import { DEFAULT_TRANSACTION_TIMEOUT_MS, Transaction, type NativeCall, type TransactionOwner, type TransactionsHost } from './transaction';
 import { beginStep, fatalTransactionError, hasEnded, type BeginRefusal, type ProducerPhase } from './transaction-states';
 
 /**
@@ -27,29 +25,12 @@ import { beginStep, fatalTransactionError, hasEnded, type BeginRefusal, type Pro
  */
 const NATIVE_GRACE_MS = 5_000;
 
-/** What the transactions need of their producer. */
-export interface TransactionsHost {
-  native: NativeTransactions;
-  /** The producer's own awaitable produce. */
-  produce(topic: string, value: unknown, options?: ProduceOptions<unknown>): Promise<DeliveryReport>;
-  /** The producer's fatal error, or undefined: its one fatal state (src/producer/fatal.ts). */
-  fatal(): AIOKafkaError | undefined;
-  /** A transactional call said librdkafka is fatal: the producer enters its fatal state with `err`. */
-  enterFatal(err: AIOKafkaError): void;
-}
-
-/** A native transactional call in flight: its answer to the caller, and when node-rdkafka returned. */
-export interface NativeCall {
-  answer: Promise<void>;
-  returned: Promise<void>;
-}
-
 /**
  * The transactions of one producer: at most one in progress at a time. Created by the producer
  * when its config has `transactional.id`.
  * @internal
  */
-export class Transactions {
+export class Transactions implements TransactionOwner {
   readonly #host: TransactionsHost;
   /** The last transaction begun (it may have ended). */
   #active: Transaction<unknown, unknown> | undefined;

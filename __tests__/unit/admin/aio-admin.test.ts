@@ -132,7 +132,7 @@ describe('AIOAdmin (fake AdminClient)', () => {
 
   test.each([2 ** 31, Infinity])('takes timeoutMs %p as no limit: the call waits for its answer', async (timeoutMs) => {
     const { factories, calls } = fakeAdmin();
-    const admin = await AIOAdmin.connectWith({}, { timeoutMs }, { factories });
+    const admin = await AIOAdmin.connectWith({}, { callTimeoutMs: timeoutMs }, { factories });
     const created = track(admin.createTopic({ topic: 'a' }));
     await jest.advanceTimersByTimeAsync(60_000);
     expect(created.state).toBe('pending');
@@ -150,7 +150,9 @@ describe('AIOAdmin (fake AdminClient)', () => {
     ['NaN', Number.NaN],
   ])('refuses a timeoutMs that is %s', async (_what, timeoutMs) => {
     const { factories } = fakeAdmin();
-    await expect(AIOAdmin.connectWith({}, { timeoutMs: timeoutMs as number }, { factories })).rejects.toBeInstanceOf(InvalidArgumentError);
+    for (const option of ['callTimeoutMs', 'connectTimeoutMs', 'closeTimeoutMs']) {
+      await expect(AIOAdmin.connectWith({}, { [option]: timeoutMs as number }, { factories })).rejects.toBeInstanceOf(InvalidArgumentError);
+    }
     const admin = await AIOAdmin.connectWith({}, {}, { factories });
     await expect(admin.deleteTopic('a', { timeoutMs: timeoutMs as number })).rejects.toBeInstanceOf(InvalidArgumentError);
     await admin.close();
@@ -177,13 +179,17 @@ describe('AIOAdmin: what the cluster serves (fake clients)', () => {
     await admin.close();
   });
 
-  test('without an ApiVersions answer in the log, calls go unchecked after a short wait', async () => {
+  test('without an ApiVersions answer in the log, connect waits a short while, then calls go unchecked', async () => {
     const { factories, calls } = fakeAdmin({ apis: null });
-    const admin = await AIOAdmin.connectWith({}, {}, { factories });
-    const created = track(admin.createTopic({ topic: 'a' }));
+    const connecting = AIOAdmin.connectWith({}, {}, { factories });
+    const connected = track(connecting);
     await jest.advanceTimersByTimeAsync(900);
-    expect(calls).toHaveLength(0);
+    expect(connected.state).toBe('pending');
     await jest.advanceTimersByTimeAsync(200);
+    expect(connected.state).toBe('ok');
+    const admin = await connecting;
+    const created = track(admin.createTopic({ topic: 'a' }));
+    await jest.advanceTimersByTimeAsync(0);
     expect(calls).toHaveLength(1);
     calls[0]!.cb(null);
     await jest.advanceTimersByTimeAsync(0);
@@ -191,94 +197,70 @@ describe('AIOAdmin: what the cluster serves (fake clients)', () => {
     await admin.close();
   });
 
-  test('a check that cannot connect rejects the call with the connection error, and the next call checks again', async () => {
-    const { factories, calls, cluster } = fakeAdmin({ apis: null, connectError: nativeError(-195, 'all brokers down') });
-    const admin = await AIOAdmin.connectWith({}, { timeoutMs: 1000 }, { factories });
-    await expect(admin.createTopic({ topic: 'a' })).rejects.toBeInstanceOf(OperationTimeoutError);
-    await expect(admin.createTopic({ topic: 'a' })).rejects.toBeInstanceOf(OperationTimeoutError);
-    expect(cluster.clients).toHaveLength(2);
+  test('connect connects: an unreachable cluster fails it, as it fails the other clients, and nothing is left open (issue 17)', async () => {
+    const { factories, calls, cluster, disconnects } = fakeAdmin({ apis: null, connectError: nativeError(-195, 'all brokers down') });
+    const failed = AIOAdmin.connectWith({}, { connectTimeoutMs: 1000 }, { factories }).catch((e: unknown) => e);
+    await jest.advanceTimersByTimeAsync(0);
+    await expect(failed).resolves.toBeInstanceOf(OperationTimeoutError);
+    expect(cluster.clients).toHaveLength(1);
+    expect(disconnects()).toBe(1);
     expect(calls).toHaveLength(0);
-    await admin.close();
   });
 
-  test('close during the check rejects the waiting calls', async () => {
-    const { factories, calls } = fakeAdmin();
-    const admin = await AIOAdmin.connectWith({}, {}, { factories });
-    const created = admin.createTopic({ topic: 'a' }).catch((e: unknown) => e);
-    await admin.close();
-    await expect(created).resolves.toBeInstanceOf(AdminClosedError);
-    expect(calls).toHaveLength(0);
+  test('connect is bounded by connectTimeoutMs (and librdkafka is given its grace)', async () => {
+    const { factories, disconnects } = fakeAdmin({ connectDelayMs: 60_000 });
+    const connected = track(AIOAdmin.connectWith({}, { connectTimeoutMs: 500 }, { factories }));
+    await jest.advanceTimersByTimeAsync(1400);
+    expect(connected.state).toBe('pending');
+    await jest.advanceTimersByTimeAsync(200);
+    expect(connected.state).toBeInstanceOf(OperationTimeoutError);
+    expect(connected.state).toMatchObject({ timeoutMs: 500, message: expect.stringMatching(/^connect: /) });
+    expect(disconnects()).toBe(1);
   });
 });
 
-// Issue 17: the check is shared, but each call waiting for it keeps its own time limit and name.
-describe('AIOAdmin: concurrent calls and the shared cluster check (fake clients)', () => {
-  test('a call waiting for the check another call started gives up at its own limit, naming itself; the other goes on', async () => {
-    const { factories, calls } = fakeAdmin({ connectDelayMs: 5000 });
+describe('AIOAdmin: the client lifecycle every client shares (fake clients, issue 17)', () => {
+  test('close({ timeoutMs }) returns at its limit with a call in flight: the call rejects closed, the disconnect waits for its answer', async () => {
+    const { factories, calls, disconnects } = fakeAdmin();
     const admin = await AIOAdmin.connectWith({}, {}, { factories });
-    const created = track(admin.createTopic({ topic: 'a' }, { timeoutMs: 10_000 }));
-    const deleted = track(admin.deleteTopic('b', { timeoutMs: 500 }));
-    await jest.advanceTimersByTimeAsync(600);
-    expect(deleted.state).toBeInstanceOf(OperationTimeoutError);
-    expect(deleted.state).toMatchObject({ timeoutMs: 500, message: expect.stringMatching(/^deleteTopic: .*500 ms/) });
-    expect(created.state).toBe('pending');
-    await jest.advanceTimersByTimeAsync(4500);
-    expect(calls.map((c) => c.name)).toEqual(['createTopic']);
-    calls[0]!.cb(null);
+    const created = track(admin.createTopic({ topic: 'a' }, { timeoutMs: 60_000 }));
     await jest.advanceTimersByTimeAsync(0);
-    expect(created.state).toBe('ok');
-    await admin.close();
-  });
-
-  test("a check that ran out of the starting call's time does not fail a call with time left: that call checks again", async () => {
-    // Each connect answers after 2 s; the first call's check gives up at 300 ms (+ the 1 s grace).
-    const { factories, calls, cluster } = fakeAdmin({ connectDelayMs: 2000, apis: null });
-    const admin = await AIOAdmin.connectWith({}, {}, { factories });
-    const created = track(admin.createTopic({ topic: 'a' }, { timeoutMs: 300 }));
-    const deleted = track(admin.deleteTopic('b', { timeoutMs: 10_000 }));
-    await jest.advanceTimersByTimeAsync(400);
-    expect(created.state).toMatchObject({ timeoutMs: 300, message: expect.stringMatching(/^createTopic: /) });
-    await jest.advanceTimersByTimeAsync(1000);
-    expect(deleted.state).toBe('pending');
-    expect(cluster.clients).toHaveLength(2); // the second check, with deleteTopic's time
-    await jest.advanceTimersByTimeAsync(3500); // connected, then no ApiVersions log: sent unchecked
-    expect(calls.map((c) => c.name)).toEqual(['deleteTopic']);
-    calls[0]!.cb(null);
-    await jest.advanceTimersByTimeAsync(0);
-    expect(deleted.state).toBe('ok');
-    await admin.close();
-  });
-
-  test('a failed check fails each waiting call in its own name, with the same code and the check as cause', async () => {
-    const { factories, calls } = fakeAdmin({ connectDelayMs: 100, connectError: nativeError(-169, 'SASL authentication failed') });
-    const admin = await AIOAdmin.connectWith({}, {}, { factories });
-    const created = admin.createTopic({ topic: 'a' }, { timeoutMs: 5000 }).catch((e: unknown) => e as AIOKafkaError);
-    const grown = admin.createPartitions('a', 3, { timeoutMs: 5000 }).catch((e: unknown) => e as AIOKafkaError);
-    await jest.advanceTimersByTimeAsync(200);
-    const [e1, e2] = await Promise.all([created, grown]);
-    expect(e1).toMatchObject({ code: 'ERR__AUTHENTICATION', message: expect.stringMatching(/^createTopic: /) });
-    expect(e2).toMatchObject({ code: 'ERR__AUTHENTICATION', message: expect.stringMatching(/^createPartitions: /) });
-    // One check, one failure: each call's own error has it as cause.
-    expect((e1 as AIOKafkaError).cause).toMatchObject({ code: 'ERR__AUTHENTICATION' });
-    expect((e1 as AIOKafkaError).cause).toBe((e2 as AIOKafkaError).cause);
-    expect(calls).toHaveLength(0);
-    await admin.close();
-  });
-
-  test('close rejects the calls waiting for the check at once, each naming itself', async () => {
-    const { factories, calls } = fakeAdmin({ connectDelayMs: 5000 });
-    const admin = await AIOAdmin.connectWith({}, {}, { factories });
-    const created = track(admin.createTopic({ topic: 'a' }, { timeoutMs: 10_000 }));
-    const deleted = track(admin.deleteTopic('b', { timeoutMs: 10_000 }));
-    await jest.advanceTimersByTimeAsync(10);
-    await admin.close();
-    await jest.advanceTimersByTimeAsync(0);
+    expect(calls).toHaveLength(1);
+    const closed = track(admin.close({ timeoutMs: 500 }));
+    expect(admin.closed).toBe(true);
+    await jest.advanceTimersByTimeAsync(499);
+    expect(closed.state).toBe('pending');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(closed.state).toBe('ok');
     expect(created.state).toBeInstanceOf(AdminClosedError);
-    expect(deleted.state).toBeInstanceOf(AdminClosedError);
-    expect((created.state as Error).message).toMatch(/^createTopic: /);
-    expect((deleted.state as Error).message).toMatch(/^deleteTopic: /);
-    await jest.advanceTimersByTimeAsync(5000);
-    expect(calls).toHaveLength(0);
+    expect((created.state as Error).message).toMatch(/^createTopic: .*outcome is unknown/);
+    // node-rdkafka's call still holds the AdminClient: no disconnect under it.
+    expect(disconnects()).toBe(0);
+    calls[0]!.cb(null);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(disconnects()).toBe(1);
+    expect(created.state).toBeInstanceOf(AdminClosedError);
+  });
+
+  test('is an EventEmitter with typed events: log lines reach "log"; a FATAL line closes it, announced once, and later calls reject with it', async () => {
+    const logs = [{ severity: 4, fac: 'REQTMOUT', message: 'timed out' }];
+    const { factories } = fakeAdmin({ logs });
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const seen: string[] = [];
+    const errors: AIOKafkaError[] = [];
+    admin.on('log', (entry) => seen.push(entry.facility));
+    admin.on('error', (err) => errors.push(err));
+    await admin.listTopics();
+    expect(seen).toEqual(['REQTMOUT']);
+    expect(admin.closed).toBe(false);
+    logs.push({ severity: 0, fac: 'FATAL', message: 'Fatal error: Local: Fatal error' });
+    await expect(admin.listTopics()).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    expect(admin.closed).toBe(true);
+    await expect(admin.createTopic({ topic: 'a' })).rejects.toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    await jest.advanceTimersByTimeAsync(0);
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatchObject({ code: 'ERR__FATAL', fatal: true });
+    await admin.close();
   });
 });
 
@@ -290,7 +272,7 @@ describe('AIOAdmin: offsets (fake clients)', () => {
       { topic: 't', partition: 0, offset: null },
       { topic: 't', partition: 1, offset: 42 },
     ]);
-    const client = cluster.clients[0]!;
+    const client = cluster.clients.at(-1)!;
     expect(client.config).toMatchObject({ 'group.id': 'billing', 'enable.auto.commit': false, 'bootstrap.servers': 'b:9092' });
     expect(client.requests).toEqual([{ call: 'committed', toppars: [{ topic: 't', partition: 1 }, { topic: 't', partition: 0 }] }]);
     expect(client.disconnected).toBe(true);
@@ -313,7 +295,7 @@ describe('AIOAdmin: offsets (fake clients)', () => {
       { partition: 0, offset: 7 },
       { partition: 1, offset: null },
     ]);
-    expect(cluster.clients[0]!.requests).toEqual([
+    expect(cluster.clients.at(-1)!.requests).toEqual([
       {
         call: 'offsetsForTimes',
         toppars: [
@@ -331,7 +313,7 @@ describe('AIOAdmin: offsets (fake clients)', () => {
     for (const spec of ['first', { timestamp: -1 }, { timestamp: 1.5 }, null]) {
       await expect(admin.listOffsets('t', spec as OffsetSpec)).rejects.toBeInstanceOf(InvalidArgumentError);
     }
-    expect(cluster.clients).toHaveLength(0);
+    expect(cluster.clients).toHaveLength(1); // connect's
     await admin.close();
   });
 });
@@ -355,6 +337,7 @@ describe('AIOAdmin: logger (fake clients)', () => {
     const write = jest.spyOn(process.stderr, 'write');
     try {
       const admin = await AIOAdmin.connectWith({}, { logger }, { factories });
+      lines.length = 0; // connect's lines
       await admin.listTopics();
       expect(lines).toEqual([
         ['error', { facility: 'FAIL', severity: 3 }, 'b:9092/bootstrap: Connect failed'],
@@ -365,6 +348,7 @@ describe('AIOAdmin: logger (fake clients)', () => {
       // With debug asked for in the config, the debug lines come too (APIVERSION only for 'feature').
       lines.length = 0;
       const verbose = await AIOAdmin.connectWith({ debug: 'broker' }, { logger }, { factories });
+      lines.length = 0;
       await verbose.listTopics();
       expect(lines.map(([level, fields]) => `${level}:${String(fields.facility)}`)).toEqual(['error:FAIL', 'warn:REQTMOUT', 'info:INFO', 'debug:BROKER']);
       await verbose.close();

@@ -1,4 +1,5 @@
-import { ApiVersionsReader, requireApi, UnsupportedByClusterError, type BrokerApis } from '../../../src/admin/broker-apis';
+import { ApiVersionsReader, requireApi, type BrokerApis } from '../../../src/admin/broker-apis';
+import { UnsupportedByClusterError } from '../../../src/core/errors';
 import { apiVersionLines } from './fake-cluster-client';
 
 describe('ApiVersionsReader', () => {

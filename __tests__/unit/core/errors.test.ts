@@ -1,6 +1,9 @@
+import * as errors from '../../../src/core/errors';
 import {
+  AbortedError,
   AdminClosedError,
   AIOKafkaError,
+  ClientClosedError,
   ConsumerClosedError,
   DeliveryError,
   HandlerError,
@@ -9,14 +12,16 @@ import {
   OperationTimeoutError,
   ProducerClosedError,
   QueueFullError,
+  SerializationError,
   TransactionError,
+  UnsupportedByClusterError,
   isAIOKafkaError,
 } from '../../../src/core/errors';
 
 const target = { topic: 'items', partition: 3 };
 
 describe('error classes', () => {
-  it.each<[AIOKafkaError, string, string, boolean]>([
+  const table: Array<[AIOKafkaError, string, string, boolean]> = [
     [new AIOKafkaError('m', { code: 'ERR__FAIL' }), 'AIOKafkaError', 'ERR__FAIL', false],
     [new DeliveryError('m', { code: 'ERR__MSG_TIMED_OUT', retriable: true, ...target }), 'DeliveryError', 'ERR__MSG_TIMED_OUT', true],
     [new QueueFullError('m'), 'QueueFullError', 'ERR__QUEUE_FULL', true],
@@ -28,7 +33,18 @@ describe('error classes', () => {
     [new AdminClosedError('m'), 'AdminClosedError', 'AIO_ADMIN_CLOSED', false],
     [new InvalidStateError('m'), 'InvalidStateError', 'AIO_INVALID_STATE', false],
     [new TransactionError('m', { code: 'AIO_TRANSACTION_PRODUCE_FAILED', abortable: true }), 'TransactionError', 'AIO_TRANSACTION_PRODUCE_FAILED', false],
-  ])('%p has name %s, code %s, retriable %s', (err, name, code, retriable) => {
+    [new ClientClosedError('m', { code: 'AIO_PRODUCER_CLOSED' }), 'ClientClosedError', 'AIO_PRODUCER_CLOSED', false],
+    [new SerializationError('m', { topic: 't', part: 'key', cause: new Error('x') }), 'SerializationError', 'AIO_SERIALIZATION', false],
+    [new AbortedError('m', { possiblyDelivered: false, cause: undefined }), 'AbortedError', 'AIO_ABORTED', false],
+    [new UnsupportedByClusterError('m', 'CreateTopics'), 'UnsupportedByClusterError', 'ERR__UNSUPPORTED_FEATURE', false],
+  ];
+
+  it('covers every error class src/core/errors.ts defines', () => {
+    const classes = Object.values(errors).filter((value) => typeof value === 'function' && value.prototype instanceof Error);
+    expect(new Set(table.map(([err]) => err.constructor))).toEqual(new Set(classes));
+  });
+
+  it.each(table)('%p has name %s, code %s, retriable %s', (err, name, code, retriable) => {
     expect(err).toBeInstanceOf(AIOKafkaError);
     expect(err).toBeInstanceOf(Error);
     expect(err.name).toBe(name);
@@ -36,6 +52,20 @@ describe('error classes', () => {
     expect(err.retriable).toBe(retriable);
     expect(err.fatal).toBe(false);
     expect(isAIOKafkaError(err)).toBe(true);
+  });
+
+  it('has one closed-error base, of one shape, for the three clients', () => {
+    const cause = new Error('native');
+    const closed = [
+      new ProducerClosedError('m', { possiblyDelivered: true, cause }),
+      new ConsumerClosedError('m', { cause }),
+      new AdminClosedError('m', { cause }),
+    ];
+    for (const err of closed) {
+      expect(err).toBeInstanceOf(ClientClosedError);
+      expect(err.cause).toBe(cause);
+    }
+    expect(closed.map((err) => err.code)).toEqual(['AIO_PRODUCER_CLOSED', 'AIO_CONSUMER_CLOSED', 'AIO_ADMIN_CLOSED']);
   });
 
   it('keeps the cause', () => {

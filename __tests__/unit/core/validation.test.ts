@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from '../../../src/core/errors';
-import { checkConfig, checkTopic, countOption, durationOption, topicProblem } from '../../../src/core/validation';
+import { checkConfig } from '../../../src/native/config';
+import { checkTopic, countOption, durationOption, topicProblem } from '../../../src/core/validation';
 
 describe('durationOption: the one rule for every time option', () => {
   it.each<[string, unknown, Parameters<typeof durationOption>[3], number]>([

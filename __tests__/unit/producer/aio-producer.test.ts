@@ -104,17 +104,6 @@ describe('configuration', () => {
     ).rejects.toThrow(new RegExp(`option ${name}`));
   });
 
-  it('wraps a configuration librdkafka refuses in InvalidArgumentError, keeping the cause', async () => {
-    const refusal = new Error('Invalid value "x" for configuration property "acks"');
-    const err = await AIOProducer.connectWith({ acks: 'x', 'enable.idempotence': false }, {}, {
-      createNative: () => {
-        throw refusal;
-      },
-    }).catch((e: unknown) => e);
-    expect(err).toBeInstanceOf(InvalidArgumentError);
-    expect((err as Error).cause).toBe(refusal);
-  });
-
   it('rejects connect with the typed error when librdkafka cannot connect', async () => {
     const factory = fakeFactory((fake) => (fake.connectError = textError('Local: Broker transport failure')));
     const connecting = AIOProducer.connectWith({}, {}, { createNative: factory.createNative }).catch((e: unknown) => e);

@@ -11,7 +11,8 @@ import {
 import { fromTransactional } from '../../../src/native/errors';
 import { AIOProducer } from '../../../src/producer/aio-producer';
 import type { DeliveryReport } from '../../../src/producer/delivery-report';
-import { Transactions, type TransactionsHost } from '../../../src/producer/transactions';
+import type { TransactionsHost } from '../../../src/producer/transaction';
+import { Transactions } from '../../../src/producer/transactions';
 import { drive, FakeNativeConsumer } from '../../helpers/fake-native-consumer';
 import { FakeTransactionalProducer, transactionError } from '../../helpers/fake-native-producer';
 

@@ -1,10 +1,11 @@
 /*
- * How the producer learns that librdkafka is fatally failed. node-rdkafka drops the fatal flag: a
+ * How a client learns that librdkafka is fatally failed (the policy that follows is
+ * src/core/fatal.ts). node-rdkafka drops the fatal flag: a
  * fatal error reaches JavaScript as the underlying error's text (code -1), exactly like a
  * harmless one. Two signals do say it, both measured on librdkafka 2.12:
  * - librdkafka logs a line with facility `FATAL` (severity 0) when it enters the fatal state,
  *   before it queues the error event;
- * - from then on `produce()` refuses every message with ERR__FATAL, and it checks that before
+ * - (a producer) from then on `produce()` refuses every message with ERR__FATAL, and it checks that before
  *   anything else (rd_kafka_producev: the fatal check, then the topic, then the message). So a
  *   message it must refuse anyway makes a free probe: one to a topic whose name is over
  *   librdkafka's limit is refused with ERR__FATAL when fatal, and with ERR__INVALID_ARG
@@ -17,8 +18,9 @@
  *   default, up to 1 GB) allocated for every non-retriable client error.
  */
 import { AIOKafkaError } from '../core/errors';
-import { fatalFromLog, fromLibrdkafka, nativeCodeName, nativeErrorText } from '../native/errors';
-import type { NativeLogEvent, NativeProducer } from '../native/producer';
+import type { FatalSignals, NativeLog } from '../core/fatal';
+import { fatalFromLog, fromLibrdkafka, nativeCodeName, nativeErrorText } from './errors';
+import type { NativeProducer } from './producer';
 
 /** librdkafka refuses a topic name longer than this many bytes (rd_kafka_topic_new0). */
 const LIBRDKAFKA_TOPIC_NAME_MAX_BYTES = 512;
@@ -51,61 +53,33 @@ export function probeFatal(native: NativeProducer): boolean {
 }
 
 /**
- * The producer's view of librdkafka's fatal state: set once, from a FATAL log line, a client error
- * librdkafka confirms fatal, or any error that says ERR__FATAL itself.
+ * librdkafka's fatal signals as node-rdkafka hands them over: its FATAL log line, a client error
+ * that says ERR__FATAL or that `probe` confirms (a producer's {@link probeFatal}; a consumer has
+ * no probe: its fatal errors come with a FATAL line), and librdkafka's echo of the error the line
+ * announced, which is not a second error.
  */
-export class FatalWatch {
-  readonly #native: NativeProducer;
-  #error: AIOKafkaError | undefined;
+export class NativeFatalSignals implements FatalSignals {
+  readonly #probe: (() => boolean) | undefined;
   /** What librdkafka's FATAL log line said, once it came. */
   #logged: AIOKafkaError | undefined;
-  #announced = false;
 
-  constructor(native: NativeProducer) {
-    this.#native = native;
+  constructor(probe?: () => boolean) {
+    this.#probe = probe;
   }
 
-  /** The fatal error, once librdkafka is fatal. */
-  get error(): AIOKafkaError | undefined {
-    return this.#error;
-  }
-
-  /** Records `err` as the fatal error if it is one (and none was recorded); true when it was recorded now. */
-  enter(err: AIOKafkaError): boolean {
-    if (this.#error !== undefined || !err.fatal) return false;
-    this.#error = err;
-    return true;
-  }
-
-  /**
-   * The fatal error to announce as `error`, once: the first one learnt, by whatever path (a
-   * FATAL line, a confirmed client error, a refusal); undefined after that.
-   */
-  announce(err: AIOKafkaError): AIOKafkaError | undefined {
-    if (this.#announced || !err.fatal) return undefined;
-    this.#announced = true;
-    return err;
-  }
-
-  /** librdkafka's first FATAL log line, as the fatal error it announces; undefined for any other line. */
-  fromLog(log: NativeLogEvent): AIOKafkaError | undefined {
+  fromLog(log: NativeLog): AIOKafkaError | undefined {
     if (this.#logged !== undefined) return undefined;
     this.#logged = fatalFromLog(log);
     return this.#logged;
   }
 
-  /**
-   * A client error, typed: `fatal: true` once librdkafka is fatal (known, or confirmed by a probe
-   * now); undefined for librdkafka's own report of the error its FATAL line announced (said
-   * already).
-   */
-  clientError(err: Error): AIOKafkaError | undefined {
-    const typed = fromLibrdkafka(err, { kind: 'client' });
+  clientError(err: unknown, known: boolean): AIOKafkaError | undefined {
     if (this.#logged !== undefined && echoesFatal(this.#logged, err)) return undefined;
+    const typed = fromLibrdkafka(err, { kind: 'client' });
     if (typed.fatal) return typed;
     // A retriable error (transport, all brokers down, ...) is never librdkafka's fatal one: no
     // probe then (an outage's stream of errors makes no native calls).
-    const fatal = this.#error !== undefined || (!typed.retriable && probeFatal(this.#native));
+    const fatal = known || (!typed.retriable && this.#probe !== undefined && this.#probe());
     if (!fatal) return typed;
     return new AIOKafkaError(`librdkafka is fatally failed: ${typed.message}`, { code: typed.code, fatal: true, cause: err });
   }

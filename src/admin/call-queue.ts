@@ -1,0 +1,90 @@
+/*
+ * The AdminClient's calls, one at a time. node-rdkafka runs one admin call at a time per client
+ * (each holds the client's lock for up to its whole timeout, on libuv's thread pool), so calls
+ * wait here for their turn; a call's time limit starts when it is sent. node-rdkafka's
+ * disconnect while a call runs would block the event loop until that call's native timeout: the
+ * disconnect always waits for the native answer, in the background past close's limit.
+ */
+import { AdminClosedError, AIOErrorCodes, type AIOKafkaError } from '../core/errors';
+import type { ClientEvents } from '../core/client-events';
+import { Serial } from '../core/serial';
+import { nativeTimeoutMs, settlesWithin } from '../core/timeouts';
+import { guarded } from './native-calls';
+
+/** Starts a native AdminClient call with librdkafka's limit; `cb` is node-rdkafka's callback. */
+export type AdminCallStart = (timeoutMs: number, cb: (err?: Error | null) => void) => void;
+
+/** An admin call queued or in flight. */
+interface QueuedCall {
+  readonly what: string;
+  readonly timeoutMs: number;
+  readonly start: AdminCallStart;
+  readonly resolve: () => void;
+  readonly reject: (err: AIOKafkaError) => void;
+}
+
+/** The calls of one AdminClient: one at a time, and a close bounded by its limit. */
+export class AdminCallQueue {
+  readonly #events: ClientEvents;
+  readonly #calls = new Serial();
+  /** Calls queued and not sent: close answers them at once. */
+  readonly #waiting = new Set<QueuedCall>();
+  /** The call in flight: `answered` settles when node-rdkafka called back. */
+  #inFlight: { readonly call: QueuedCall; readonly answered: Promise<void> } | undefined;
+
+  constructor(events: ClientEvents) {
+    this.#events = events;
+  }
+
+  /** Queues a call; settles with its outcome. */
+  send(what: string, timeoutMs: number, start: AdminCallStart): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const call: QueuedCall = { what, timeoutMs, start, resolve, reject };
+      this.#waiting.add(call);
+      void this.#calls.run(() => this.#send(call));
+    });
+  }
+
+  /**
+   * Refuses what still waits ({@link AdminClosedError}, not sent), then waits for the call in
+   * flight up to `timeoutMs`; past it that call rejects with AdminClosedError (its outcome is
+   * unknown). Resolves by `timeoutMs` with `undefined` when nothing runs natively any more, or with
+   * the native call still running (`answered`): the caller disconnects only once it settles.
+   */
+  async close(timeoutMs: number): Promise<{ answered: Promise<void> } | undefined> {
+    for (const call of this.#waiting) call.reject(new AdminClosedError(`${call.what}: the admin client closed before the call was sent`));
+    this.#waiting.clear();
+    const inFlight = this.#inFlight;
+    if (inFlight === undefined || (await settlesWithin(inFlight.answered, timeoutMs))) return undefined;
+    inFlight.call.reject(
+      new AdminClosedError(`${inFlight.call.what}: the admin client closed (after ${timeoutMs} ms) before the answer came; its outcome is unknown`),
+    );
+    return { answered: inFlight.answered };
+  }
+
+  /** Sends `call` when its turn came (unless close answered it meanwhile); done when node-rdkafka answered. */
+  async #send(call: QueuedCall): Promise<void> {
+    if (!this.#waiting.delete(call)) return;
+    let answer!: () => void;
+    const answered = new Promise<void>((resolve) => (answer = resolve));
+    this.#inFlight = { call, answered };
+    guarded<void>(
+      call.what,
+      call.timeoutMs,
+      (cb) =>
+        call.start(nativeTimeoutMs(call.timeoutMs), (err) => {
+          answer();
+          cb(err ?? null, undefined);
+        }),
+      () =>
+        this.#events.warn(
+          `${call.what} succeeded after its time limit of ${call.timeoutMs} ms, though it was reported as timed out`,
+          AIOErrorCodes.OPERATION_TIMEOUT,
+          undefined,
+        ),
+      answer,
+    ).then(call.resolve, call.reject);
+    await answered;
+    this.#inFlight = undefined;
+  }
+}
