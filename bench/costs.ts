@@ -74,6 +74,26 @@ export interface CostsResult {
   errors: Array<{ what: string; error: string }>;
 }
 
+/**
+ * Memory per in-flight message of one variant (costs-child.ts `memory`): `inFlight` messages
+ * produced while the mock cluster is paused, so that none of them can be delivered meanwhile.
+ */
+export async function measureMemory(broker: Broker, variant: string, inFlight: number): Promise<MemoryRow> {
+  const r = await runChild<Omit<MemoryRow, 'rssBytesAbovePayload'>>('costs-child', ['memory', variant, broker.bootstrapServers, String(inFlight)], {
+    cpu: CORES.subject,
+    nodeFlags: ['--expose-gc'],
+    onMessage: (msg: ChildMessage, child: ChildProcess) => {
+      // pause()/resume() may return a Promise (resolved once the signal took effect).
+      if (msg.type === 'pause-please') {
+        void Promise.resolve(broker.cluster?.pause()).then(() => child.send({ type: 'paused' }));
+      } else if (msg.type === 'resume-please') {
+        void Promise.resolve(broker.cluster?.resume()).then(() => child.send({ type: 'resumed' }));
+      }
+    },
+  });
+  return { ...r, rssBytesAbovePayload: Math.round(r.rssBytesPerMessage - VALUE_BYTES - KEY_BYTES) };
+}
+
 export async function runCosts(givenBroker?: Broker): Promise<CostsResult> {
   const idleSeconds = pick({ full: 30, quick: 10, smoke: 1 });
   const inFlight = pick({ full: 100_000, quick: 100_000, smoke: 500 });
@@ -111,22 +131,9 @@ export async function runCosts(givenBroker?: Broker): Promise<CostsResult> {
 
     for (const variant of pick({ full: ['aio-produce', 'aio-ff', 'raw-promise', 'raw-ff'], quick: ['aio-produce', 'aio-ff', 'raw-promise', 'raw-ff'], smoke: ['aio-produce'] })) {
       progress(SCENARIO, `memory: ${inFlight} in flight, ${variant} (cluster paused)`);
-      const r = await attempt(`memory ${variant}`, () =>
-        runChild<Omit<MemoryRow, 'rssBytesAbovePayload'>>('costs-child', ['memory', variant, broker.bootstrapServers, String(inFlight)], {
-          cpu: CORES.subject,
-          nodeFlags: ['--expose-gc'],
-          onMessage: (msg: ChildMessage, child: ChildProcess) => {
-            // pause()/resume() may return a Promise (resolved once the signal took effect).
-            if (msg.type === 'pause-please') {
-              void Promise.resolve(broker.cluster?.pause()).then(() => child.send({ type: 'paused' }));
-            } else if (msg.type === 'resume-please') {
-              void Promise.resolve(broker.cluster?.resume()).then(() => child.send({ type: 'resumed' }));
-            }
-          },
-        }),
-      );
+      const r = await attempt(`memory ${variant}`, () => measureMemory(broker, variant, inFlight));
       if (r) {
-        memory.push({ ...r, rssBytesAbovePayload: Math.round(r.rssBytesPerMessage - VALUE_BYTES - KEY_BYTES) });
+        memory.push(r);
         progress(SCENARIO, `  ${variant}: heap ${r.heapBytesPerMessage} B/msg, RSS ${r.rssBytesPerMessage} B/msg`);
       }
     }

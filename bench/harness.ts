@@ -6,7 +6,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { startMockCluster, type MockCluster } from '../src/testing';
 
 /** `full` for the numbers in docs; `quick` (BENCH_QUICK=1) for development; `smoke` for the test. */
@@ -334,7 +334,17 @@ export function runChild<T>(
   args: string[],
   options: SpawnOptions & { timeoutMs?: number; onMessage?: (msg: ChildMessage, child: ChildProcess) => void } = {},
 ): Promise<T> {
-  const child = spawnNode(script(scriptName), args, options);
+  return runChildScript(script(scriptName), args, options);
+}
+
+/** {@link runChild} for a script given by its path (a bench compiled elsewhere, e.g. a prototype's). */
+export function runChildScript<T>(
+  scriptPath: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number; onMessage?: (msg: ChildMessage, child: ChildProcess) => void } = {},
+): Promise<T> {
+  const scriptName = basename(scriptPath, '.js');
+  const child = spawnNode(scriptPath, args, options);
   return new Promise<T>((resolvePromise, reject) => {
     let result: { data: unknown } | undefined;
     let error: string | undefined;

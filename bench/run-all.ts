@@ -8,6 +8,9 @@
  *   npm run bench -- peers             issue 10's peers comparison (install the peers first:
  *                                      npm run bench:peers-install; missing ones are skipped;
  *                                      BENCH_PEERS_WEB_LINGER=0: its web test at linger.ms 0)
+ *   npm run bench -- ratios            issue 18: every produce path against raw node-rdkafka and every
+ *                                      target with met/missed (BENCH_PEERS_DIR=dir: CKJS from there;
+ *                                      BENCH_RATIOS_SECTIONS / _PATHS / _VARIANTS: see bench/ratios.ts)
  *   npm run bench -- report            no measurement: summary, charts and docs from the JSON files
  *   BENCH_PIN=0                        no taskset pinning
  *   BENCH_RESULTS_DIR=dir              where JSON and SVG go (default bench/results)
@@ -21,10 +24,12 @@ import { MODE, REPO_ROOT, progress, readResult, startBroker } from './harness';
 import { runPeers, type PeersResult } from './peers';
 import type { PollOptionsResult } from './poll-options';
 import { runProducerThroughput, type ThroughputResult } from './producer-throughput';
+import type { ProfilesResult } from './profile';
+import { runRatios, type RatiosResult } from './ratios';
 import { renderDocs, summaryText, writeCharts, type AllResults } from './report';
 import { runWebLoad, type WebResult } from './web-load';
 
-const SCENARIOS = ['web', 'throughput', 'costs', 'consumer', 'peers'] as const;
+const SCENARIOS = ['web', 'throughput', 'costs', 'consumer', 'peers', 'ratios'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Facts for the doc that no measurement produces. */
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
       else if (scenario === 'throughput') fresh.throughput = await runProducerThroughput(broker);
       else if (scenario === 'costs') fresh.costs = await runCosts(broker);
       else if (scenario === 'peers') fresh.peers = await runPeers(broker);
+      else if (scenario === 'ratios') fresh.ratios = await runRatios(broker);
       else fresh.consumer = await runConsumerConcurrency(broker);
     } finally {
       await broker.stop();
@@ -61,6 +67,8 @@ async function main(): Promise<void> {
     consumer: fresh.consumer ?? readResult<ConsumerResult>('consumer-concurrency'),
     peers: fresh.peers ?? readResult<PeersResult>('peers'),
     pollOptions: readResult<PollOptionsResult>('poll-options'),
+    ratios: fresh.ratios ?? readResult<RatiosResult>('ratios'),
+    profiles: readResult<ProfilesResult>('profiles'),
   };
   const charts = writeCharts(all);
   process.stdout.write(`\n${summaryText(all)}\n\nResults and charts in ${Object.values(charts)[0] ? join(Object.values(charts)[0]!, '..') : 'bench/results'}\n`);
