@@ -4,7 +4,7 @@
  * medians and percentiles, environment capture, progress output and JSON results.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { startMockCluster, type MockCluster } from '../src/testing';
@@ -401,6 +401,22 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
+}
+
+/**
+ * Seconds that the threads of process `pid` have spent runnable but waiting for a CPU
+ * (/proc/<pid>/task/<tid>/schedstat, second field), summed; NaN where /proc does not say
+ * (not Linux, or the process is gone). The difference over a run tells whether a process was
+ * starved of CPU by others on its core.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    return total / 1e9;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Peak resident set size of this process so far, in MiB. */

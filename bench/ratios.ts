@@ -32,7 +32,9 @@ import {
   runChild,
   runChildScript,
   runOrder,
+  runQueueWaitSeconds,
   script,
+  sleep,
   startBroker,
   textTable,
   writeResult,
@@ -47,7 +49,8 @@ import { profilesMarkdown, type ProfilesResult } from './profile';
 import type { IdleRun, LatencyRun } from './peers-child';
 import { RATIO_PATHS, type RatioPathId, type RatiosRun, type RatiosTask } from './ratios-client';
 import type { TargetCheck } from './report';
-import { startLoadGenerator, startServer } from './web-load';
+import type { ProbeReading } from './server-probe';
+import { loadGeneratorKind, startLoadGenerator, startServer } from './web-load';
 
 const SCENARIO = 'ratios';
 
@@ -67,6 +70,12 @@ export interface RatioRow {
   repeatRatiosToRawDr: number[];
   /** 1e6/rate minus raw-dr's: the µs of the event loop each message costs beyond raw node-rdkafka's. */
   extraMicrosPerMessage: number;
+  /**
+   * raw-dr's CPU per message / this path's (all threads of the process): what the throughput
+   * ratio would be if the core were the only limit. Other processes on the machine change it
+   * less than they change rates, so it is the steadier figure on a shared machine.
+   */
+  cpuRatioToRawDr: number;
   backgroundPoll?: boolean;
 }
 
@@ -79,6 +88,22 @@ export interface WebTailRow {
   /** p99 (ms) of each repeat. */
   runsP99Ms: number[];
   non2xxAndErrors: number;
+  /** The server's own view (server-probe.ts), medians of the repeats: time in the server per request, p99. */
+  serverP99Ms: number;
+  loopDelayP99Ms: number;
+  loopDelayMaxMs: number;
+  /** Longest GC pause of a run. */
+  gcMaxMs: number;
+  /** Peak of AIOProducer.inFlight during a run. */
+  peakInFlight: number;
+  /** Messages still in flight when the load stopped: delivery reports that lagged behind. */
+  leftInFlight: number;
+  /** How long those took to settle after the load stopped, ms. */
+  drainMs: number;
+  peakHeapMiB: number;
+  /** Share of a run the load generator / the server spent runnable but waiting for a CPU. */
+  loadGeneratorWaitShare: number;
+  serverWaitShare: number;
 }
 
 /** What docs/benchmarks.md reports today for memory per in-flight message (section 3). */
@@ -151,6 +176,84 @@ function throughputClients(): ThroughputClient[] {
 }
 
 type Sizes = { repeats: number; messages: number; window: number };
+type WebSizes = { webConnections: number; webRepeats: number; webDurationSec: number; webWarmupSec: number };
+
+/** How long a server may take to settle what a run left in flight before the next run starts. */
+const DRAIN_LIMIT_MS = 120_000;
+
+/**
+ * The seed article's web test at one concurrency, no-op / fire-and-forget / awaitable in runOrder
+ * per repeat, with the server's own view of each run (server-probe.ts). Between runs the server
+ * settles what the run left in flight (timed: how far delivery reports lagged behind the
+ * requests) and collects its garbage, so that no run pays for the one before it.
+ */
+async function measureWebTail(broker: Broker, sizes: WebSizes): Promise<WebTailRow[]> {
+  const load = await startLoadGenerator(loadGeneratorKind());
+  const server = await startServer([broker.bootstrapServers, '5', '1'], { nodeFlags: ['--expose-gc'] });
+  const inFlight = (p: ProbeReading): number => (p.now.aioInFlight ?? 0) + (p.now.rawInFlight ?? 0);
+  const drain = async (): Promise<{ leftInFlight: number; drainMs: number }> => {
+    const t0 = performance.now();
+    const leftInFlight = inFlight(await server.readProbe());
+    while (inFlight(await server.readProbe()) > 0 && performance.now() - t0 < DRAIN_LIMIT_MS) await sleep(50);
+    return { leftInFlight, drainMs: Math.round(performance.now() - t0) };
+  };
+  const rows: WebTailRow[] = [];
+  try {
+    const url = (ep: string) => `http://127.0.0.1:${server.port}${ep}`;
+    if (sizes.webWarmupSec > 0) {
+      for (const ep of WEB_ENDPOINTS) {
+        await load.run(url(ep), 50, sizes.webWarmupSec);
+        await drain();
+      }
+    }
+    const cell = new Map<string, Array<LoadResult & { probe: ProbeReading; leftInFlight: number; drainMs: number; serverWaitShare: number }>>();
+    for (let r = 0; r < sizes.webRepeats; r++) {
+      for (const ep of runOrder(WEB_ENDPOINTS, r)) {
+        await server.resetProbe();
+        const serverWaited = runQueueWaitSeconds(server.child.pid!);
+        const res = await load.run(url(ep), sizes.webConnections, sizes.webDurationSec);
+        const serverWaitShare = round((runQueueWaitSeconds(server.child.pid!) - serverWaited) / sizes.webDurationSec, 3);
+        const probe = await server.readProbe();
+        const settled = await drain();
+        cell.set(ep, [...(cell.get(ep) ?? []), { ...res, probe, ...settled, serverWaitShare }]);
+        progress(
+          SCENARIO,
+          `web c=${sizes.webConnections} repeat ${r + 1}/${sizes.webRepeats} ${ep}: ${Math.round(res.requestsPerSec)} req/s p50 ${res.latencyP50Ms} ms p99 ${res.latencyP99Ms} ms` +
+            `${res.non2xx + res.errors > 0 ? ` (non-2xx ${res.non2xx}, errors ${res.errors})` : ''}; server: in server p99 ${probe.serverP99Ms} ms, loop delay p99 ${probe.loopDelayP99Ms} max ${probe.loopDelayMaxMs} ms, ` +
+            `GC max ${probe.gcMaxMs} ms, peak in flight ${Math.round(probe.peaks.aioInFlight ?? 0)}, ${settled.leftInFlight} left at the end (settled in ${settled.drainMs} ms), peak heap ${Math.round(probe.peaks.heapUsedMiB ?? 0)} MiB; ` +
+            `waiting for a CPU: load generator ${Math.round((res.runQueueWaitShare ?? NaN) * 100)}% of the run, server ${Math.round(serverWaitShare * 100)}% (load ${loadavg()[0]!.toFixed(2)})`,
+        );
+      }
+    }
+    for (const ep of WEB_ENDPOINTS) {
+      const rs = cell.get(ep) ?? [];
+      rows.push({
+        endpoint: ep,
+        connections: sizes.webConnections,
+        requestsPerSec: round(median(rs.map((x) => x.requestsPerSec))),
+        latencyP50Ms: median(rs.map((x) => x.latencyP50Ms)),
+        latencyP99Ms: median(rs.map((x) => x.latencyP99Ms)),
+        runsP99Ms: rs.map((x) => x.latencyP99Ms),
+        non2xxAndErrors: rs.reduce((s, x) => s + x.non2xx + x.errors, 0),
+        serverP99Ms: median(rs.map((x) => x.probe.serverP99Ms)),
+        loopDelayP99Ms: median(rs.map((x) => x.probe.loopDelayP99Ms)),
+        loopDelayMaxMs: median(rs.map((x) => x.probe.loopDelayMaxMs)),
+        gcMaxMs: median(rs.map((x) => x.probe.gcMaxMs)),
+        peakInFlight: median(rs.map((x) => x.probe.peaks.aioInFlight ?? NaN)),
+        leftInFlight: median(rs.map((x) => x.leftInFlight)),
+        drainMs: median(rs.map((x) => x.drainMs)),
+        peakHeapMiB: round(median(rs.map((x) => x.probe.peaks.heapUsedMiB ?? NaN)), 1),
+        loadGeneratorWaitShare: median(rs.map((x) => x.runQueueWaitShare ?? NaN)),
+        serverWaitShare: median(rs.map((x) => x.serverWaitShare)),
+      });
+    }
+  } finally {
+    await server.stop();
+    await load.stop();
+  }
+  return rows;
+}
+
 type Attempt = <T>(what: string, fn: () => Promise<T>) => Promise<T | undefined>;
 
 async function measureThroughput(broker: Broker, sizes: Sizes, attempt: Attempt): Promise<RatioRow[]> {
@@ -181,6 +284,7 @@ async function measureThroughput(broker: Broker, sizes: Sizes, attempt: Attempt)
     else for (const k of order) await measure(k);
   }
   const rate = (k: string) => median((runs.get(k) ?? []).flatMap((x) => (x ? [x.messagesPerSec] : [])));
+  const cpuPer100k = (k: string) => median((runs.get(k) ?? []).flatMap((x) => (x ? [x.cpuSecondsPer100k] : [])));
   const raw = runs.get('raw-dr')!;
   const rows: RatioRow[] = [];
   for (const c of clients) {
@@ -199,6 +303,7 @@ async function measureThroughput(broker: Broker, sizes: Sizes, attempt: Attempt)
       ratioToRawBg: ratio(rate(c.key), rate('raw-bg')),
       repeatRatiosToRawDr: got.map((x, i) => ratio(x?.messagesPerSec ?? NaN, raw[i]?.messagesPerSec ?? NaN)),
       extraMicrosPerMessage: round(1e6 / rate(c.key) - 1e6 / rate('raw-dr'), 2),
+      cpuRatioToRawDr: ratio(cpuPer100k('raw-dr'), cpuPer100k(c.key)),
       ...(ok[0]!.backgroundPoll === undefined ? {} : { backgroundPoll: ok[0]!.backgroundPoll }),
     });
   }
@@ -212,7 +317,7 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
     window: pick({ full: 20_000, quick: 20_000, smoke: 100 }),
     webConnections: pick({ full: 400, quick: 400, smoke: 10 }),
     webRepeats: pick({ full: 5, quick: 3, smoke: 1 }),
-    webDurationSec: pick({ full: 5, quick: 3, smoke: 1 }),
+    webDurationSec: Number(process.env.BENCH_RATIOS_WEB_SECONDS ?? pick({ full: 5, quick: 3, smoke: 1 })),
     webWarmupSec: pick({ full: 2, quick: 1, smoke: 0 }),
     latencyRepeats: pick({ full: 3, quick: 2, smoke: 1 }),
     latencyMessages: pick({ full: 1000, quick: 300, smoke: 10 }),
@@ -246,37 +351,7 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
     if (sections.has('throughput')) throughput.push(...(await measureThroughput(broker, sizes, attempt)));
 
     // ---- The web test at high concurrency: no-op, fire-and-forget, awaitable
-    if (sections.has('web')) await attempt('web', async () => {
-      const load = await startLoadGenerator();
-      const server = await startServer([broker.bootstrapServers, '5', '1']);
-      try {
-        const url = (ep: string) => `http://127.0.0.1:${server.port}${ep}`;
-        if (sizes.webWarmupSec > 0) for (const ep of WEB_ENDPOINTS) await load.run(url(ep), 50, sizes.webWarmupSec);
-        const cell = new Map<string, LoadResult[]>();
-        for (let r = 0; r < sizes.webRepeats; r++) {
-          for (const ep of runOrder(WEB_ENDPOINTS, r)) {
-            const res = await load.run(url(ep), sizes.webConnections, sizes.webDurationSec);
-            cell.set(ep, [...(cell.get(ep) ?? []), res]);
-            progress(SCENARIO, `web c=${sizes.webConnections} repeat ${r + 1}/${sizes.webRepeats} ${ep}: ${Math.round(res.requestsPerSec)} req/s p50 ${res.latencyP50Ms} ms p99 ${res.latencyP99Ms} ms (load ${loadavg()[0]!.toFixed(2)})`);
-          }
-        }
-        for (const ep of WEB_ENDPOINTS) {
-          const rs = cell.get(ep) ?? [];
-          web.push({
-            endpoint: ep,
-            connections: sizes.webConnections,
-            requestsPerSec: round(median(rs.map((x) => x.requestsPerSec))),
-            latencyP50Ms: median(rs.map((x) => x.latencyP50Ms)),
-            latencyP99Ms: median(rs.map((x) => x.latencyP99Ms)),
-            runsP99Ms: rs.map((x) => x.latencyP99Ms),
-            non2xxAndErrors: rs.reduce((s, x) => s + x.non2xx + x.errors, 0),
-          });
-        }
-      } finally {
-        await server.stop();
-        await load.stop();
-      }
-    });
+    if (sections.has('web')) await attempt('web', async () => web.push(...(await measureWebTail(broker, sizes))));
 
     // ---- No regression: sequential awaited latency against CKJS, idle CPU, memory per message
     if (sections.has('regressions')) await measureRegressions();
@@ -334,9 +409,10 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
       message: `${VALUE_BYTES}-byte value, ${KEY_BYTES}-byte key (1024 distinct keys, in turn); the web test: the 100-byte request body, no key`,
       processes: 'a fresh child process per path per repeat: connect, a warm-up of messages / 5 under the same window, 100 ms pause, one measured run, close',
       order: 'repeat r runs the paths rotated by floor(r/2) places, reversed when r is odd (runOrder in bench/harness.ts)',
-      ratios: 'median msg/s of the path / median msg/s of the baseline (all from this run); per repeat: the two runs of the same repeat',
+      ratios: 'median msg/s of the path / median msg/s of the baseline (all from this run); per repeat: the two runs of the same repeat; "CPU vs raw-dr": raw-dr\'s median CPU per message / the path\'s (process CPU, every thread), the ratio the rates would have if the core were the only limit',
       extraMicros: '1e6 / rate of the path minus 1e6 / rate of raw-dr: what each message costs beyond raw node-rdkafka on the one core the client runs on',
-      web: 'web-server.ts on the measured core, autocannon (load-client.ts) on the load core; at each repeat the endpoints run in runOrder; p99 is autocannon\'s (whole ms), median of the repeats',
+      web: `web-server.ts on the measured core, ${loadGeneratorKind() === 'wrk' ? 'wrk (BENCH_LOAD_GENERATOR=wrk), one thread,' : 'autocannon (load-client.ts)'} on the load core; at each repeat the endpoints run in runOrder; p99 is the load generator's, median of the repeats; after each run the server settles what is still in flight (timed) and collects its garbage before the next`,
+      loadGenerator: loadGeneratorKind(),
       latency: 'peers-child.ts latency mode: each send awaited before the next; p50 of the measured sends, median of the repeats',
       idle: 'peers-child.ts idle mode: connected, one message delivered, 1 s to settle, then CPU over the idle period / wall time',
       memory: `costs-child.ts memory mode; reference: ${MEMORY_REFERENCE.source}`,
@@ -432,7 +508,7 @@ export function ratiosSummary(r: RatiosResult): string[] {
 
 function throughputRows(r: RatiosResult): Array<Array<string | number>> {
   return [
-    ['path', 'msg/s', 'vs raw-dr', 'vs raw-bg', 'extra µs/msg', 'CPU s/100k', 'msg/s per repeat', 'vs raw-dr per repeat'],
+    ['path', 'msg/s', 'vs raw-dr', 'vs raw-bg', 'extra µs/msg', 'CPU s/100k', 'CPU vs raw-dr', 'msg/s per repeat', 'vs raw-dr per repeat'],
     ...r.throughput.map((x) => [
       x.path,
       x.messagesPerSec,
@@ -440,6 +516,7 @@ function throughputRows(r: RatiosResult): Array<Array<string | number>> {
       x.ratioToRawBg,
       x.extraMicrosPerMessage,
       x.cpuSecondsPer100k,
+      x.cpuRatioToRawDr,
       x.runs.map((v) => formatNumber(v)).join(', '),
       x.repeatRatiosToRawDr.map((v) => formatNumber(v)).join(', '),
     ]),
@@ -448,8 +525,24 @@ function throughputRows(r: RatiosResult): Array<Array<string | number>> {
 
 function webRows(r: RatiosResult): Array<Array<string | number>> {
   return [
-    ['endpoint', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'p99 per repeat', 'non-2xx + errors'],
-    ...r.web.map((x) => [x.endpoint, x.connections, x.requestsPerSec, x.latencyP50Ms, x.latencyP99Ms, x.runsP99Ms.join(', '), x.non2xxAndErrors]),
+    ['endpoint', 'connections', 'req/s', 'p50 ms', 'p99 ms', 'p99 per repeat', 'in-server p99 ms', 'loop delay p99 / max ms', 'GC max ms', 'peak in flight', 'left at end', 'settled in ms', 'peak heap MiB', 'CPU wait: load gen / server', 'non-2xx + errors'],
+    ...r.web.map((x) => [
+      x.endpoint,
+      x.connections,
+      x.requestsPerSec,
+      x.latencyP50Ms,
+      x.latencyP99Ms,
+      x.runsP99Ms.join(', '),
+      x.serverP99Ms,
+      `${formatNumber(x.loopDelayP99Ms)} / ${formatNumber(x.loopDelayMaxMs)}`,
+      x.gcMaxMs,
+      x.peakInFlight,
+      x.leftInFlight,
+      x.drainMs,
+      x.peakHeapMiB,
+      `${formatNumber(x.loadGeneratorWaitShare * 100)}% / ${formatNumber(x.serverWaitShare * 100)}%`,
+      x.non2xxAndErrors,
+    ]),
   ];
 }
 
