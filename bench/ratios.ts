@@ -76,6 +76,11 @@ export interface RatioRow {
    * less than they change rates, so it is the steadier figure on a shared machine.
    */
   cpuRatioToRawDr: number;
+  /**
+   * With BENCH_RATIOS_VARIANTS: this row's rate / the first variant's rate for the same path,
+   * repeat by repeat (the two ran minutes apart at most), and their median: the prototype's gain.
+   */
+  pairedToBase?: { perRepeat: number[]; median: number };
   backgroundPoll?: boolean;
 }
 
@@ -146,6 +151,8 @@ interface ThroughputClient {
   key: string;
   path: RatioPathId;
   script: string;
+  /** The first variant's key for the same path (BENCH_RATIOS_VARIANTS). */
+  base?: string;
 }
 
 /**
@@ -171,7 +178,9 @@ function throughputClients(): ThroughputClient[] {
   if (variants.length === 0) return paths.map(own);
   return [
     ...paths.filter((p) => !p.startsWith('aio-')).map(own),
-    ...variants.flatMap((v) => paths.filter((p) => p.startsWith('aio-')).map((path) => ({ key: `${path}@${v.name}`, path, script: join(v.dir, 'ratios-client.js') }))),
+    ...variants.flatMap((v) =>
+      paths.filter((p) => p.startsWith('aio-')).map((path) => ({ key: `${path}@${v.name}`, path, script: join(v.dir, 'ratios-client.js'), base: `${path}@${variants[0]!.name}` })),
+    ),
   ];
 }
 
@@ -256,6 +265,12 @@ async function measureWebTail(broker: Broker, sizes: WebSizes): Promise<WebTailR
 
 type Attempt = <T>(what: string, fn: () => Promise<T>) => Promise<T | undefined>;
 
+/** Rate of `a` / rate of `b`, repeat by repeat, and the median of those. */
+function paired(a: Array<RatiosRun | undefined>, b: Array<RatiosRun | undefined>): { perRepeat: number[]; median: number } {
+  const perRepeat = a.map((x, i) => ratio(x?.messagesPerSec ?? NaN, b[i]?.messagesPerSec ?? NaN));
+  return { perRepeat, median: median(perRepeat.filter((v) => Number.isFinite(v))) };
+}
+
 async function measureThroughput(broker: Broker, sizes: Sizes, attempt: Attempt): Promise<RatioRow[]> {
   const clients = throughputClients();
   const keys = clients.map((c) => c.key);
@@ -304,6 +319,7 @@ async function measureThroughput(broker: Broker, sizes: Sizes, attempt: Attempt)
       repeatRatiosToRawDr: got.map((x, i) => ratio(x?.messagesPerSec ?? NaN, raw[i]?.messagesPerSec ?? NaN)),
       extraMicrosPerMessage: round(1e6 / rate(c.key) - 1e6 / rate('raw-dr'), 2),
       cpuRatioToRawDr: ratio(cpuPer100k('raw-dr'), cpuPer100k(c.key)),
+      ...(c.base === undefined ? {} : { pairedToBase: paired(got, runs.get(c.base)!) }),
       ...(ok[0]!.backgroundPoll === undefined ? {} : { backgroundPoll: ok[0]!.backgroundPoll }),
     });
   }
@@ -312,7 +328,7 @@ async function measureThroughput(broker: Broker, sizes: Sizes, attempt: Attempt)
 
 export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
   const sizes = {
-    repeats: pick({ full: 5, quick: 3, smoke: 1 }),
+    repeats: Number(process.env.BENCH_RATIOS_REPEATS ?? pick({ full: 5, quick: 3, smoke: 1 })),
     messages: pick({ full: 200_000, quick: 100_000, smoke: 300 }),
     window: pick({ full: 20_000, quick: 20_000, smoke: 100 }),
     webConnections: pick({ full: 400, quick: 400, smoke: 10 }),
@@ -507,8 +523,9 @@ export function ratiosSummary(r: RatiosResult): string[] {
 }
 
 function throughputRows(r: RatiosResult): Array<Array<string | number>> {
+  const variants = r.throughput.some((x) => x.pairedToBase !== undefined);
   return [
-    ['path', 'msg/s', 'vs raw-dr', 'vs raw-bg', 'extra µs/msg', 'CPU s/100k', 'CPU vs raw-dr', 'msg/s per repeat', 'vs raw-dr per repeat'],
+    ['path', 'msg/s', 'vs raw-dr', 'vs raw-bg', 'extra µs/msg', 'CPU s/100k', 'CPU vs raw-dr', 'msg/s per repeat', 'vs raw-dr per repeat', ...(variants ? ['vs base, paired (median; per repeat)'] : [])],
     ...r.throughput.map((x) => [
       x.path,
       x.messagesPerSec,
@@ -519,6 +536,7 @@ function throughputRows(r: RatiosResult): Array<Array<string | number>> {
       x.cpuRatioToRawDr,
       x.runs.map((v) => formatNumber(v)).join(', '),
       x.repeatRatiosToRawDr.map((v) => formatNumber(v)).join(', '),
+      ...(variants ? [x.pairedToBase ? `${x.pairedToBase.median.toFixed(3)} (${x.pairedToBase.perRepeat.map((v) => formatNumber(v)).join(', ')})` : ''] : []),
     ]),
   ];
 }
