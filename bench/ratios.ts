@@ -127,7 +127,8 @@ export interface RatiosResult {
   web: WebTailRow[];
   latency: Array<{ client: PeerId; lingerMs: number; p50Ms: number; runsP50Ms: number[] }>;
   ckjs: string;
-  idle: { cpuPercentOfCore: number; seconds: number; runs: number[] } | undefined;
+  /** rawCpuPercentOfCore: raw node-rdkafka idling beside it, the floor on this machine. */
+  idle: { cpuPercentOfCore: number; seconds: number; rawCpuPercentOfCore: number } | undefined;
   memory: MemoryRow[];
   targets: TargetCheck[];
   errors: Array<{ what: string; error: string }>;
@@ -397,13 +398,16 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
         if (rs?.length) latency.push({ client, lingerMs, p50Ms: median(rs), runsP50Ms: rs });
       }
     }
-    const idleRun = await attempt('idle', () =>
-      runChild<IdleRun>('peers-child', [JSON.stringify({ mode: 'idle', client: 'aio', bootstrap: broker.bootstrapServers, lingerMs: 5, seconds: sizes.idleSeconds, topic: 'bench-ratios-idle' })], {
-        cpu: CORES.subject,
-        timeoutMs: 120_000,
-      }),
-    );
-    if (idleRun) idle = { cpuPercentOfCore: idleRun.cpuPercentOfCore, seconds: idleRun.seconds, runs: [idleRun.cpuPercentOfCore] };
+    // Side by side with raw node-rdkafka (no poll timer while idle): what librdkafka itself costs here.
+    const idleOf = (client: PeerId) =>
+      attempt(`idle ${client}`, () =>
+        runChild<IdleRun>('peers-child', [JSON.stringify({ mode: 'idle', client, bootstrap: broker.bootstrapServers, lingerMs: 5, seconds: sizes.idleSeconds, topic: `bench-ratios-idle-${client}` })], {
+          cpu: CORES.subject,
+          timeoutMs: 120_000,
+        }),
+      );
+    const [idleRun, rawIdle] = await Promise.all([idleOf('aio'), idleOf('raw-map')]);
+    if (idleRun) idle = { cpuPercentOfCore: idleRun.cpuPercentOfCore, seconds: idleRun.seconds, rawCpuPercentOfCore: rawIdle?.cpuPercentOfCore ?? NaN };
     // Smoke: the costs scenario's smoke run covers the memory child already (each takes seconds).
     if (sizes.memoryInFlight === 0) return;
     for (const variant of Object.keys(MEMORY_REFERENCE.variants)) {
@@ -430,7 +434,7 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
       web: `web-server.ts on the measured core, ${loadGeneratorKind() === 'wrk' ? 'wrk (BENCH_LOAD_GENERATOR=wrk), one thread,' : 'autocannon (load-client.ts)'} on the load core; at each repeat the endpoints run in runOrder; p99 is the load generator's, median of the repeats; after each run the server settles what is still in flight (timed) and collects its garbage before the next`,
       loadGenerator: loadGeneratorKind(),
       latency: 'peers-child.ts latency mode: each send awaited before the next; p50 of the measured sends, median of the repeats',
-      idle: 'peers-child.ts idle mode: connected, one message delivered, 1 s to settle, then CPU over the idle period / wall time',
+      idle: 'peers-child.ts idle mode, AIOProducer and raw node-rdkafka (raw-map: no poll timer while idle) side by side: connected, one message delivered, 1 s to settle, then CPU over the idle period / wall time',
       memory: `costs-child.ts memory mode; reference: ${MEMORY_REFERENCE.source}`,
     },
     throughput,
@@ -489,7 +493,7 @@ export function checkRatioTargets(r: Omit<RatiosResult, 'targets'>): TargetCheck
   }
   checks.push({
     target: 'no regression: idle CPU of a connected producer < 0.1% of a core',
-    measured: r.idle ? `${r.idle.cpuPercentOfCore.toFixed(4)}% over ${r.idle.seconds} s` : 'not measured',
+    measured: r.idle ? `${r.idle.cpuPercentOfCore.toFixed(4)}% over ${r.idle.seconds} s (raw node-rdkafka beside it: ${r.idle.rawCpuPercentOfCore.toFixed(4)}%)` : 'not measured',
     met: r.idle ? r.idle.cpuPercentOfCore < 0.1 : undefined,
   });
   for (const [variant, ref] of Object.entries(MEMORY_REFERENCE.variants)) {
