@@ -102,16 +102,16 @@ export async function runProfiles(): Promise<ProfilesResult> {
   return result;
 }
 
-/** One markdown block per path: the frames table and the allocation table. */
-export function profilesMarkdown(r: ProfilesResult): string[] {
+/** One markdown block per path: the frames table and the allocation table, `top` rows each. */
+export function profilesMarkdown(r: ProfilesResult, top = 15): string[] {
   return r.paths.flatMap((p) => [
     `#### ${p.path}`,
     '',
     `${p.messages} messages, ${Math.round(p.messagesPerSec)} msg/s while profiled; main thread sampled ${p.sampledMs} ms: idle ${p.idlePercent}%, GC ${p.gcPercent}%; ${p.allocatedBytesPerMessage} B allocated per message.`,
     '',
-    framesTable(p.frames),
+    framesTable(p.frames.slice(0, top)),
     '',
-    allocationsTable(p.allocations, p.messages),
+    allocationsTable(p.allocations.slice(0, top), p.messages),
     '',
   ]);
 }

@@ -586,9 +586,13 @@ export function ratiosDocs(r: RatiosResult | undefined, profiles: ProfilesResult
       '',
       markdownTable(throughputRows(r)),
       '',
+      'Reference rows: `raw-opaque` is raw-dr passing a numeric opaque with each message, as every path that maps a report back to its message must (node-rdkafka keeps a persistent handle per opaque); `raw-await` adds a hand-written promise per message, awaited by the same driver as `aio-await`. They are the floors of those designs over node-rdkafka: the `produceBatch` and `produce2 + onDelivery` paths cannot pass `raw-opaque`, nor the awaited path `raw-await`.',
+      '',
       `Web test: ${String(r.method.web)}.`,
       '',
       markdownTable(webRows(r)),
+      '',
+      '"left at end" and "settled in" show the delivery reports that had not reached JavaScript when the load stopped. node-rdkafka (3.6.1, `DeliveryReportDispatcher::Flush` in src/callbacks.cc) hands at most 100 reports to JavaScript per event-loop turn; at 400 connections a turn serves a few hundred requests, so under fire-and-forget the unreported messages grow for as long as the load lasts and settle in a fraction of a second once it stops. AIOProducer keeps a Delivery object per unreported message, hence the larger peak heap of the fire-and-forget endpoint. "CPU wait" is the share of the run each process was runnable but waiting for a CPU (/proc schedstat): other work on the machine.',
       '',
       markdownTable(targetRows(r)),
       '',
@@ -598,9 +602,9 @@ export function ratiosDocs(r: RatiosResult | undefined, profiles: ProfilesResult
     out.push(
       '### Profiles under the sliding-window load',
       '',
-      `\`${profiles.command}\` (\`bench/profile.ts\`; the tables come from \`bench/profile-summary.ts\`, which also reads any .cpuprofile / .heapprofile). Commit ${profiles.environment.gitCommit.slice(0, 12)}${profiles.environment.gitDirty ? ' (dirty)' : ''}, load average at start ${profiles.environment.loadAverageAtStart.join(' / ')}. CPU: ${String(profiles.method.cpu)}. Allocations: ${String(profiles.method.heap)}. \`(program)\` is native code outside JavaScript (node-rdkafka's C++ building each report, libuv), \`Producer\` node-rdkafka's native produce call, \`(V8 API)\` objects the native code creates (node-rdkafka's report objects, its key Buffers); a frame that V8 inlined counts in its caller.`,
+      `\`${profiles.command}\` (\`bench/profile.ts\`; the tables come from \`bench/profile-summary.ts\`, which also reads any .cpuprofile / .heapprofile). Commit ${profiles.environment.gitCommit.slice(0, 12)}${profiles.environment.gitDirty ? ' (dirty)' : ''}, load average at start ${profiles.environment.loadAverageAtStart.join(' / ')}. CPU: ${String(profiles.method.cpu)}. Allocations: ${String(profiles.method.heap)}. The ten first rows of each table (bench/results/profiles.json keeps fifteen). \`(program)\` is native code outside JavaScript (node-rdkafka's C++ building each report, libuv), \`Producer\` node-rdkafka's native produce call, \`(V8 API)\` objects the native code creates (node-rdkafka's report objects, its key Buffers); a frame that V8 inlined counts in its caller.`,
       '',
-      ...profilesMarkdown(profiles),
+      ...profilesMarkdown(profiles, 10),
     );
   }
   return out;

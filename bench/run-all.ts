@@ -14,7 +14,7 @@
  *   npm run bench -- report            no measurement: summary, charts and docs from the JSON files
  *   BENCH_PIN=0                        no taskset pinning
  *   BENCH_RESULTS_DIR=dir              where JSON and SVG go (default bench/results)
- *   BENCH_DOCS=1 [BENCH_RUN_NOTE=text] with `report`: rewrite docs/benchmarks.md (plus a note on the run)
+ *   BENCH_DOCS=1 [BENCH_RUN_NOTE=text] with `report`: rewrite docs/benchmarks.md (plus notes on the run, one per line)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -74,7 +74,8 @@ async function main(): Promise<void> {
   process.stdout.write(`\n${summaryText(all)}\n\nResults and charts in ${Object.values(charts)[0] ? join(Object.values(charts)[0]!, '..') : 'bench/results'}\n`);
   if (process.env.BENCH_DOCS === '1') {
     // BENCH_RUN_NOTE: a fact about this particular run (e.g. what else ran on the machine).
-    const notes = process.env.BENCH_RUN_NOTE ? [...NOTES, process.env.BENCH_RUN_NOTE] : NOTES;
+    // One note per line.
+    const notes = process.env.BENCH_RUN_NOTE ? [...NOTES, ...process.env.BENCH_RUN_NOTE.split('\n').filter(Boolean)] : NOTES;
     const doc = renderDocs(all, charts, { shared: process.env.BENCH_SHARED_MACHINE !== '0', notes });
     writeFileSync(join(REPO_ROOT, 'docs', 'benchmarks.md'), doc);
     progress('bench', 'wrote docs/benchmarks.md');
