@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   CORES,
+  attempter,
   captureEnvironment,
   describeConfig,
   librdkafkaConfig,
@@ -104,15 +105,7 @@ export async function runCosts(givenBroker?: Broker): Promise<CostsResult> {
   const pollRate = pick({ full: 2000, quick: 2000, smoke: 500 });
   const broker = givenBroker ?? (await startBroker());
   const errors: CostsResult['errors'] = [];
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await fn();
-    } catch (err) {
-      errors.push({ what, error: (err as Error).message });
-      progress(SCENARIO, `${what} FAILED: ${(err as Error).message}`);
-      return undefined;
-    }
-  };
+  const attempt = attempter(SCENARIO, errors);
   const idle: IdleRow[] = [];
   const memory: MemoryRow[] = [];
   const pools: PoolRow[] = [];

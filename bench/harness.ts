@@ -395,6 +395,22 @@ export function nextParentMessage(type: string): Promise<Record<string, unknown>
   });
 }
 
+/**
+ * The `attempt` of a scenario: runs one measurement; a throw is recorded in `errors` and printed,
+ * and gives undefined, so that one failed measurement does not end the scenario.
+ */
+export function attempter(scenario: string, errors: Array<{ what: string; error: string }>) {
+  return async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      errors.push({ what, error: (err as Error).message });
+      progress(scenario, `${what} FAILED: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** CPU seconds (user + system) of this process since `since`. */

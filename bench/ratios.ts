@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { measureMemory, type MemoryRow } from './costs';
 import {
   CORES,
+  attempter,
   MODE,
   captureEnvironment,
   describeConfig,
@@ -347,15 +348,7 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
   const environment = captureEnvironment();
   progress(SCENARIO, `load average at start ${environment.loadAverageAtStart.join(' / ')}; ${environment.cpuCount} x ${environment.cpuModel}`);
   const errors: RatiosResult['errors'] = [];
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await fn();
-    } catch (err) {
-      errors.push({ what, error: (err as Error).message });
-      progress(SCENARIO, `${what} FAILED: ${(err as Error).message}`);
-      return undefined;
-    }
-  };
+  const attempt = attempter(SCENARIO, errors);
   const broker = givenBroker ?? (await startBroker());
   const throughput: RatioRow[] = [];
   const web: WebTailRow[] = [];

@@ -42,12 +42,8 @@ export class PendingRegistry<E> {
   /** Removes and returns the entry for `id`; undefined if it was already taken or never existed. */
   take(id: number): E | undefined {
     if (id >= this.#base && id < this.#nextId) {
-      const slot = id & this.#mask;
-      const entry = this.#slots[slot];
-      if (entry === undefined) return undefined;
-      this.#slots[slot] = undefined;
-      this.#inRing--;
-      if (id === this.#base) this.#advance();
+      const entry = this.#takeSlot(id);
+      if (entry !== undefined && id === this.#base) this.#advance();
       return entry;
     }
     const stragglers = this.#stragglers;
@@ -80,12 +76,8 @@ export class PendingRegistry<E> {
     }
     const end = Math.min(limit, this.#nextId);
     for (let id = this.#base; id < end; id++) {
-      const slot = id & this.#mask;
-      const entry = this.#slots[slot];
-      if (entry === undefined) continue;
-      this.#slots[slot] = undefined;
-      this.#inRing--;
-      taken.push([id, entry]);
+      const entry = this.#takeSlot(id);
+      if (entry !== undefined) taken.push([id, entry]);
     }
     if (end > this.#base) {
       this.#base = end;
@@ -97,6 +89,16 @@ export class PendingRegistry<E> {
   /** Removes and returns every entry, oldest first. */
   takeAll(): E[] {
     return this.takeBelow(this.#nextId).map(([, entry]) => entry);
+  }
+
+  /** Empties the slot of `id`, which must lie in the ring's span, and returns what it held. */
+  #takeSlot(id: number): E | undefined {
+    const slot = id & this.#mask;
+    const entry = this.#slots[slot];
+    if (entry === undefined) return undefined;
+    this.#slots[slot] = undefined;
+    this.#inRing--;
+    return entry;
   }
 
   /** Moves #base past the ids already taken; an empty ring that grew goes back to its first size. */
@@ -131,12 +133,8 @@ export class PendingRegistry<E> {
     const keepFrom = this.#nextId - (capacity >> 1);
     this.#stragglers ??= new Map();
     for (let id = this.#base; id < keepFrom; id++) {
-      const slot = id & this.#mask;
-      const entry = this.#slots[slot];
-      if (entry === undefined) continue;
-      this.#slots[slot] = undefined;
-      this.#inRing--;
-      this.#stragglers.set(id, entry);
+      const entry = this.#takeSlot(id);
+      if (entry !== undefined) this.#stragglers.set(id, entry);
     }
     this.#base = keepFrom;
     this.#advance();
