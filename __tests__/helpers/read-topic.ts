@@ -60,11 +60,32 @@ export async function readTopic(
         settleUntil ??= now + settleMs;
         if (now >= settleUntil) break;
       } else if (now > deadline) {
-        throw new Error(`read ${messages.length} of ${count} messages from ${topic} within ${timeoutMs} ms`);
+        const where = await describeShortfall(consumer, topic, messages);
+        throw new Error(`read ${messages.length} of ${count} messages from ${topic} within ${timeoutMs} ms; ${where}`);
       }
     }
   } finally {
     await new Promise<void>((resolve) => consumer.disconnect(() => resolve()));
   }
   return messages;
+}
+
+/**
+ * Per assigned partition: how many messages were read, the next offset the reader would fetch,
+ * and the log's watermarks. Tells a message the broker never had (high watermark below the count)
+ * from a reader that stopped short.
+ */
+async function describeShortfall(consumer: Kafka.KafkaConsumer, topic: string, messages: ReadMessage[]): Promise<string> {
+  const parts: string[] = [];
+  for (const { partition } of consumer.assignments()) {
+    const read = messages.filter((m) => m.partition === partition);
+    const next = read.length === 0 ? 0 : Math.max(...read.map((m) => m.offset)) + 1;
+    const marks = await new Promise<string>((resolve) =>
+      consumer.queryWatermarkOffsets(topic, partition, 5000, (err, offsets) =>
+        resolve(err ? `watermarks unknown (${err.message})` : `log [${offsets.lowOffset}, ${offsets.highOffset})`),
+      ),
+    );
+    parts.push(`p${partition}: read ${read.length}, next ${next}, ${marks}`);
+  }
+  return parts.join('; ');
 }

@@ -5,6 +5,7 @@ import { AIOKafkaError, InvalidArgumentError, InvalidStateError } from '../core/
 import type { SerializerOptions } from '../core/serde';
 import { disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
+import { settlesWithin } from '../core/timeouts';
 import { connectTrace } from '../core/tracing';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
 import { createWithBackgroundPoll, missingPluginWarning } from '../native/background-poll';
@@ -382,7 +383,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * whatever is left rejects with `ProducerClosedError`: `possiblyDelivered: true` when librdkafka
    * had it (it may or may not have been delivered), `false` when it was still waiting for room or
    * in a serializer (never sent, whatever the serializer returns later); the poll timer stops and
-   * the client disconnects. Every call has settled when the Promise resolves. Idempotent: every
+   * the client disconnects (a disconnect still running at the limit ends in the background). Every
+   * call has settled when the Promise resolves. Idempotent: every
    * call returns the same Promise. Afterwards nothing of the producer keeps the process alive.
    */
   override close(options: CloseOptions = {}): Promise<void> {
@@ -405,10 +407,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     }
     this.#pipeline.giveUp();
     // A transactional call close gave up on still holds librdkafka's client, which node-rdkafka's
-    // disconnect would delete under it: the disconnect waits for it, in the background.
+    // disconnect would delete under it: the disconnect waits for it. node-rdkafka disconnects on
+    // libuv's pool, behind whatever else the app runs there, and librdkafka's threads must end:
+    // close waits for it until its limit, then lets it finish in the background.
     const running = this.#transactions?.running();
-    if (running === undefined) await this.#disconnect();
-    else void running.then(() => this.#disconnect());
+    const disconnected = running === undefined ? this.#disconnect() : running.then(() => this.#disconnect());
+    await settlesWithin(disconnected, Math.max(0, timeoutMs - (performance.now() - started)));
     this.#pipeline.closed();
   }
 

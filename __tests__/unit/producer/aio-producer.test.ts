@@ -552,6 +552,25 @@ describe('close', () => {
     expect(jest.getTimerCount()).toBe(0);
   });
 
+  // Review of d64f993: node-rdkafka disconnects on libuv's pool, behind the app's own pool work
+  // (with UV_THREADPOOL_SIZE=1 and one pbkdf2 running, close({ timeoutMs: 100 }) took 13 s).
+  it('returns by its limit when the native disconnect is slow; the disconnect ends in the background', async () => {
+    let disconnected = false;
+    const { producer, fake } = await connect({}, undefined, (f) => {
+      const disconnect = f.disconnect.bind(f);
+      f.disconnect = (timeoutMs, cb) =>
+        void setTimeout(() => disconnect(timeoutMs, (err) => ((disconnected = true), cb(err))), 5_000);
+    });
+    const closed = track(producer.close({ timeoutMs: 100 }));
+    await tick(101);
+    expect(closed.settled()).toBe(true);
+    expect(disconnected).toBe(false);
+    await tick(5_000);
+    expect(fake.disconnects).toBe(1);
+    expect(disconnected).toBe(true);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   it('rejects what is still pending at the timeout with ProducerClosedError, saying it may have been delivered', async () => {
     const { producer, fake } = await connect();
     fake.capacity = 2;
