@@ -319,7 +319,8 @@ export class AIOAdmin extends ClientBase {
   /**
    * Closes the admin client by `timeoutMs` (idempotent: every call returns the same Promise).
    * Calls still queued reject with {@link AdminClosedError} at once, as do calls made afterwards.
-   * The call in flight, if any, is let finish until the limit; past it, it rejects with
+   * The calls in flight (on the AdminClient, and listTopics or the offsets calls on their own
+   * short-lived clients) are let finish until the limit; past it, each rejects with
    * `AdminClosedError` (its outcome unknown), and the AdminClient is released in the background
    * once node-rdkafka answered (disconnecting under the call would block the event loop until its
    * native timeout).
@@ -329,7 +330,8 @@ export class AIOAdmin extends ClientBase {
   }
 
   protected async closeClient(timeoutMs: number): Promise<void> {
-    const running = await this.#queue.close(timeoutMs);
+    // The AdminClient's calls and the short-lived clients' ones (listTopics, offsets), at once.
+    const [running] = await Promise.all([this.#queue.close(timeoutMs), this.#sessions.close(timeoutMs)]);
     if (running === undefined) this.#disconnect();
     else void running.answered.then(() => this.#disconnect());
   }

@@ -4,7 +4,7 @@
  * disconnected. The first session also learns what the cluster serves, from librdkafka's log of
  * its ApiVersions answer (broker-apis.ts): `connect()` runs that one.
  */
-import type { AIOKafkaError } from '../core/errors';
+import { AdminClosedError, type AIOKafkaError } from '../core/errors';
 import { disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { settlesWithin } from '../core/timeouts';
@@ -31,11 +31,19 @@ export interface SessionHost {
   refusal(what: string): AIOKafkaError | undefined;
 }
 
+/** A session under way: its work, and how close gives its caller up. */
+interface Running {
+  readonly what: string;
+  readonly work: Promise<unknown>;
+  readonly giveUp: (err: AIOKafkaError) => void;
+}
+
 /** The admin's short-lived clients, and what the first one learnt of the cluster. */
 export class Sessions {
   readonly #host: SessionHost;
   /** The requests the cluster serves: undefined until learnt, null if it could not be learnt. */
   #apis: BrokerApis | null | undefined;
+  readonly #running = new Set<Running>();
 
   constructor(host: SessionHost) {
     this.#host = host;
@@ -53,7 +61,37 @@ export class Sessions {
    * them. `use` gets the time left and what the cluster serves (waiting at most
    * {@link API_VERSIONS_WAIT_MS} for it when this session is the one that learns it).
    */
-  async run<C extends NativeMetadataClient, T>(
+  run<C extends NativeMetadataClient, T>(
+    what: string,
+    timeoutMs: number,
+    create: (config: LibrdkafkaConfig) => C,
+    use: (client: C, remainingMs: number, apis: BrokerApis | undefined) => Promise<T>,
+  ): Promise<T> {
+    const work = this.#session(what, timeoutMs, create, use);
+    return new Promise<T>((resolve, reject) => {
+      const running: Running = { what, work, giveUp: reject };
+      this.#running.add(running);
+      const done = (): void => void this.#running.delete(running);
+      work.then(done, done);
+      work.then(resolve, reject);
+    });
+  }
+
+  /**
+   * Waits for the sessions under way, up to `timeoutMs`; past it their calls reject with
+   * {@link AdminClosedError} (outcome unknown) and each session ends in the background: its
+   * client disconnects once node-rdkafka answered (disconnecting under a call would block the
+   * event loop until the call's native timeout).
+   */
+  async close(timeoutMs: number): Promise<void> {
+    if (this.#running.size === 0) return;
+    if (await settlesWithin(Promise.allSettled([...this.#running].map((running) => running.work)), timeoutMs)) return;
+    for (const running of this.#running) {
+      running.giveUp(new AdminClosedError(`${running.what}: the admin client closed (after ${timeoutMs} ms) before the answer came; its outcome is unknown`));
+    }
+  }
+
+  async #session<C extends NativeMetadataClient, T>(
     what: string,
     timeoutMs: number,
     create: (config: LibrdkafkaConfig) => C,

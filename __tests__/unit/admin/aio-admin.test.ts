@@ -242,6 +242,30 @@ describe('AIOAdmin: the client lifecycle every client shares (fake clients, issu
     expect(created.state).toBeInstanceOf(AdminClosedError);
   });
 
+  // Review of d64f993: close answered only the AdminClient's calls; listTopics and the offsets
+  // calls, each on a short-lived client of its own, stayed pending past close's limit.
+  test('close({ timeoutMs }) answers a call in flight on a short-lived client too (listTopics): closed, outcome unknown', async () => {
+    const { factories } = fakeAdmin();
+    const quick = fakeCluster();
+    const slow = fakeCluster({ connectDelayMs: 20_000 });
+    let sessions = 0;
+    factories.createMetadataClient = (config) => (sessions++ === 0 ? quick.create(config) : slow.create(config));
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const listed = track(admin.listTopics({ timeoutMs: 30_000 }));
+    await jest.advanceTimersByTimeAsync(10);
+    const closed = track(admin.close({ timeoutMs: 100 }));
+    await jest.advanceTimersByTimeAsync(99);
+    expect(closed.state).toBe('pending');
+    expect(listed.state).toBe('pending');
+    await jest.advanceTimersByTimeAsync(1);
+    expect(closed.state).toBe('ok');
+    expect(listed.state).toBeInstanceOf(AdminClosedError);
+    expect((listed.state as Error).message).toMatch(/^listTopics: .*outcome is unknown/);
+    // The session ends in the background once its client answered; nothing is left after that.
+    await jest.advanceTimersByTimeAsync(20_000);
+    expect(jest.getTimerCount()).toBe(0);
+  });
+
   test('is an EventEmitter with typed events: log lines reach "log"; a FATAL line closes it, announced once, and later calls reject with it', async () => {
     const logs = [{ severity: 4, fac: 'REQTMOUT', message: 'timed out' }];
     const { factories } = fakeAdmin({ logs });
