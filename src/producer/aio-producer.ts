@@ -355,8 +355,10 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
   /**
    * Resolves when every message in flight has settled (delivered or failed).
    *
-   * @param timeoutMs give up after this long. @default no limit: every message is itself bounded
-   *   by `enqueueTimeoutMs` + `deliveryTimeoutMs` (unless `deliveryTimeoutMs` is `Infinity`)
+   * @param timeoutMs give up after this long. @default no limit: once serialized, every message is
+   *   itself bounded by `enqueueTimeoutMs` + `deliveryTimeoutMs` (unless `deliveryTimeoutMs` is
+   *   `Infinity`); an asynchronous serializer is bounded by nothing but its own code (a message
+   *   aborted by its `signal` stops counting at once)
    * @throws (rejects) {@link OperationTimeoutError} when messages are still in flight at the limit;
    *   {@link AbortedError} when `signal` aborted first.
    */

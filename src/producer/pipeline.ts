@@ -289,8 +289,8 @@ export class ProducePipeline<K, V> {
       if (this.#pending.take(delivery.id) === undefined) return; // its report is being settled
       this.#late.remember(delivery.id, delivery);
     } else {
-      // Waiting for room (dropped from the wait), or being serialized (dropped when it is done).
-      this.#waiting.cancel(delivery);
+      // Waiting for room, or being serialized: dropped (what the serializers return is not sent).
+      if (!this.#serialization.drop(delivery)) this.#waiting.cancel(delivery);
     }
     delivery.decided = true;
     const err = abortedError(`message for topic "${delivery.topic}"`, signal, sent);

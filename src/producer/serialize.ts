@@ -8,8 +8,10 @@ type Part = 'key' | 'value';
 /** A message being serialized asynchronously, or queued behind one. */
 interface Queued<T> {
   readonly owner: T;
-  /** Given up on by {@link Serialization.abandon}: whatever its serializers return is dropped. */
+  /** Given up on ({@link Serialization.abandon}, {@link Serialization.drop}): whatever its serializers return is dropped. */
   abandoned: boolean;
+  /** Lets the messages queued behind it go on without waiting for its serializers. */
+  release: () => void;
 }
 
 /**
@@ -23,8 +25,8 @@ export class Serialization<K, V, T> {
   readonly #value: Serializer<V> | undefined;
   /** Settles once every message queued so far was handed on (or abandoned); never rejects. */
   #tail: Promise<void> = Promise.resolve();
-  /** Messages being serialized asynchronously or queued behind one, in call order. */
-  readonly #queued = new Set<Queued<T>>();
+  /** Messages being serialized asynchronously or queued behind one, in call order, by owner. */
+  readonly #queued = new Map<T, Queued<T>>();
 
   constructor(key: Serializer<K> | undefined, value: Serializer<V> | undefined) {
     this.#key = checkSerializer('keySerializer', key);
@@ -49,13 +51,29 @@ export class Serialization<K, V, T> {
    */
   abandon(): T[] {
     const owners: T[] = [];
-    for (const entry of this.#queued) {
+    for (const entry of this.#queued.values()) {
       entry.abandoned = true;
+      entry.release();
       owners.push(entry.owner);
     }
     this.#queued.clear();
     this.#tail = Promise.resolve();
     return owners;
+  }
+
+  /**
+   * Gives up on one message (its `signal` aborted) if it is being serialized or queued behind
+   * one: its `dispatch` and `fail` are never called, it no longer counts as {@link active}, and
+   * the messages behind it no longer wait for its serializers (one that never settles holds
+   * nothing). Returns whether it was there.
+   */
+  drop(owner: T): boolean {
+    const entry = this.#queued.get(owner);
+    if (entry === undefined) return false;
+    entry.abandoned = true;
+    entry.release();
+    this.#queued.delete(owner);
+    return true;
   }
 
   /**
@@ -85,21 +103,23 @@ export class Serialization<K, V, T> {
       return err as SerializationError;
     }
     if (this.#queued.size === 0 && !isThenable(wireValue) && !isThenable(wireKey)) return dispatch(wireValue, wireKey, true);
-    const entry: Queued<T> = { owner, abandoned: false };
-    this.#queued.add(entry);
+    let release!: () => void;
+    const released = new Promise<undefined>((resolve) => (release = () => resolve(undefined)));
+    const entry: Queued<T> = { owner, abandoned: false, release };
+    this.#queued.set(owner, entry);
     const own = Promise.all([settled(wireValue, topic, 'value'), settled(wireKey, topic, 'key')]);
+    // A failure is kept as the outcome; one that comes after a release is dropped, never unhandled.
+    const outcome: Promise<{ wire?: [Wire, Wire | undefined]; failure?: SerializationError }> = own.then(
+      (wire) => ({ wire }),
+      (err: unknown) => ({ failure: err as SerializationError }),
+    );
     const previous = this.#tail;
     this.#tail = (async () => {
-      let wire: [Wire, Wire | undefined] | undefined;
-      let failure: SerializationError | undefined;
-      try {
-        wire = await own;
-      } catch (err) {
-        failure = err as SerializationError;
-      }
+      const result = await Promise.race([outcome, released]);
       await previous;
-      if (entry.abandoned) return;
-      this.#queued.delete(entry);
+      if (entry.abandoned || result === undefined) return;
+      const { wire, failure } = result;
+      this.#queued.delete(owner);
       if (failure !== undefined) fail(failure);
       else dispatch(wire![0], wire![1], false);
     })();
