@@ -45,6 +45,8 @@ export interface TransactionsHost {
   fatal(): AIOKafkaError | undefined;
   /** A transactional call said librdkafka is fatal: the producer enters its fatal state with `err`. */
   enterFatal(err: AIOKafkaError): void;
+  /** A failure no caller hears of (close's abort): the producer's `error` event, or its logger. */
+  report(err: AIOKafkaError, context: string): void;
 }
 
 /** A native transactional call in flight: its answer to the caller, and when node-rdkafka returned. */

@@ -13,7 +13,7 @@
 import pDefer from 'p-defer';
 import { AIOErrorCodes, InvalidStateError, OperationTimeoutError, ProducerClosedError, TransactionError, type AIOKafkaError } from '../core/errors';
 import { noop } from '../core/noop';
-import { callWithDeadline, nativeTimeoutMs, settlesWithin } from '../core/timeouts';
+import { callWithDeadline, nativeTimeoutMs, settlesWithin, startTimer } from '../core/timeouts';
 import { fromTransactional } from '../native/errors';
 import type { NativeTransactionCallback } from '../native/producer';
 import { DEFAULT_TRANSACTION_TIMEOUT_MS, Transaction, type NativeCall, type TransactionOwner, type TransactionsHost } from './transaction';
@@ -24,6 +24,9 @@ import { beginStep, fatalTransactionError, hasEnded, type BeginRefusal, type Pro
  * what state the transaction is in; ours can only say that none came.
  */
 const NATIVE_GRACE_MS = 5_000;
+
+/** Pause before close tries again an abort librdkafka refused as retriable, in ms. */
+const ABORT_RETRY_PAUSE_MS = 100;
 
 /**
  * The transactions of one producer: at most one in progress at a time. Created by the producer
@@ -119,15 +122,37 @@ export class Transactions implements TransactionOwner {
     const aborted = (async () => {
       await this.#beginning;
       const open = this.#active;
-      const left = Math.max(0, timeoutMs - (performance.now() - started));
-      // Refused (InvalidStateError) when it ended already: nothing to abort.
-      if (open !== undefined) await open.abort({ timeoutMs: left }).catch(noop);
+      if (open !== undefined) await this.#abortAtClose(open, () => Math.max(0, timeoutMs - (performance.now() - started)));
     })();
     const inTime = await settlesWithin(aborted, timeoutMs);
     this.#closing = 'closed';
     this.#active?.producerClosed(inTime ? 'the producer closed' : `the producer closed (close() gave up after ${timeoutMs} ms)`);
     // Our timers of the calls still running are cleared; their answers to the callers were given above.
     if (!inTime) this.#gaveUp.abort(new ProducerClosedError('the producer closed while librdkafka still ran the call', { possiblyDelivered: true }));
+  }
+
+  /**
+   * Aborts the transaction close found open, again while librdkafka says a retry may succeed
+   * and close's time lasts; a failure left is reported (the coordinator keeps the transaction
+   * open until `transaction.timeout.ms`, holding back `read_committed` readers meanwhile).
+   */
+  async #abortAtClose(open: Transaction<unknown, unknown>, left: () => number): Promise<void> {
+    for (;;) {
+      try {
+        await open.abort({ timeoutMs: left() });
+        return;
+      } catch (err) {
+        // Refused because it ended already: nothing to abort.
+        if (err instanceof InvalidStateError) return;
+        const typed = err as AIOKafkaError;
+        if (typed.retriable && left() > ABORT_RETRY_PAUSE_MS) {
+          await new Promise<void>((resolve) => startTimer(resolve, ABORT_RETRY_PAUSE_MS));
+          continue;
+        }
+        this.#host.report(typed, 'close: the open transaction could not be aborted; the coordinator keeps it open until transaction.timeout.ms');
+        return;
+      }
+    }
   }
 
   /**

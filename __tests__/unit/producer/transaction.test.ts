@@ -27,6 +27,8 @@ interface Harness {
   deliveries: Array<{ resolve: (r: DeliveryReport) => void; reject: (e: AIOKafkaError) => void }>;
   /** The producer's fatal state, as the harness's host keeps it; `entered`: what transactions entered. */
   fatal: { error: AIOKafkaError | undefined; entered: AIOKafkaError[] };
+  /** What transactions reported with no caller to hear it (the producer's `error` event). */
+  reported: Array<{ err: AIOKafkaError; context: string }>;
 }
 
 /** Transactions over the fake native producer, with a host that keeps the producer's fatal state. */
@@ -34,6 +36,7 @@ function harness(): Harness {
   const native = new FakeTransactionalProducer({});
   const deliveries: Harness['deliveries'] = [];
   const fatal: Harness['fatal'] = { error: undefined, entered: [] };
+  const reported: Harness['reported'] = [];
   const host: TransactionsHost = {
     native,
     produce: () => new Promise<DeliveryReport>((resolve, reject) => void deliveries.push({ resolve, reject: (e) => reject(e) })),
@@ -42,8 +45,9 @@ function harness(): Harness {
       fatal.entered.push(err);
       fatal.error ??= err;
     },
+    report: (err, context) => void reported.push({ err, context }),
   };
-  return { native, transactions: new Transactions(host), deliveries, fatal };
+  return { native, transactions: new Transactions(host), deliveries, fatal, reported };
 }
 
 async function begun(h: Harness) {
@@ -240,6 +244,34 @@ describe('Transactions', () => {
     await expect(h.transactions.begin()).rejects.toBeInstanceOf(ProducerClosedError);
     await expect(tx.commit()).rejects.toBeInstanceOf(InvalidStateError);
     expect(h.transactions.running()).toBeUndefined();
+  });
+
+  // Review of d64f993: a failed abort at close was swallowed (`.catch(noop)`): no retry, no
+  // report, while the coordinator kept the transaction open and read_committed readers waited.
+  it('close tries the abort again while librdkafka says retriable and time lasts', async () => {
+    const h = harness();
+    const tx = await begun(h);
+    const closing = h.transactions.close(5000);
+    await settle();
+    h.native.answer('abortTransaction', transactionError(-185, 'Local: Timed out', { retriable: true }));
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(h.native.names()).toEqual(['beginTransaction', 'abortTransaction', 'abortTransaction']);
+    h.native.answer('abortTransaction');
+    await closing;
+    expect(tx.state).toBe('aborted');
+    expect(h.reported).toEqual([]);
+  });
+
+  it('close reports an abort that failed for good: the coordinator keeps the transaction open', async () => {
+    const h = harness();
+    await begun(h);
+    const closing = h.transactions.close(5000);
+    await settle();
+    h.native.answer('abortTransaction', transactionError(-172, 'Local: Erroneous state'));
+    await closing;
+    expect(h.reported).toHaveLength(1);
+    expect(h.reported[0]!.err).toBeInstanceOf(TransactionError);
+    expect(h.reported[0]!.context).toMatch(/could not be aborted.*transaction\.timeout\.ms/);
   });
 
   it('close during a begin: librdkafka began it, so close aborts it; the begin rejects (ProducerClosedError)', async () => {
