@@ -389,10 +389,14 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
    * @throws (rejects) the commit's error ({@link AIOKafkaError}), {@link OperationTimeoutError}
    *   when the coordinator did not answer in time (a refusal such as `ERR_REBALANCE_IN_PROGRESS`
    *   has `retriable: true`), {@link InvalidStateError} when nothing consumes (an answer comes
-   *   only while `run()` or an iteration polls), {@link ConsumerClosedError} after close.
+   *   only while `run()` or an iteration polls), {@link ConsumerClosedError} after close or a fatal
+   *   error (its `cause`).
    */
   async commit(): Promise<void> {
     if (this.#engine.rebalancer.disconnecting) throw new ConsumerClosedError('commit: the consumer is closed');
+    // A fatally failed librdkafka commits nothing; the consumer counts as closed (docs/consumer.md).
+    const fatal = this.fatalError;
+    if (fatal !== undefined) throw new ConsumerClosedError(`commit: the consumer is closed (${fatal.message})`, { cause: fatal });
     if (!this.#engine.loop.polling) {
       throw new InvalidStateError('commit: nothing is consuming; commits are answered while run() or an iteration polls');
     }

@@ -542,6 +542,29 @@ describe('state errors', () => {
     await drive(it.return!());
   });
 
+  // Review of d64f993: commit() checked only the disconnect, so after a fatal error it said
+  // "nothing is consuming" (or, before the run wound up, sent a commit to a failed librdkafka).
+  test('commit() after a fatal error rejects ConsumerClosedError, the fatal error its cause, and sends nothing', async () => {
+    const fake = new FakeNativeConsumer();
+    const { consumer } = await connect(fake);
+    consumer.on('error', () => {});
+    let handled = 0;
+    const run = consumer.run({ handler: () => void handled++ });
+    const ran = run.catch((e: unknown) => e);
+    fake.rebalance(ASSIGN, [P0]);
+    fake.queue.push(msg(0, 0));
+    await until('handled', () => handled === 1);
+    fake.emit('event.log', { severity: 0, fac: 'FATAL', message: 'Fatal error: Broker: something fatal' });
+    const commitsBefore = fake.commits.length;
+    const committing = consumer.commit().then(() => 'ok', (e: unknown) => e);
+    expect(fake.commits.length).toBe(commitsBefore);
+    const outcome = await drive(committing);
+    expect(outcome).toBeInstanceOf(ConsumerClosedError);
+    expect((outcome as Error).cause).toMatchObject({ fatal: true });
+    await drive(ran);
+    await drive(consumer.close({ timeoutMs: 100 }));
+  });
+
   test('a commit refused with ERR_REBALANCE_IN_PROGRESS surfaces retriable', async () => {
     const fake = new FakeNativeConsumer();
     const { consumer } = await connect(fake);
