@@ -109,6 +109,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * @throws {InvalidArgumentError} for a bad config or option.
    * @throws {OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`.
    * @throws {AIOKafkaError} when librdkafka refused to connect.
+   * @throws {TransactionError} with `transactional.id`, when initTransactions failed, or got no
+   *   answer within what was left of `connectTimeoutMs` (code `AIO_OPERATION_TIMEOUT`, retriable).
    * @example
    * ```ts
    * const events = await AIOProducer.connect<string, { id: number }>(
@@ -142,6 +144,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     options: AIOProducerOptions & SerializerOptions<K, V>,
     internal: InternalOptions,
   ): Promise<AIOProducer<K, V>> {
+    const started = performance.now();
     const resolvedConfig = resolveConfig(config);
     const { keySerializer, valueSerializer, ...producerOptions } = options ?? {};
     const resolved = resolveOptions(producerOptions, resolvedConfig);
@@ -164,7 +167,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     producer.#pipeline.start(backgroundPoll);
     if (producer.#transactions !== undefined) {
       try {
-        await producer.#transactions.init(resolved.connectTimeoutMs);
+        // What is left of connect's limit: connect is one wait, however many steps it takes.
+        await producer.#transactions.init(Math.max(1, resolved.connectTimeoutMs - (performance.now() - started)));
       } catch (err) {
         await producer.close({ timeoutMs: 0 });
         throw err;

@@ -13,7 +13,7 @@
 import pDefer from 'p-defer';
 import { AIOErrorCodes, InvalidStateError, OperationTimeoutError, ProducerClosedError, TransactionError, type AIOKafkaError } from '../core/errors';
 import { noop } from '../core/noop';
-import { callWithDeadline, nativeTimeoutMs, settlesWithin, startTimer } from '../core/timeouts';
+import { callWithDeadline, LIBRDKAFKA_GRACE_MS, nativeTimeoutMs, settlesWithin, startTimer } from '../core/timeouts';
 import { fromTransactional } from '../native/errors';
 import type { NativeTransactionCallback } from '../native/producer';
 import { DEFAULT_TRANSACTION_TIMEOUT_MS, Transaction, type NativeCall, type TransactionOwner, type TransactionsHost } from './transaction';
@@ -82,8 +82,13 @@ export class Transactions implements TransactionOwner {
    * (aborts) the transaction it left open. Called once, by `connect()`.
    */
   init(timeoutMs: number): Promise<void> {
-    return this.call('connect: initTransactions', timeoutMs, (cb) =>
-      this.#host.native.initTransactions(nativeTimeoutMs(timeoutMs), cb),
+    // Part of connect: bounded like connect's own wait (its limit plus librdkafka's grace).
+    return this.call(
+      'connect: initTransactions',
+      timeoutMs,
+      (cb) => this.#host.native.initTransactions(nativeTimeoutMs(timeoutMs), cb),
+      undefined,
+      LIBRDKAFKA_GRACE_MS,
     ).answer;
   }
 
@@ -175,6 +180,7 @@ export class Transactions implements TransactionOwner {
     timeoutMs: number,
     start: (cb: NativeTransactionCallback) => unknown,
     returned?: (failure: TransactionError | undefined) => void,
+    graceMs = NATIVE_GRACE_MS,
   ): NativeCall {
     const back = pDefer<void>();
     this.#inFlight.add(back.promise);
@@ -199,7 +205,7 @@ export class Transactions implements TransactionOwner {
         }
       },
       {
-        graceMs: NATIVE_GRACE_MS,
+        graceMs,
         timeoutMessage: `${what}: no answer from librdkafka within ${timeoutMs} ms`,
         signal: this.#gaveUp.signal,
       },

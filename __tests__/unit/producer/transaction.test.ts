@@ -15,6 +15,7 @@ import type { TransactionsHost } from '../../../src/producer/transaction';
 import { Transactions } from '../../../src/producer/transactions';
 import { drive, FakeNativeConsumer } from '../../helpers/fake-native-consumer';
 import { FakeTransactionalProducer, transactionError } from '../../helpers/fake-native-producer';
+import { track } from '../../helpers/track';
 
 /** Lets queued callbacks, microtasks and setImmediate answers run. */
 const settle = async (): Promise<void> => {
@@ -390,6 +391,31 @@ describe('AIOProducer with transactions (fake native producer)', () => {
     await settle();
     expect(errors).toEqual([fatal]);
     await producer.close({ timeoutMs: 100 });
+  });
+
+  // Review of d64f993: initTransactions got the whole connectTimeoutMs again, after the metadata
+  // wait, and a 5 s grace of its own: connectTimeoutMs 1000 settled after 6000 ms.
+  it('a transactional connect is one wait: initTransactions gets what is left of connectTimeoutMs, plus 1 s of grace', async () => {
+    jest.useFakeTimers();
+    try {
+      const outcome = track(
+        AIOProducer.connectWith(
+          { 'transactional.id': 'tx-1' },
+          { backgroundPoll: false, connectTimeoutMs: 1000 },
+          {
+            createNative: (config) => {
+              const native = new FakeTransactionalProducer(config);
+              native.autoInit = false;
+              return native;
+            },
+          },
+        ),
+      );
+      await jest.advanceTimersByTimeAsync(2010);
+      expect(outcome.error()).toMatchObject({ name: 'TransactionError', code: 'AIO_OPERATION_TIMEOUT', retriable: true });
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('close during a native commit returns by its limit and disconnects only once librdkafka returned', async () => {
