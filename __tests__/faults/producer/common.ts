@@ -23,9 +23,23 @@ export function leaderOf(cluster: MockCluster, p: number): number {
   return (p % cluster.brokerIds.length) + 1;
 }
 
-/** Reads the ledger's topic back: every message reported delivered, and whatever else is there. */
-export function readBack(cluster: MockCluster, ledger: Ledger, settleMs = 1000): Promise<ReadMessage[]> {
-  return readTopic(cluster.bootstrapServers, ledger.topic, ledger.delivered.length, { settleMs, timeoutMs: 30_000 });
+/**
+ * Reads the ledger's topic back: every message reported delivered, and whatever else is there.
+ * When the log holds fewer, it returns what is there (the verdict's `missing` then fails the
+ * scenario) and prints each missing message with where its report said it was written, and
+ * what the log holds at that offset.
+ */
+export async function readBack(cluster: MockCluster, ledger: Ledger, settleMs = 1000): Promise<ReadMessage[]> {
+  const read = await readTopic(cluster.bootstrapServers, ledger.topic, ledger.delivered.length, { settleMs, timeoutMs: 30_000, partial: true });
+  if (read.length < ledger.delivered.length) {
+    const seqs = new Set(read.map((m) => Number(m.value!.toString())));
+    const atOffset = new Map(read.map((m) => [`${m.partition}@${m.offset}`, Number(m.value!.toString())]));
+    const missing = ledger.delivered
+      .filter((o) => !seqs.has(o.seq))
+      .map((o) => ({ seq: o.seq, key: o.key, reported: `${o.report!.partition}@${o.report!.offset}`, logHolds: atOffset.get(`${o.report!.partition}@${o.report!.offset}`) }));
+    console.log(`READ-BACK-MISSING ${JSON.stringify(missing.slice(0, 20))}`);
+  }
+  return read;
 }
 
 /** Messages in the log per partition, for the figures. */
