@@ -391,8 +391,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * had it (it may or may not have been delivered), `false` when it was still waiting for room or
    * in a serializer (never sent, whatever the serializer returns later); the poll timer stops and
    * the client disconnects (a disconnect still running at the limit ends in the background). Every
-   * call has settled when the Promise resolves. Idempotent: every
-   * call returns the same Promise. Afterwards nothing of the producer keeps the process alive.
+   * call has settled when the Promise resolves. Idempotent: every call returns the same Promise.
+   * Afterwards nothing of the producer keeps the process alive, but such a disconnect until it ends.
    */
   override close(options: CloseOptions = {}): Promise<void> {
     return super.close(options);
