@@ -9,44 +9,11 @@ import {
 } from '../../../src/core/errors';
 import type { AIOProducerOptions } from '../../../src/producer/options';
 import type { Logger } from '../../../src/core/logger';
-import type { LibrdkafkaConfig } from '../../../src/native/config';
-import { FakeNativeProducer, fakeFactory, nativeError, textError } from '../../helpers/fake-native-producer';
+import { fakeFactory, nativeError, textError } from '../../helpers/fake-native-producer';
+import { useFakeProducers } from '../../helpers/fake-producers';
 import { track } from '../../helpers/track';
 
-// Promise plumbing (microtasks, nextTick) stays real; timers and the clock are faked.
-beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
-
-const open: AIOProducer[] = [];
-afterEach(async () => {
-  // Close while the clock is still fake: the close a test started runs on fake timers.
-  let closed = false;
-  const closing = Promise.all(open.splice(0).map((producer) => producer.close({ timeoutMs: 0 }))).then(() => (closed = true));
-  // Bounded: a producer that never finished closing fails its test here instead of hanging it.
-  for (let i = 0; i < 100 && !closed; i++) await jest.advanceTimersByTimeAsync(5);
-  expect(closed).toBe(true);
-  await closing;
-  jest.useRealTimers();
-  jest.restoreAllMocks();
-});
-
-async function connect(
-  options: AIOProducerOptions = {},
-  config: LibrdkafkaConfig = { 'bootstrap.servers': 'fake:9092' },
-  setup?: (fake: FakeNativeProducer) => void,
-): Promise<{ producer: AIOProducer; fake: FakeNativeProducer }> {
-  const factory = fakeFactory(setup);
-  const connecting = AIOProducer.connectWith(config, options, { createNative: factory.createNative });
-  await jest.advanceTimersByTimeAsync(0);
-  const producer = await connecting;
-  open.push(producer);
-  return { producer, fake: factory.fake() };
-}
-
-/** Lets the poll loop run once more (the busy period is 1 ms by default). */
-async function tick(ms = 1): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-}
-
+const { connect, tick } = useFakeProducers();
 
 describe('configuration', () => {
   it('passes a copy of the config with delivery reports on and protective defaults', async () => {
