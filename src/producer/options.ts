@@ -209,6 +209,12 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
       'config "event_cb: false" turns off client errors, statistics and logs, so fatal errors would go unseen; remove it',
     );
   }
+  if (isLibrdkafkaTrue(config['delivery.report.only.error'])) {
+    throw new InvalidArgumentError(
+      'config "delivery.report.only.error: true" makes librdkafka report failed messages only, so a delivered ' +
+        "message's Promise or onDelivery would never hear of its success and would fail at deliveryTimeoutMs instead; remove it",
+    );
+  }
   for (const key of OWNED_CALLBACK_KEYS) {
     if (config[key] !== undefined && config[key] !== true && config[key] !== false) {
       throw new InvalidArgumentError(
@@ -231,6 +237,12 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
     resolved['message.timeout.ms'] = DEFAULT_MESSAGE_TIMEOUT_MS;
   }
   return resolved;
+}
+
+/** Whether librdkafka reads `value` as a boolean true ("true", "t", "1", any case: rdkafka_conf.c). */
+function isLibrdkafkaTrue(value: unknown): boolean {
+  if (value === true || value === 1) return true;
+  return typeof value === 'string' && ['true', 't', '1'].includes(value.toLowerCase());
 }
 
 /**

@@ -54,6 +54,21 @@ describe('configuration', () => {
     ).rejects.toThrow(/owned by AIOProducer/);
   });
 
+  it.each([true, 'true', 'T', '1', 1])('refuses delivery.report.only.error %p: success reports would never come', async (value) => {
+    const connecting = AIOProducer.connectWith(
+      { 'bootstrap.servers': 'fake:9092', 'delivery.report.only.error': value },
+      {},
+      { createNative: fakeFactory().createNative },
+    );
+    await expect(connecting).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(connecting).rejects.toThrow(/delivery.report.only.error.*would never hear of its success/);
+  });
+
+  it('takes delivery.report.only.error false, librdkafka’s default', async () => {
+    const { fake } = await connect({}, { 'bootstrap.servers': 'fake:9092', 'delivery.report.only.error': 'false' });
+    expect(fake.config['delivery.report.only.error']).toBe('false');
+  });
+
   it.each<[keyof AIOProducerOptions, unknown]>([
     ['pollIntervalMs', -1],
     ['idlePollIntervalMs', Number.NaN],
