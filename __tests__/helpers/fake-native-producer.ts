@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { codeName } from '../../src/native/errors';
 import type { LibrdkafkaConfig } from '../../src/native/config';
-import type { NativeDeliveryReport, NativeHeader, NativeProducer, NativeTransactionCallback, NativeTransactions } from '../../src/native/producer';
+import {
+  DELIVERY_REPORTS_PER_TURN,
+  type NativeDeliveryReport,
+  type NativeHeader,
+  type NativeProducer,
+  type NativeTransactionCallback,
+  type NativeTransactions,
+} from '../../src/native/producer';
 
 /** An error shaped like node-rdkafka's LibrdKafkaError for a numeric librdkafka code. */
 export function nativeError(code: number, message: string = codeName(code)): Error & { code: number } {
@@ -29,7 +36,9 @@ export const QUEUE_FULL = -184;
 /**
  * A fake of the part of node-rdkafka's Producer that AIOProducer uses. Messages it accepts wait
  * until the test calls `deliver()`; the reports are then served by AIOProducer's next `poll()`
- * and reach it right after that call (a macrotask later), as node-rdkafka's do.
+ * and reach it right after that call, as node-rdkafka's do: at most DELIVERY_REPORTS_PER_TURN
+ * per turn of the event loop, the rest in later turns. The fake's turn is the one after each
+ * `poll()` (AIOProducer polls once per tick, and a tick runs at most once per turn).
  */
 export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   readonly config: LibrdkafkaConfig;
@@ -44,6 +53,8 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   connectError: Error | null = null;
   #throwNext: Error[] = [];
   #ready: Array<[Error | null, NativeDeliveryReport]> = [];
+  /** Served by poll(), not yet handed to JavaScript (node-rdkafka's DeliveryReportDispatcher). */
+  #dispatching: Array<[Error | null, NativeDeliveryReport]> = [];
   #offsets = new Map<string, number>();
 
   constructor(config: LibrdkafkaConfig) {
@@ -130,16 +141,22 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     for (const opaque of [...this.inQueue.keys()]) this.deliver(opaque, err);
   }
 
+  /** Reports served by poll() and not yet handed to JavaScript. */
+  get dispatching(): number {
+    return this.#dispatching.length;
+  }
+
   poll(): boolean {
     if (!this.connected) throw new Error('Producer not connected');
     this.polls++;
-    const ready = this.#ready;
+    this.#dispatching.push(...this.#ready);
     this.#ready = [];
     // node-rdkafka hands the reports poll() served to JavaScript later, through uv_async: never
     // inside poll() itself. (A real, not faked, process.nextTick: after the poll timer's callback.)
-    if (ready.length > 0) {
+    if (this.#dispatching.length > 0) {
+      const turn = this.#dispatching.splice(0, DELIVERY_REPORTS_PER_TURN);
       process.nextTick(() => {
-        for (const [err, report] of ready) this.emit('delivery-report', err, report);
+        for (const [err, report] of turn) this.emit('delivery-report', err, report);
       });
     }
     return true;

@@ -23,6 +23,19 @@ export interface NativeDeliveryReport {
   size: number;
 }
 
+/**
+ * How many delivery reports the binding hands to JavaScript per event-loop turn, at most.
+ * librdkafka's callbacks queue each report in the binding (`DeliveryReportDispatcher::Add`,
+ * src/callbacks.cc) and wake the event loop through uv_async; the async callback
+ * (`DeliveryReportDispatcher::Flush`) then emits at most 100 of them and, when more are queued,
+ * wakes the loop again for the next turn. So under load reports wait in the binding, a turn of
+ * 100 after another: a report librdkafka produced long ago may still be on its way to JavaScript
+ * while the binding's last turn handed over exactly this many. The same in node-rdkafka 3.6.1
+ * and @confluentinc/kafka-javascript 1.10.1 (`std::min<size_t>(outstanding_event_count, 100UL)`
+ * in both callbacks.cc).
+ */
+export const DELIVERY_REPORTS_PER_TURN = 100;
+
 /** A client event as node-rdkafka emits it for `event.log`. */
 export interface NativeLogEvent {
   severity: number;

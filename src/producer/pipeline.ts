@@ -22,6 +22,7 @@ import type { ProduceOptions, ResolvedOptions } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
+import { ReportTurns } from './report-turns';
 import type { Serialization } from './serialize';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 import type { EventEmitter } from 'node:events';
@@ -61,6 +62,8 @@ export class ProducePipeline<K, V> {
   readonly #events: ClientEvents;
   readonly #fatalState: PipelineHost['fatalState'];
   readonly #pending = new PendingRegistry<Delivery>();
+  /** Whether reports may still wait in the binding (its per-turn limit), so that no deadline is judged now. */
+  readonly #turns = new ReportTurns();
   readonly #waiting: AdmissionQueue;
   readonly loop: PollLoop;
   readonly flushWaiters = new FlushWaiters(() => this.inFlight);
@@ -351,10 +354,28 @@ export class ProducePipeline<K, V> {
 
   readonly #tick = (): void => {
     if (this.#state === State.Closed) return;
-    if (this.#waiting.length > 0) this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
-    // node-rdkafka hands the reports a poll() serves to JavaScript later (through uv_async), so
-    // right after poll() a report may still be on its way. A message found past its deadline is
-    // therefore failed at the next tick, once every report librdkafka held at this one has come.
+    if (this.#waiting.length > 0) this.#admit();
+    // The binding hands the reports a poll() serves to JavaScript later (through uv_async), at
+    // most DELIVERY_REPORTS_PER_TURN per event-loop turn. A message found past its deadline is
+    // therefore failed at a later tick, once the binding has been seen with no report left to
+    // hand over (report-turns.ts): every report librdkafka held at the tick that found it has come.
+    if (!this.#turns.mayHoldReports()) this.#expire();
+    // With the background poll its thread alone serves librdkafka's queue: two threads serving it
+    // at once could hand one partition's reports to JavaScript out of order.
+    if (!this.#backgroundPoll) this.#native.poll();
+    if (this.#deadlines !== undefined) {
+      this.#expireBelow = Math.max(this.#expireBelow, this.#deadlines.expiredBelow(this.#pending.nextId, performance.now()));
+    }
+    this.notifyIfIdle();
+  };
+
+  /** Sends what waits for room while there is room; fails what waited past `enqueueTimeoutMs`. */
+  #admit(): void {
+    this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
+  }
+
+  /** Fails what an earlier tick found past `deliveryTimeoutMs`; its report, if it comes, is late. */
+  #expire(): void {
     if (this.#expireBelow > 0) {
       for (const [id, delivery] of this.#pending.takeBelow(this.#expireBelow)) {
         this.#late.remember(id, delivery);
@@ -362,14 +383,10 @@ export class ProducePipeline<K, V> {
       }
       this.#expireBelow = 0;
     }
-    // With the background poll its thread alone serves librdkafka's queue: two threads serving it
-    // at once could hand one partition's reports to JavaScript out of order.
-    if (!this.#backgroundPoll) this.#native.poll();
-    if (this.#deadlines !== undefined) this.#expireBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
-    this.notifyIfIdle();
-  };
+  }
 
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
+    this.#turns.note();
     const id = report?.opaque;
     if (typeof id !== 'number') return; // not ours
     const delivery = this.#pending.take(id);
