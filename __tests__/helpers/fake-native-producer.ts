@@ -27,7 +27,8 @@ export interface ProducedMessage {
   value: Buffer | null;
   key: Buffer | string | null | undefined;
   timestamp: number | null | undefined;
-  opaque: number;
+  /** undefined: sent without one (its report has none). */
+  opaque: number | undefined;
   headers: NativeHeader[] | undefined;
 }
 
@@ -43,8 +44,8 @@ export const QUEUE_FULL = -184;
 export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   readonly config: LibrdkafkaConfig;
   readonly produced: ProducedMessage[] = [];
-  /** Accepted and not yet delivered, by opaque. */
-  readonly inQueue = new Map<number, ProducedMessage>();
+  /** Accepted and not yet delivered, by opaque (by the message itself when it has none). */
+  readonly inQueue = new Map<unknown, ProducedMessage>();
   /** How many undelivered messages librdkafka's queue holds before it answers QUEUE_FULL. */
   capacity = Infinity;
   polls = 0;
@@ -92,7 +93,7 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     value: Buffer | null,
     key: Buffer | string | null | undefined,
     timestamp: number | null | undefined,
-    opaque: number,
+    opaque: number | undefined,
     headers: NativeHeader[] | undefined,
   ): boolean {
     if (!this.connected) throw new Error('Producer not connected');
@@ -111,7 +112,7 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     if (this.inQueue.size >= this.capacity) throw nativeError(QUEUE_FULL);
     const message = { topic, partition, value, key, timestamp, opaque, headers };
     this.produced.push(message);
-    this.inQueue.set(opaque, message);
+    this.inQueue.set(opaque ?? message, message);
     return true;
   }
 
@@ -119,7 +120,18 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   deliver(opaque: number, err: Error | null = null): void {
     const message = this.inQueue.get(opaque);
     if (!message) throw new Error(`no message with opaque ${opaque} in the queue`);
-    this.inQueue.delete(opaque);
+    this.#report(message, err);
+  }
+
+  /** Delivers (or fails) the oldest queued message sent without an opaque. */
+  deliverUntracked(err: Error | null = null): void {
+    const message = [...this.inQueue.values()].find((m) => m.opaque === undefined);
+    if (!message) throw new Error('no message without an opaque in the queue');
+    this.#report(message, err);
+  }
+
+  #report(message: ProducedMessage, err: Error | null): void {
+    this.inQueue.delete(message.opaque ?? message);
     const partition = message.partition ?? 0;
     const tp = `${message.topic}/${partition}`;
     const offset = err ? -1 : (this.#offsets.get(tp) ?? 0);
@@ -129,16 +141,17 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
       partition,
       offset,
       key: message.key == null ? null : Buffer.from(message.key),
-      opaque,
       timestamp: 1_700_000_000_000,
       size: message.value?.length ?? 0,
     };
+    // node-rdkafka sets `opaque` on a report only when the message had one.
+    if (message.opaque !== undefined) report.opaque = message.opaque;
     this.#ready.push([err, report]);
   }
 
   /** Delivers every queued message, oldest first. */
   deliverAll(err: Error | null = null): void {
-    for (const opaque of [...this.inQueue.keys()]) this.deliver(opaque, err);
+    for (const message of [...this.inQueue.values()]) this.#report(message, err);
   }
 
   /** Reports served by poll() and not yet handed to JavaScript. */

@@ -12,7 +12,10 @@ import type { NativeHeader } from '../core/headers';
 
 export type { NativeHeader };
 
-/** A delivery report as node-rdkafka emits it (`dr_cb: true`, no `dr_msg_cb`). */
+/**
+ * A delivery report as node-rdkafka emits it (`dr_cb: true`, no `dr_msg_cb`). `opaque` is what
+ * `produce()` was given, absent when it was given none.
+ */
 export interface NativeDeliveryReport {
   topic: string;
   partition: number;
@@ -46,14 +49,18 @@ export interface NativeLogEvent {
 /** The producer methods and events we use, with node-rdkafka's own signatures. */
 export interface NativeProducer {
   connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
-  /** Throws a `LibrdKafkaError` (numeric `code`) when librdkafka refuses the message. */
+  /**
+   * Throws a `LibrdKafkaError` (numeric `code`) when librdkafka refuses the message. `opaque`
+   * comes back in the message's delivery report; with `undefined` the binding keeps nothing for
+   * the message (no persistent handle) and its report has no `opaque`.
+   */
   produce(
     topic: string,
     partition: number | null,
     value: Buffer | null,
     key: Buffer | string | null | undefined,
     timestamp: number | null | undefined,
-    opaque: number,
+    opaque: number | undefined,
     headers: NativeHeader[] | undefined,
   ): unknown;
   /** Serves librdkafka's queued callbacks (delivery reports, errors, stats, logs). */

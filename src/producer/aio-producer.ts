@@ -87,6 +87,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       fatalState: this.fatalState,
       enterFatal: (err) => this.enterFatal(err),
       outsideTransaction: () => this.#transactions !== undefined && !this.#transactions.open,
+      transactional,
     });
     native.on('event.error', (err) => this.clientError(err));
     native.on('event.stats', (stats) => this.events.stats(stats));
@@ -230,6 +231,11 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const badCallback = onDelivery !== undefined && typeof onDelivery !== 'function';
     if (options?.fireAndForget === true) {
       if (badCallback) throw new InvalidArgumentError('onDelivery must be a function');
+      // Nobody to tell but the deliveryError event: counted, not registered.
+      if (onDelivery === undefined && options.signal === undefined && this.#pipeline.untrackedLane) {
+        this.#pipeline.sendUntracked(topic, value, options);
+        return;
+      }
       const delivery = newDelivery(String(topic), partitionOf(options), { onDelivery, outOfBand: true });
       const err = this.#pipeline.accept(delivery, topic, value, options, true);
       if (err !== undefined) throw err;

@@ -8,7 +8,7 @@
  */
 import { abortedError, onAbort, signalOption } from '../core/abort';
 import type { ClientEvents } from '../core/client-events';
-import { SerializationError, type AIOKafkaError, ProducerClosedError } from '../core/errors';
+import { SerializationError, type AIOKafkaError, type MessageTarget, ProducerClosedError } from '../core/errors';
 import type { Wire } from '../core/serde';
 import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import type { NativeDeliveryReport, NativeProducer } from '../native/producer';
@@ -25,6 +25,7 @@ import { PollLoop } from './poll-loop';
 import { ReportTurns } from './report-turns';
 import type { Serialization } from './serialize';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
+import { UntrackedMessages, type TopicCount } from './untracked';
 import type { EventEmitter } from 'node:events';
 
 /** Busy poll period without the background poll: each report waits for the next tick. */
@@ -52,6 +53,8 @@ export interface PipelineHost {
   enterFatal(err: AIOKafkaError): void;
   /** Whether the producer is transactional and has no transaction open (a plain produce then gets a hint). */
   outsideTransaction(): boolean;
+  /** Whether the producer is transactional. */
+  readonly transactional: boolean;
 }
 
 /** One producer's produce pipeline; see the file's comment. */
@@ -62,6 +65,14 @@ export class ProducePipeline<K, V> {
   readonly #events: ClientEvents;
   readonly #fatalState: PipelineHost['fatalState'];
   readonly #pending = new PendingRegistry<Delivery>();
+  /** Fire-and-forget messages sent without an opaque: counted, not registered (see untracked.ts). */
+  readonly #untracked: UntrackedMessages;
+  /**
+   * Whether a fire-and-forget message with nobody to tell but the `deliveryError` event may go
+   * untracked: nothing per message is needed (no serializer, no trace headers to add, not
+   * transactional). Tracing subscribers and a signal are checked per call.
+   */
+  readonly #untrackedLane: boolean;
   /** Whether reports may still wait in the binding (its per-turn limit), so that no deadline is judged now. */
   readonly #turns = new ReportTurns();
   readonly #waiting: AdmissionQueue;
@@ -94,6 +105,8 @@ export class ProducePipeline<K, V> {
     this.#late = new LateDeliveries(host.emitter, host.events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
+    this.#untracked = new UntrackedMessages(options.deliveryTimeoutMs);
+    this.#untrackedLane = serialization.none && !options.propagateTraceContext && !host.transactional;
     this.loop = new PollLoop(
       { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => host.events.error(err, 'poll failed') },
       { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
@@ -108,7 +121,15 @@ export class ProducePipeline<K, V> {
 
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
   get inFlight(): number {
-    return this.#pending.size + this.#waiting.length + this.#serialization.active;
+    return this.#pending.size + this.#untracked.size + this.#waiting.length + this.#serialization.active;
+  }
+
+  /**
+   * Whether a fire-and-forget message without `onDelivery` or `signal` may be sent with
+   * {@link ProducePipeline.sendUntracked}: see #untrackedLane; and nobody traces produce calls.
+   */
+  get untrackedLane(): boolean {
+    return this.#untrackedLane && !producerChannels.produce.active;
   }
 
   /** Connected: polls, on the timer alone or with librdkafka's background poll thread. */
@@ -185,6 +206,27 @@ export class ProducePipeline<K, V> {
     // Refused to a fire-and-forget caller (it throws): that is the message's outcome.
     if (thrown !== undefined) producerChannels.produce.settle(trace, thrown);
     return thrown;
+  }
+
+  /**
+   * Sends a fire-and-forget message that has nobody to tell but the `deliveryError` event (see
+   * {@link ProducePipeline.untrackedLane}) with no opaque: no Delivery, no registry slot, no
+   * handle in the binding; {@link UntrackedMessages} counts it until its report. Throws what a
+   * fire-and-forget call throws: bad input, closed or fatal, no room.
+   */
+  sendUntracked(topic: string, value: V, options: ProduceOptions<K>): void {
+    this.#assertOpen(topic);
+    const message = toNativeMessage(topic, value, options as ProduceOptions, this.#outgoing);
+    // Call order is send order: awaitable messages waiting for room go first.
+    if (this.#waiting.length > 0) throw queueFullError(message, this.#waiting.length);
+    try {
+      this.#native.produce(message.topic, message.partition, message.value, message.key, message.timestamp, undefined, message.headers);
+    } catch (err) {
+      const refusal = this.#refusal(err, { topic: message.topic, partition: message.partition ?? -1 });
+      throw refusal === 'full' ? queueFullError(message, 0) : refusal;
+    }
+    this.#untracked.sent(message.topic);
+    this.loop.wake();
   }
 
   /** {@link ProducePipeline.accept} past tracing. */
@@ -334,18 +376,23 @@ export class ProducePipeline<K, V> {
     } catch (err) {
       this.#pending.take(id);
       delivery.id = -1;
-      const code = nativeCodeName(err);
-      if (code === 'ERR__QUEUE_FULL') return 'full';
-      // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
-      const hint = code === 'ERR__STATE' && this.#host.outsideTransaction() ? OUTSIDE_TRANSACTION : undefined;
-      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery, hint });
-      if (typed.fatal) this.#host.enterFatal(typed);
-      return typed;
+      return this.#refusal(err, delivery);
     }
     this.loop.wake();
     if (delivery.acceptance !== undefined) deliveryAccepted(delivery);
     return undefined;
   };
+
+  /** What librdkafka's refusal of a message means: `'full'` (its queue is full) or the typed error. */
+  #refusal(err: unknown, target: { topic: string; partition: number }): AIOKafkaError | 'full' {
+    const code = nativeCodeName(err);
+    if (code === 'ERR__QUEUE_FULL') return 'full';
+    // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
+    const hint = code === 'ERR__STATE' && this.#host.outsideTransaction() ? OUTSIDE_TRANSACTION : undefined;
+    const typed = fromLibrdkafka(err, { kind: 'produce', target, hint });
+    if (typed.fatal) this.#host.enterFatal(typed);
+    return typed;
+  }
 
   #wait(delivery: Delivery, message: NativeMessage): void {
     this.#waiting.hold(delivery, message);
@@ -364,7 +411,9 @@ export class ProducePipeline<K, V> {
     // at once could hand one partition's reports to JavaScript out of order.
     if (!this.#backgroundPoll) this.#native.poll();
     if (this.#deadlines !== undefined) {
-      this.#expireBelow = Math.max(this.#expireBelow, this.#deadlines.expiredBelow(this.#pending.nextId, performance.now()));
+      const now = performance.now();
+      this.#expireBelow = Math.max(this.#expireBelow, this.#deadlines.expiredBelow(this.#pending.nextId, now));
+      this.#untracked.checkDeadlines(now);
     }
     this.notifyIfIdle();
   };
@@ -383,12 +432,28 @@ export class ProducePipeline<K, V> {
       }
       this.#expireBelow = 0;
     }
+    const overdue = this.#untracked.takeExpired();
+    if (overdue !== undefined) this.#reportUntracked(overdue, (target) => deliveryTimeoutError(target, this.#options.deliveryTimeoutMs));
+  }
+
+  /**
+   * Reports untracked messages that failed, `count` per topic, to the `deliveryError` event: one
+   * event per message, as for any other, with one error object per topic (they are the same).
+   */
+  #reportUntracked(failed: TopicCount[], error: (target: MessageTarget) => AIOKafkaError): void {
+    for (const { topic, count } of failed) {
+      const err = error({ topic, partition: -1 });
+      for (let i = 0; i < count; i++) this.#events.emitOrReport('deliveryError', err, 'delivery failed');
+    }
   }
 
   readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
     this.#turns.note();
     const id = report?.opaque;
-    if (typeof id !== 'number') return; // not ours
+    if (typeof id !== 'number') {
+      if (id === undefined && report !== undefined) this.#onUntrackedReport(err, report);
+      return;
+    }
     const delivery = this.#pending.take(id);
     if (delivery === undefined) {
       // Failed already by deliveryTimeoutMs (report it as late), or by close / a fatal error.
@@ -405,8 +470,29 @@ export class ProducePipeline<K, V> {
     } else {
       this.#settle(delivery, null, toDeliveryReport(report));
     }
-    if (this.#pending.size === 0) this.notifyIfIdle();
+    this.#reported();
   };
+
+  /** A report took a message out: notifies the flush waiters when nothing is left in flight. */
+  #reported(): void {
+    if (this.#pending.size === 0 && this.#untracked.size === 0) this.notifyIfIdle();
+  }
+
+  /** A report with no opaque: an untracked message's (a failure goes to `deliveryError`), a late one's, or not ours. */
+  #onUntrackedReport(err: Error | null, report: NativeDeliveryReport): void {
+    const counted = this.#untracked.reported(report.topic);
+    if (counted === undefined) return;
+    if (counted === 'late') {
+      this.#late.reportUntracked(err, report);
+      return;
+    }
+    if (err) {
+      const typed = fromLibrdkafka(err, { kind: 'delivery', target: { topic: report.topic, partition: report.partition } });
+      this.#events.emitOrReport('deliveryError', typed, 'delivery failed');
+      if (typed.fatal) this.#host.enterFatal(typed);
+    }
+    this.#reported();
+  }
 
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
     settleDelivery(delivery, err, report, this.#events);
@@ -417,22 +503,25 @@ export class ProducePipeline<K, V> {
   }
 
   /**
-   * Takes every waiting and pending message out at once and fails it; `later`: settles them in a
+   * Takes every waiting, pending and untracked message out at once and fails it (an untracked one
+   * through `pendingError`, with its topic and partition -1); `later`: settles them in a
    * microtask, for a failure found inside an unrelated call (a fatal refusal in produce()), so
    * that no other message's callback runs inside that call.
    */
   failAll(
-    pendingError: (delivery: Delivery) => AIOKafkaError,
+    pendingError: (target: MessageTarget) => AIOKafkaError,
     waitingError: (waiting: Waiting) => AIOKafkaError,
     later: boolean,
   ): void {
     const failed: Array<[Delivery, AIOKafkaError]> = [];
     for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
     for (const delivery of this.#pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
+    const untracked = this.#untracked.takeAll();
     // Decided now, settled maybe later: an abort in between must not give a second outcome.
     for (const [delivery] of failed) delivery.decided = true;
     const settleAll = (): void => {
       for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
+      this.#reportUntracked(untracked, pendingError);
       this.notifyIfIdle();
     };
     if (later) queueMicrotask(settleAll);

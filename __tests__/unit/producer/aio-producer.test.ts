@@ -274,12 +274,12 @@ describe('fire-and-forget', () => {
     const { producer, fake } = await connect();
     const seen: AIOKafkaError[] = [];
     producer.on('deliveryError', (e) => seen.push(e));
-    producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Local: Unknown partition'));
+    producer.produce2('t', 'v', { fireAndForget: true, partition: 3 });
+    fake.deliverUntracked(textError('Local: Unknown partition'));
     await tick();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBeInstanceOf(DeliveryError);
-    expect(seen[0]!.code).toBe('ERR__UNKNOWN_PARTITION');
+    expect(seen[0]).toMatchObject({ code: 'ERR__UNKNOWN_PARTITION', topic: 't', partition: 3 });
   });
 
   it('writes a failure nobody listens for to stderr, once per code per second', async () => {
@@ -288,10 +288,10 @@ describe('fire-and-forget', () => {
     jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
     for (let i = 0; i < 5; i++) producer.produce2('t', 'v', { fireAndForget: true });
     producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Local: Message timed out'));
-    fake.deliver(2, textError('Local: Message timed out'));
-    fake.deliver(3, textError('Local: Message timed out'));
-    fake.deliver(4, textError('Local: Unknown partition'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Unknown partition'));
     await tick();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/\[ERR__MSG_TIMED_OUT\]/);
@@ -301,7 +301,7 @@ describe('fire-and-forget', () => {
     await tick(1000);
     expect(lines).toHaveLength(3);
     expect(lines[2]).toMatch(/\[ERR__MSG_TIMED_OUT\]: .*\(2 more with this code within 1000 ms of the line before; this is the last\)/);
-    fake.deliver(5, textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
     await tick();
     expect(lines).toHaveLength(3);
     const closing = producer.close({ timeoutMs: 0 });
@@ -356,8 +356,8 @@ describe('callbacks and listeners that throw', () => {
     });
     producer.produce2('t', 'a', { fireAndForget: true });
     const other = track(producer.produce('t', 'b'));
-    fake.deliver(1, textError('Local: Message timed out'));
-    fake.deliver(2);
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliver(1);
     await tick();
     expect(other.value()).toBeDefined();
     expect(lines.join('')).toMatch(/"error" listener threw/);
@@ -832,7 +832,7 @@ describe('fixes of the redesign (issue 8)', () => {
       throw thrown;
     });
     producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Broker: Message size too large'));
+    fake.deliverUntracked(textError('Broker: Message size too large'));
     await tick();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'AIO_UNKNOWN', cause: thrown });
@@ -1014,7 +1014,7 @@ describe('logger option', () => {
     const { producer, fake } = await connect({ logger });
     fake.emit('event.error', textError('Local: Broker transport failure'));
     producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Broker: Message size too large'));
+    fake.deliverUntracked(textError('Broker: Message size too large'));
     await tick();
     expect(write).not.toHaveBeenCalled();
     expect(lines.map(([level, fields]) => [level, fields.code])).toEqual([

@@ -24,10 +24,10 @@ describe('produceBatch', () => {
       ]),
     );
     expect(fake.produced.map((m) => m.topic)).toEqual(['a', 'c']);
-    fake.deliver(fake.produced[0]!.opaque);
+    fake.deliver(fake.produced[0]!.opaque!);
     await tick();
     expect(batch.settled()).toBe(false); // one message is still out
-    fake.deliver(fake.produced[1]!.opaque, nativeError(10, 'Broker: Message size too large'));
+    fake.deliver(fake.produced[1]!.opaque!, nativeError(10, 'Broker: Message size too large'));
     await tick();
     const results = batch.value()!;
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
