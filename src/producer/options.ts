@@ -188,6 +188,11 @@ export interface ResolvedOptions {
   deliveryTimeoutMs: number;
   connectTimeoutMs: number;
   closeTimeoutMs: number;
+  /**
+   * `queue.buffering.max.messages` (Infinity for its 0, "no limit"): at most this many messages
+   * are sent and unreported at once, counted until their report reaches JavaScript.
+   */
+  maxUnreported: number;
 }
 
 /** @internal options of the seam used by unit tests; not part of the public API. */
@@ -290,8 +295,18 @@ export function configNumber(config: LibrdkafkaConfig, ...keys: string[]): numbe
   return undefined;
 }
 
+/** librdkafka's default `queue.buffering.max.messages`. */
+const LIBRDKAFKA_QUEUE_MAX_MESSAGES = 100_000;
+
 /** How much longer than `message.timeout.ms` the producer waits for librdkafka's own report. */
 const DELIVERY_TIMEOUT_MARGIN_MS = 5000;
+
+/** `queue.buffering.max.messages`, Infinity for its 0 ("no limit"); librdkafka refuses a value out of its range itself. */
+function maxUnreported(config: LibrdkafkaConfig): number {
+  const configured = configNumber(config, 'queue.buffering.max.messages');
+  if (configured === undefined) return LIBRDKAFKA_QUEUE_MAX_MESSAGES;
+  return configured === 0 ? Infinity : configured;
+}
 
 /** Fills in the defaults of {@link AIOProducerOptions}; checks every value. */
 export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaConfig): ResolvedOptions {
@@ -316,5 +331,6 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
     ),
     connectTimeoutMs: durationOption('option connectTimeoutMs', options.connectTimeoutMs, 30_000),
     closeTimeoutMs: durationOption('option closeTimeoutMs', options.closeTimeoutMs, 30_000),
+    maxUnreported: maxUnreported(config),
   };
 }

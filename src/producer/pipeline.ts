@@ -73,6 +73,8 @@ export class ProducePipeline<K, V> {
    * transactional). Tracing subscribers and a signal are checked per call.
    */
   readonly #untrackedLane: boolean;
+  /** Sent and unreported messages allowed at once: `queue.buffering.max.messages`. */
+  readonly #maxUnreported: number;
   /** Whether reports may still wait in the binding (its per-turn limit), so that no deadline is judged now. */
   readonly #turns = new ReportTurns();
   readonly #waiting: AdmissionQueue;
@@ -107,6 +109,7 @@ export class ProducePipeline<K, V> {
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
     this.#untracked = new UntrackedMessages(options.deliveryTimeoutMs);
     this.#untrackedLane = serialization.none && !options.propagateTraceContext && !host.transactional;
+    this.#maxUnreported = options.maxUnreported;
     this.loop = new PollLoop(
       { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => host.events.error(err, 'poll failed') },
       { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
@@ -219,6 +222,7 @@ export class ProducePipeline<K, V> {
     const message = toNativeMessage(topic, value, options as ProduceOptions, this.#outgoing);
     // Call order is send order: awaitable messages waiting for room go first.
     if (this.#waiting.length > 0) throw queueFullError(message, this.#waiting.length);
+    if (!this.#hasRoom()) throw queueFullError(message, 0);
     try {
       this.#native.produce(message.topic, message.partition, message.value, message.key, message.timestamp, undefined, message.headers);
     } catch (err) {
@@ -361,6 +365,7 @@ export class ProducePipeline<K, V> {
    * queue is full, or the error for any other refusal (nothing registered in either case).
    */
   readonly #send: Send = (delivery, message) => {
+    if (!this.#hasRoom()) return 'full';
     const id = this.#pending.add(delivery);
     delivery.id = id;
     try {
@@ -382,6 +387,16 @@ export class ProducePipeline<K, V> {
     if (delivery.acceptance !== undefined) deliveryAccepted(delivery);
     return undefined;
   };
+
+  /**
+   * Whether one more message may be sent: fewer than `queue.buffering.max.messages` are sent and
+   * unreported. librdkafka stops counting a message once its report is served, but the report may
+   * then wait in the binding (src/native/producer.ts): counted until it reaches JavaScript, what
+   * is unreported, and the memory and report lag it holds, stay bounded under sustained overload.
+   */
+  #hasRoom(): boolean {
+    return this.#pending.size + this.#untracked.size < this.#maxUnreported;
+  }
 
   /** What librdkafka's refusal of a message means: `'full'` (its queue is full) or the typed error. */
   #refusal(err: unknown, target: { topic: string; partition: number }): AIOKafkaError | 'full' {
@@ -473,9 +488,13 @@ export class ProducePipeline<K, V> {
     this.#reported();
   };
 
-  /** A report took a message out: notifies the flush waiters when nothing is left in flight. */
+  /**
+   * A report took a message out: a message waiting for room may have it now (librdkafka's queue
+   * has room too: it counts a message until its report is served), or nothing is left in flight.
+   */
   #reported(): void {
-    if (this.#pending.size === 0 && this.#untracked.size === 0) this.notifyIfIdle();
+    if (this.#waiting.length > 0) this.#admit();
+    else if (this.#pending.size === 0 && this.#untracked.size === 0) this.notifyIfIdle();
   }
 
   /** A report with no opaque: an untracked message's (a failure goes to `deliveryError`), a late one's, or not ours. */

@@ -1,5 +1,5 @@
 import { tracingChannel } from 'node:diagnostics_channel';
-import { DeliveryError, ProducerClosedError, type AIOKafkaError } from '../../../src/core/errors';
+import { DeliveryError, ProducerClosedError, QueueFullError, type AIOKafkaError } from '../../../src/core/errors';
 import { serializers } from '../../../src/core/serde';
 import type { LateDelivery } from '../../../src/producer/events';
 import type { AIOProducerOptions } from '../../../src/producer/options';
@@ -198,5 +198,48 @@ describe('fire-and-forget without onDelivery: no opaque, counted', () => {
       await tick(10);
       await closing;
     }
+  });
+});
+
+describe('queue.buffering.max.messages bounds what is sent and unreported', () => {
+  it('counts unreported messages, however sent: past the limit fire-and-forget throws, awaited calls wait in order', async () => {
+    const { producer, fake } = await connect({}, { 'bootstrap.servers': 'fake:9092', 'queue.buffering.max.messages': 3 });
+    producer.on('deliveryError', () => {});
+    const first = track(producer.produce('t', 'a'));
+    producer.produce2('t', 'b', { fireAndForget: true });
+    producer.produce2('t', 'c', { fireAndForget: true, onDelivery: () => {} });
+    // librdkafka itself has room (the fake never fills): the producer's own count refuses.
+    expect(() => producer.produce2('t', 'd', { fireAndForget: true })).toThrow(QueueFullError);
+    expect(() => producer.produce2('t', 'd', { fireAndForget: true })).toThrow(/queue.buffering.max.messages/);
+    const waiting = track(producer.produce('t', 'e'));
+    const behind = track(producer.produce('t', 'f'));
+    expect(fake.produced.map((m) => m.value?.toString())).toEqual(['a', 'b', 'c']);
+    expect(producer.inFlight).toBe(5);
+    fake.deliverUntracked();
+    await tick();
+    expect(fake.produced.map((m) => m.value?.toString())).toEqual(['a', 'b', 'c', 'e']);
+    // One waits: a fire-and-forget call does not overtake it.
+    expect(() => producer.produce2('t', 'g', { fireAndForget: true })).toThrow(/1 awaitable message\(s\) wait for room/);
+    fake.deliver(1);
+    await tick();
+    expect(first.value()).toBeDefined();
+    expect(fake.produced.map((m) => m.value?.toString())).toEqual(['a', 'b', 'c', 'e', 'f']);
+    expect(waiting.settled() || behind.settled()).toBe(false);
+  });
+
+  it('rejects an awaited call that found no room within enqueueTimeoutMs; 0 sets no limit', async () => {
+    const { producer } = await connect({ enqueueTimeoutMs: 100 }, { 'bootstrap.servers': 'fake:9092', 'queue.buffering.max.messages': 1 });
+    producer.on('deliveryError', () => {});
+    producer.produce2('t', 'a', { fireAndForget: true });
+    const waiting = track(producer.produce('t', 'b'));
+    await tick(150);
+    expect(waiting.error()).toBeInstanceOf(QueueFullError);
+    expect((waiting.error() as Error).message).toMatch(/no room for 100 ms \(enqueueTimeoutMs\)/);
+
+    // librdkafka's default limit is 100000.
+    const { producer: unlimited, fake } = await connect({}, { 'bootstrap.servers': 'fake:9092', 'queue.buffering.max.messages': 0 });
+    unlimited.on('deliveryError', () => {});
+    for (let i = 0; i < 120_000; i++) unlimited.produce2('t', 'v', { fireAndForget: true });
+    expect(fake.produced).toHaveLength(120_000);
   });
 });
