@@ -1,5 +1,6 @@
-import { QueueFullError, type AIOKafkaError } from '../core/errors';
+import { QueueFullError, type AIOKafkaError, type MessageTarget } from '../core/errors';
 import { Fifo } from '../core/fifo';
+import { fromLibrdkafka, nativeCodeName } from '../native/errors';
 import type { Delivery } from './delivery';
 import type { NativeMessage } from './outgoing-message';
 
@@ -113,4 +114,20 @@ export class AdmissionQueue {
 export function queueFullError(target: { topic: string }, waitingCount: number): QueueFullError {
   const why = waitingCount > 0 ? `${waitingCount} awaitable message(s) wait for room (${NO_ROOM})` : NO_ROOM;
   return new QueueFullError(`${why}; fire-and-forget message for topic "${target.topic}" not sent`);
+}
+
+/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
+const OUTSIDE_TRANSACTION =
+  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
+
+/**
+ * What librdkafka's refusal of a message (a throw of `produce()`) means: `'full'` (its queue is
+ * full: wait or QueueFullError) or the typed error. `outsideTransaction`: the producer is
+ * transactional with no transaction open, where librdkafka refuses with ERR__STATE.
+ */
+export function sendRefusal(err: unknown, target: MessageTarget, outsideTransaction: boolean): AIOKafkaError | 'full' {
+  const code = nativeCodeName(err);
+  if (code === 'ERR__QUEUE_FULL') return 'full';
+  const hint = code === 'ERR__STATE' && outsideTransaction ? OUTSIDE_TRANSACTION : undefined;
+  return fromLibrdkafka(err, { kind: 'produce', target, hint });
 }

@@ -1,40 +1,31 @@
 /*
  * The produce pipeline, a message's way from the caller to its outcome: accept (tracing, checks,
  * the signal), serialize, dispatch (send, or wait in order for room in librdkafka's queue),
- * refuse or abort, and the poll tick that admits waiting messages, fails what passed
- * `deliveryTimeoutMs` and serves the delivery reports that settle each message once. The facade
+ * refuse or abort, and the poll tick that admits waiting messages and serves the delivery reports;
+ * report-intake.ts turns reports, deadlines and purges into each message's one outcome. The facade
  * (aio-producer.ts) holds one pipeline and calls it once per message: nothing is allocated here per
  * message but the delivery itself.
  */
 import { abortedError, onAbort, signalOption } from '../core/abort';
-import type { ClientEvents } from '../core/client-events';
-import { SerializationError, type AIOKafkaError, type MessageTarget, ProducerClosedError } from '../core/errors';
+import { ProducerClosedError, SerializationError, type AIOKafkaError, type MessageTarget } from '../core/errors';
 import type { Wire } from '../core/serde';
-import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
-import type { NativeDeliveryReport, NativeProducer } from '../native/producer';
-import { AdmissionQueue, queueFullError, type Send, type Waiting } from './admission';
-import { DeliveryDeadlines } from './delivery-deadlines';
+import { asAIOError } from '../native/errors';
+import type { NativeProducer } from '../native/producer';
+import { AdmissionQueue, queueFullError, sendRefusal, type Send, type Waiting } from './admission';
 import { closedDeliveryError, deliveryAccepted, fatalDeliveryError, settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
-import { toDeliveryReport, type DeliveryReport } from './delivery-report';
+import type { DeliveryReport } from './delivery-report';
 import { FlushWaiters } from './flush-waiters';
-import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import type { ProduceOptions, ResolvedOptions } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
-import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
-import { ReportTurns } from './report-turns';
+import { ReportIntake, type IntakeProducer } from './report-intake';
 import type { Serialization } from './serialize';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
-import { UntrackedMessages, type TopicCount } from './untracked';
-import type { EventEmitter } from 'node:events';
 
 /** Busy poll period without the background poll: each report waits for the next tick. */
 const TIMER_ONLY_POLL_MS = 1;
 /** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
 const BACKGROUND_SAFETY_POLL_MS = 10;
-/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
-const OUTSIDE_TRANSACTION =
-  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
 
 const enum State {
   Open,
@@ -43,14 +34,7 @@ const enum State {
 }
 
 /** What the pipeline needs of its producer. */
-export interface PipelineHost {
-  /** The producer (its `lateDelivery` event). */
-  readonly emitter: EventEmitter;
-  readonly events: ClientEvents;
-  /** The producer's fatal state: its `error`, once librdkafka is fatal. */
-  readonly fatalState: { readonly error: AIOKafkaError | undefined };
-  /** A fatal error met in the pipeline: the producer enters its fatal state. */
-  enterFatal(err: AIOKafkaError): void;
+export interface PipelineHost extends IntakeProducer {
   /** Whether the producer is transactional and has no transaction open (a plain produce then gets a hint). */
   outsideTransaction(): boolean;
   /** Whether the producer is transactional. */
@@ -62,21 +46,14 @@ export class ProducePipeline<K, V> {
   readonly #native: NativeProducer;
   readonly #options: ResolvedOptions;
   readonly #host: PipelineHost;
-  readonly #events: ClientEvents;
-  readonly #fatalState: PipelineHost['fatalState'];
-  readonly #pending = new PendingRegistry<Delivery>();
-  /** Fire-and-forget messages sent without an opaque: counted, not registered (see untracked.ts). */
-  readonly #untracked: UntrackedMessages;
+  /** What is sent and unreported, and how reports, deadlines and purges settle it. */
+  readonly #intake: ReportIntake;
   /**
    * Whether a fire-and-forget message with nobody to tell but the `deliveryError` event may go
    * untracked: nothing per message is needed (no serializer, no trace headers to add, not
    * transactional). Tracing subscribers and a signal are checked per call.
    */
   readonly #untrackedLane: boolean;
-  /** Sent and unreported messages allowed at once: `queue.buffering.max.messages`. */
-  readonly #maxUnreported: number;
-  /** Whether reports may still wait in the binding (its per-turn limit), so that no deadline is judged now. */
-  readonly #turns = new ReportTurns();
   readonly #waiting: AdmissionQueue;
   readonly loop: PollLoop;
   readonly flushWaiters = new FlushWaiters(() => this.inFlight);
@@ -85,11 +62,6 @@ export class ProducePipeline<K, V> {
    * (which copies what it keeps) and copied when the message has to wait for room.
    */
   readonly #outgoing = emptyNativeMessage();
-  readonly #deadlines: DeliveryDeadlines | undefined;
-  /** Ids below this one passed their deadline at the last tick: failed at the next, if still pending. */
-  #expireBelow = 0;
-  /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
-  readonly #late: LateDeliveries;
   #state = State.Open;
   /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
   #gaveUp = false;
@@ -102,19 +74,17 @@ export class ProducePipeline<K, V> {
     this.#options = options;
     this.#serialization = serialization;
     this.#host = host;
-    this.#events = host.events;
-    this.#fatalState = host.fatalState;
-    this.#late = new LateDeliveries(host.emitter, host.events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
-    this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
-    this.#untracked = new UntrackedMessages(options.deliveryTimeoutMs);
+    this.#intake = new ReportIntake(native, host, options.deliveryTimeoutMs, {
+      settle: (delivery, err, report) => this.#settle(delivery, err, report),
+      reported: () => this.#reported(),
+    });
     this.#untrackedLane = serialization.none && !options.propagateTraceContext && !host.transactional;
-    this.#maxUnreported = options.maxUnreported;
     this.loop = new PollLoop(
       { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => host.events.error(err, 'poll failed') },
       { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
     );
-    native.on('delivery-report', this.#onDeliveryReport);
+    native.on('delivery-report', this.#intake.onReport);
   }
 
   /** Whether librdkafka's background poll thread serves the reports. */
@@ -124,7 +94,7 @@ export class ProducePipeline<K, V> {
 
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
   get inFlight(): number {
-    return this.#pending.size + this.#untracked.size + this.#waiting.length + this.#serialization.active;
+    return this.#intake.size + this.#waiting.length + this.#serialization.active;
   }
 
   /**
@@ -162,7 +132,7 @@ export class ProducePipeline<K, V> {
     // Still in a serializer (or queued behind one): never sent; what it returns later is dropped.
     for (const delivery of this.#serialization.abandon()) this.#refuse(delivery, closedDeliveryError(delivery, 'serializing'), false);
     this.loop.stop();
-    this.#late.clear();
+    this.#intake.late.clear();
   }
 
   /** The producer is closed: the tick does nothing any more. */
@@ -229,7 +199,7 @@ export class ProducePipeline<K, V> {
       const refusal = this.#refusal(err, { topic: message.topic, partition: message.partition ?? -1 });
       throw refusal === 'full' ? queueFullError(message, 0) : refusal;
     }
-    this.#untracked.sent(message.topic);
+    this.#intake.untracked.sent(message.topic);
     this.loop.wake();
   }
 
@@ -318,7 +288,7 @@ export class ProducePipeline<K, V> {
       return undefined;
     }
     delivery.decided = true;
-    settleDeliveryLater(delivery, err, this.#events);
+    settleDeliveryLater(delivery, err, this.#host.events);
     if (this.#serialization.active === 0) queueMicrotask(() => this.notifyIfIdle());
     return undefined;
   }
@@ -332,8 +302,8 @@ export class ProducePipeline<K, V> {
     if (delivery.decided) return;
     const sent = delivery.id >= 0;
     if (sent) {
-      if (this.#pending.take(delivery.id) === undefined) return; // its report is being settled
-      this.#late.remember(delivery.id, delivery);
+      if (this.#intake.pending.take(delivery.id) === undefined) return; // its report is being settled
+      this.#intake.late.remember(delivery.id, delivery);
     } else {
       // Waiting for room (dropped from the wait), or being serialized (dropped when it is done).
       this.#waiting.cancel(delivery);
@@ -347,7 +317,7 @@ export class ProducePipeline<K, V> {
   }
 
   #assertNotFatal(topic: unknown): void {
-    const fatal = this.#fatalState.error;
+    const fatal = this.#host.fatalState.error;
     if (fatal !== undefined) throw fatalDeliveryError(fatal, { topic: String(topic), partition: -1 }, false);
   }
 
@@ -366,7 +336,7 @@ export class ProducePipeline<K, V> {
    */
   readonly #send: Send = (delivery, message) => {
     if (!this.#hasRoom()) return 'full';
-    const id = this.#pending.add(delivery);
+    const id = this.#intake.pending.add(delivery);
     delivery.id = id;
     try {
       this.#native.produce(
@@ -379,7 +349,7 @@ export class ProducePipeline<K, V> {
         message.headers,
       );
     } catch (err) {
-      this.#pending.take(id);
+      this.#intake.pending.take(id);
       delivery.id = -1;
       return this.#refusal(err, delivery);
     }
@@ -395,18 +365,14 @@ export class ProducePipeline<K, V> {
    * is unreported, and the memory and report lag it holds, stay bounded under sustained overload.
    */
   #hasRoom(): boolean {
-    return this.#pending.size + this.#untracked.size < this.#maxUnreported;
+    return this.#intake.size < this.#options.maxUnreported;
   }
 
   /** What librdkafka's refusal of a message means: `'full'` (its queue is full) or the typed error. */
-  #refusal(err: unknown, target: { topic: string; partition: number }): AIOKafkaError | 'full' {
-    const code = nativeCodeName(err);
-    if (code === 'ERR__QUEUE_FULL') return 'full';
-    // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
-    const hint = code === 'ERR__STATE' && this.#host.outsideTransaction() ? OUTSIDE_TRANSACTION : undefined;
-    const typed = fromLibrdkafka(err, { kind: 'produce', target, hint });
-    if (typed.fatal) this.#host.enterFatal(typed);
-    return typed;
+  #refusal(err: unknown, target: MessageTarget): AIOKafkaError | 'full' {
+    const refusal = sendRefusal(err, target, this.#host.outsideTransaction());
+    if (refusal !== 'full' && refusal.fatal) this.#host.enterFatal(refusal);
+    return refusal;
   }
 
   #wait(delivery: Delivery, message: NativeMessage): void {
@@ -417,19 +383,11 @@ export class ProducePipeline<K, V> {
   readonly #tick = (): void => {
     if (this.#state === State.Closed) return;
     if (this.#waiting.length > 0) this.#admit();
-    // The binding hands the reports a poll() serves to JavaScript later (through uv_async), at
-    // most DELIVERY_REPORTS_PER_TURN per event-loop turn. A message found past its deadline is
-    // therefore failed at a later tick, once the binding has been seen with no report left to
-    // hand over (report-turns.ts): every report librdkafka held at the tick that found it has come.
-    if (!this.#turns.mayHoldReports()) this.#expire();
+    this.#intake.beforePoll();
     // With the background poll its thread alone serves librdkafka's queue: two threads serving it
     // at once could hand one partition's reports to JavaScript out of order.
     if (!this.#backgroundPoll) this.#native.poll();
-    if (this.#deadlines !== undefined) {
-      const now = performance.now();
-      this.#expireBelow = Math.max(this.#expireBelow, this.#deadlines.expiredBelow(this.#pending.nextId, now));
-      this.#untracked.checkDeadlines(now);
-    }
+    this.#intake.afterPoll();
     this.notifyIfIdle();
   };
 
@@ -438,83 +396,17 @@ export class ProducePipeline<K, V> {
     this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
   }
 
-  /** Fails what an earlier tick found past `deliveryTimeoutMs`; its report, if it comes, is late. */
-  #expire(): void {
-    if (this.#expireBelow > 0) {
-      for (const [id, delivery] of this.#pending.takeBelow(this.#expireBelow)) {
-        this.#late.remember(id, delivery);
-        this.#settle(delivery, deliveryTimeoutError(delivery, this.#options.deliveryTimeoutMs), undefined);
-      }
-      this.#expireBelow = 0;
-    }
-    const overdue = this.#untracked.takeExpired();
-    if (overdue !== undefined) this.#reportUntracked(overdue, (target) => deliveryTimeoutError(target, this.#options.deliveryTimeoutMs));
-  }
-
-  /**
-   * Reports untracked messages that failed, `count` per topic, to the `deliveryError` event: one
-   * event per message, as for any other, with one error object per topic (they are the same).
-   */
-  #reportUntracked(failed: TopicCount[], error: (target: MessageTarget) => AIOKafkaError): void {
-    for (const { topic, count } of failed) {
-      const err = error({ topic, partition: -1 });
-      for (let i = 0; i < count; i++) this.#events.emitOrReport('deliveryError', err, 'delivery failed');
-    }
-  }
-
-  readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
-    this.#turns.note();
-    const id = report?.opaque;
-    if (typeof id !== 'number') {
-      if (id === undefined && report !== undefined) this.#onUntrackedReport(err, report);
-      return;
-    }
-    const delivery = this.#pending.take(id);
-    if (delivery === undefined) {
-      // Failed already by deliveryTimeoutMs (report it as late), or by close / a fatal error.
-      if (this.#late.size > 0) this.#late.report(id, err, report);
-      return;
-    }
-    if (err) {
-      const typed = fromLibrdkafka(err, {
-        kind: 'delivery',
-        target: { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition },
-      });
-      this.#settle(delivery, typed, undefined);
-      if (typed.fatal) this.#host.enterFatal(typed);
-    } else {
-      this.#settle(delivery, null, toDeliveryReport(report));
-    }
-    this.#reported();
-  };
-
   /**
    * A report took a message out: a message waiting for room may have it now (librdkafka's queue
    * has room too: it counts a message until its report is served), or nothing is left in flight.
    */
   #reported(): void {
     if (this.#waiting.length > 0) this.#admit();
-    else if (this.#pending.size === 0 && this.#untracked.size === 0) this.notifyIfIdle();
-  }
-
-  /** A report with no opaque: an untracked message's (a failure goes to `deliveryError`), a late one's, or not ours. */
-  #onUntrackedReport(err: Error | null, report: NativeDeliveryReport): void {
-    const counted = this.#untracked.reported(report.topic);
-    if (counted === undefined) return;
-    if (counted === 'late') {
-      this.#late.reportUntracked(err, report);
-      return;
-    }
-    if (err) {
-      const typed = fromLibrdkafka(err, { kind: 'delivery', target: { topic: report.topic, partition: report.partition } });
-      this.#events.emitOrReport('deliveryError', typed, 'delivery failed');
-      if (typed.fatal) this.#host.enterFatal(typed);
-    }
-    this.#reported();
+    else if (this.#intake.size === 0) this.notifyIfIdle();
   }
 
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
-    settleDelivery(delivery, err, report, this.#events);
+    settleDelivery(delivery, err, report, this.#host.events);
   }
 
   notifyIfIdle(): void {
@@ -534,13 +426,13 @@ export class ProducePipeline<K, V> {
   ): void {
     const failed: Array<[Delivery, AIOKafkaError]> = [];
     for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
-    for (const delivery of this.#pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
-    const untracked = this.#untracked.takeAll();
+    for (const delivery of this.#intake.pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
+    const untracked = this.#intake.untracked.takeAll();
     // Decided now, settled maybe later: an abort in between must not give a second outcome.
     for (const [delivery] of failed) delivery.decided = true;
     const settleAll = (): void => {
       for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
-      this.#reportUntracked(untracked, pendingError);
+      this.#intake.failUntracked(untracked, pendingError);
       this.notifyIfIdle();
     };
     if (later) queueMicrotask(settleAll);

@@ -125,6 +125,23 @@ describe('fire-and-forget without onDelivery: no opaque, counted', () => {
     expect(producer.inFlight).toBe(0);
   });
 
+  it('a purge that comes before the FATAL log line is fatal: it asks librdkafka, and the producer stops', async () => {
+    const { producer, fake } = await connect();
+    producer.on('error', () => {});
+    const seen = recordErrors(producer);
+    producer.produce2('t', 'a', { fireAndForget: true, partition: 0 });
+    producer.produce2('t', 'b', { fireAndForget: true });
+    await tick();
+    fake.fatal = true;
+    fake.deliverUntracked(nativeError(-152)); // ERR__PURGE_QUEUE
+    await tick();
+    expect(producer.closed).toBe(true);
+    expect(seen).toHaveLength(2);
+    expect(seen[0]).toMatchObject({ code: 'ERR__FATAL', fatal: true, topic: 't', partition: 0, possiblyDelivered: false });
+    expect(seen[1]).toMatchObject({ fatal: true, topic: 't', possiblyDelivered: true });
+    expect(producer.inFlight).toBe(0);
+  });
+
   it('a fatal refusal fails the unreported ones fatal, after the call that met it returned', async () => {
     const { producer, fake } = await connect();
     producer.on('error', () => {});
