@@ -90,7 +90,8 @@ export class ReportIntake {
     if (this.#deadlines === undefined) return;
     const now = performance.now();
     this.#expireBelow = Math.max(this.#expireBelow, this.#deadlines.expiredBelow(this.pending.nextId, now));
-    this.untracked.checkDeadlines(now);
+    const untrackedExpiring = this.untracked.checkDeadlines(now);
+    this.#turns.watch(this.#expireBelow > 0 || untrackedExpiring);
   }
 
   /** Fails what an earlier tick found past `deliveryTimeoutMs`; its report, if it comes, is late. */

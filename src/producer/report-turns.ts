@@ -14,7 +14,9 @@ import { DELIVERY_REPORTS_PER_TURN } from '../native/producer';
  * more: when the last turn handed over the maximum and came after the previous tick. A turn
  * that handed over fewer emptied the binding's queue; and after one that handed over exactly the
  * maximum, either the binding woke the loop again (so another turn came before the next tick) or
- * its queue was empty.
+ * its queue was empty. It counts only while {@link ReportTurns.watch} says a deadline is to be
+ * judged: otherwise a report costs one check, and no `setImmediate` per turn (measured: half of
+ * a 7% rise of the sequential awaited latency at linger.ms 0).
  */
 export class ReportTurns {
   /** Reports of the turn in progress. */
@@ -24,6 +26,8 @@ export class ReportTurns {
   /** Turns ended so far, and at the previous tick. */
   #ended = 0;
   #endedAtTick = 0;
+  /** Whether turns are counted: a deadline is to be judged at a coming tick. */
+  #watching = false;
 
   readonly #endTurn = (): void => {
     this.#saturated = this.#count >= DELIVERY_REPORTS_PER_TURN;
@@ -33,12 +37,24 @@ export class ReportTurns {
 
   /** A report reached JavaScript. */
   note(): void {
-    if (this.#count++ === 0) setImmediate(this.#endTurn);
+    if (this.#watching && this.#count++ === 0) setImmediate(this.#endTurn);
+  }
+
+  /**
+   * Called by each tick, after its poll: whether a coming tick has a deadline to judge. Counting
+   * starts here, so the next {@link ReportTurns.mayHoldReports} judges the turns since this tick.
+   */
+  watch(needed: boolean): void {
+    if (needed && !this.#watching) {
+      this.#saturated = false;
+      this.#endedAtTick = this.#ended;
+    }
+    this.#watching = needed;
   }
 
   /**
    * Whether reports librdkafka produced before the previous tick may still wait in the binding.
-   * Call it once per tick: it compares with the previous call.
+   * Call it once per tick, while watching: it compares with the previous call.
    */
   mayHoldReports(): boolean {
     const turnSinceLastTick = this.#ended !== this.#endedAtTick;

@@ -88,14 +88,18 @@ export class UntrackedMessages {
 
   /**
    * Notes, after a poll, which messages have passed their deadline: {@link takeExpired} fails them
-   * at a later tick, once the reports the poll served have had time to arrive.
+   * at a later tick, once the reports the poll served have had time to arrive. Returns whether
+   * some topic has messages noted so.
    */
-  checkDeadlines(now: number): void {
-    if (this.#byTopic.size === 0) return;
+  checkDeadlines(now: number): boolean {
+    if (this.#byTopic.size === 0) return false;
+    let expiring = false;
     for (const counts of this.#byTopic.values()) {
       if (counts.deadlines !== undefined) counts.expireBelow = Math.max(counts.expireBelow, counts.deadlines.expiredBelow(counts.sent + 1, now));
+      if (counts.expireBelow > 0) expiring = true;
     }
     if (this.#byTopic.size > MAX_IDLE_TOPICS) this.#dropIdle();
+    return expiring;
   }
 
   /** Takes out the messages found past their deadline at the last checks; their reports, if any come, are late. */

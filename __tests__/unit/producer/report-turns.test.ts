@@ -1,6 +1,7 @@
 import { DeliveryError, type AIOKafkaError } from '../../../src/core/errors';
 import { DELIVERY_REPORTS_PER_TURN } from '../../../src/native/producer';
 import type { LateDelivery } from '../../../src/producer/events';
+import { ReportTurns } from '../../../src/producer/report-turns';
 import { useFakeProducers } from '../../helpers/fake-producers';
 import { track } from '../../helpers/track';
 
@@ -73,5 +74,21 @@ describe('deliveryTimeoutMs while reports wait in the binding', () => {
     expect(fake.dispatching).toBe(0);
     expect(stuck.error()).toMatchObject({ code: 'AIO_DELIVERY_TIMEOUT' });
     expect(reported.every((r) => r.value() !== undefined)).toBe(true);
+  });
+});
+
+describe('ReportTurns', () => {
+  it('counts turns (one setImmediate per turn) only while a deadline is to be judged', () => {
+    const turns = new ReportTurns();
+    const armed = jest.spyOn(global, 'setImmediate');
+    for (let i = 0; i < 5; i++) turns.note();
+    expect(armed).not.toHaveBeenCalled();
+    turns.watch(true);
+    for (let i = 0; i < 5; i++) turns.note();
+    expect(armed).toHaveBeenCalledTimes(1);
+    for (let i = 0; i < DELIVERY_REPORTS_PER_TURN; i++) turns.note();
+    expect(turns.mayHoldReports()).toBe(true); // this turn handed over the maximum
+    turns.watch(false);
+    armed.mockRestore();
   });
 });
