@@ -565,8 +565,11 @@ function targetRows(r: RatiosResult): Array<Array<string>> {
   return [['target', 'measured', 'met'], ...r.targets.map((t) => [t.target, t.measured, t.met === undefined ? 'n/a' : t.met ? 'met' : 'missed'])];
 }
 
-/** The issue-18 section of docs/benchmarks.md: the ratios run, then the profiles' summaries. */
-export function ratiosDocs(r: RatiosResult | undefined, profiles: ProfilesResult | undefined): string[] {
+/**
+ * The issue-18 section of docs/benchmarks.md: the ratios run, builds side by side (`variants`:
+ * bench/results/ratios-variants.json, a run with BENCH_RATIOS_VARIANTS), then the profiles' summaries.
+ */
+export function ratiosDocs(r: RatiosResult | undefined, profiles: ProfilesResult | undefined, variants?: RatiosResult): string[] {
   const out: string[] = ['## 8. Every produce path against raw node-rdkafka (issue 18)', ''];
   if (r) {
     const env = r.environment;
@@ -585,9 +588,20 @@ export function ratiosDocs(r: RatiosResult | undefined, profiles: ProfilesResult
       '',
       markdownTable(webRows(r)),
       '',
-      '"left at end" and "settled in" show the delivery reports that had not reached JavaScript when the load stopped. node-rdkafka (3.6.1, `DeliveryReportDispatcher::Flush` in src/callbacks.cc) hands at most 100 reports to JavaScript per event-loop turn; at 400 connections a turn serves a few hundred requests, so under fire-and-forget the unreported messages grow for as long as the load lasts and settle in a fraction of a second once it stops. AIOProducer keeps a Delivery object per unreported message, hence the larger peak heap of the fire-and-forget endpoint. "CPU wait" is the share of the run each process was runnable but waiting for a CPU (/proc schedstat): other work on the machine.',
+      '"left at end" and "settled in" show the delivery reports that had not reached JavaScript when the load stopped. node-rdkafka (3.6.1, `DeliveryReportDispatcher::Flush` in src/callbacks.cc) hands at most 100 reports to JavaScript per event-loop turn; at 400 connections a turn serves a few hundred requests, so under fire-and-forget the unreported messages grow for as long as the load lasts and settle in a fraction of a second once it stops. Until issue 18 phase 2 AIOProducer kept a Delivery object per unreported message (peak heap of the fire-and-forget endpoint 48-56 MiB against 24-25 MiB for the others in the run of 2026-12-06); a fire-and-forget message without onDelivery is now counted, not registered, and the producer bounds what is unreported by `queue.buffering.max.messages`. "CPU wait" is the share of the run each process was runnable but waiting for a CPU (/proc schedstat): other work on the machine.',
       '',
       markdownTable(targetRows(r)),
+      '',
+    );
+  }
+  if (variants) {
+    const env = variants.environment;
+    out.push(
+      '### Builds side by side',
+      '',
+      `The AIOProducer paths of several builds of src/ in one run, interleaved in every repeat (\`BENCH_RATIOS_VARIANTS\`, see bench/ratios.ts; the run's command and what each build is: the notes at the end). Run of ${env.date}, commit ${env.gitCommit.slice(0, 12)}${env.gitDirty ? ' (dirty)' : ''}; load average ${env.loadAverageAtStart.join(' / ')} at start, ${variants.loadAverageAtEnd.join(' / ')} at end; ${String(variants.method.repeats)} repeats of ${String(variants.method.messages)} messages, window ${String(variants.method.window)}. "vs base, paired": the median over repeats of the path's rate divided by the first build's rate for the same path in the same repeat. A second copy of the first build, under another name, shows what the paired ratio does with no change at all.`,
+      '',
+      markdownTable(throughputRows(variants)),
       '',
     );
   }

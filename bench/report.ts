@@ -26,6 +26,8 @@ export interface AllResults {
   pollOptions?: PollOptionsResult;
   installedLatency?: InstalledLatencyResult;
   ratios?: RatiosResult;
+  /** A ratios run of several builds side by side (BENCH_RATIOS_VARIANTS), kept as ratios-variants.json. */
+  ratiosVariants?: RatiosResult;
   profiles?: ProfilesResult;
 }
 
@@ -402,7 +404,7 @@ export function renderDocs(all: AllResults, chartPaths: Record<string, string>, 
     const aio = all.peers?.latency.filter((row) => row.client === 'aio');
     out.push(...installedLatencyDocs(all.installedLatency, aio && new Map(aio.map((row) => [row.lingerMs, row.p50Ms]))));
   }
-  if (all.ratios || all.profiles) out.push(...ratiosDocs(all.ratios, all.profiles));
+  if (all.ratios || all.profiles) out.push(...ratiosDocs(all.ratios, all.profiles, all.ratiosVariants));
   out.push('## Targets', '');
   if (all.throughput) {
     out.push(

@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     pollOptions: readResult<PollOptionsResult>('poll-options'),
     installedLatency: readResult<InstalledLatencyResult>('installed-latency'),
     ratios: fresh.ratios ?? readResult<RatiosResult>('ratios'),
+    ratiosVariants: readResult<RatiosResult>('ratios-variants'),
     profiles: readResult<ProfilesResult>('profiles'),
   };
   const charts = writeCharts(all);

@@ -1,7 +1,14 @@
 import { EventEmitter } from 'node:events';
 import { codeName } from '../../src/native/errors';
 import type { LibrdkafkaConfig } from '../../src/native/config';
-import type { NativeDeliveryReport, NativeHeader, NativeProducer, NativeTransactionCallback, NativeTransactions } from '../../src/native/producer';
+import {
+  DELIVERY_REPORTS_PER_TURN,
+  type NativeDeliveryReport,
+  type NativeHeader,
+  type NativeProducer,
+  type NativeTransactionCallback,
+  type NativeTransactions,
+} from '../../src/native/producer';
 
 /** An error shaped like node-rdkafka's LibrdKafkaError for a numeric librdkafka code. */
 export function nativeError(code: number, message: string = codeName(code)): Error & { code: number } {
@@ -20,7 +27,8 @@ export interface ProducedMessage {
   value: Buffer | null;
   key: Buffer | string | null | undefined;
   timestamp: number | null | undefined;
-  opaque: number;
+  /** undefined: sent without one (its report has none). */
+  opaque: number | undefined;
   headers: NativeHeader[] | undefined;
 }
 
@@ -29,13 +37,15 @@ export const QUEUE_FULL = -184;
 /**
  * A fake of the part of node-rdkafka's Producer that AIOProducer uses. Messages it accepts wait
  * until the test calls `deliver()`; the reports are then served by AIOProducer's next `poll()`
- * and reach it right after that call (a macrotask later), as node-rdkafka's do.
+ * and reach it right after that call, as node-rdkafka's do: at most DELIVERY_REPORTS_PER_TURN
+ * per turn of the event loop, the rest in later turns. The fake's turn is the one after each
+ * `poll()` (AIOProducer polls once per tick, and a tick runs at most once per turn).
  */
 export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   readonly config: LibrdkafkaConfig;
   readonly produced: ProducedMessage[] = [];
-  /** Accepted and not yet delivered, by opaque. */
-  readonly inQueue = new Map<number, ProducedMessage>();
+  /** Accepted and not yet delivered, by opaque (by the message itself when it has none). */
+  readonly inQueue = new Map<unknown, ProducedMessage>();
   /** How many undelivered messages librdkafka's queue holds before it answers QUEUE_FULL. */
   capacity = Infinity;
   polls = 0;
@@ -44,6 +54,8 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   connectError: Error | null = null;
   #throwNext: Error[] = [];
   #ready: Array<[Error | null, NativeDeliveryReport]> = [];
+  /** Served by poll(), not yet handed to JavaScript (node-rdkafka's DeliveryReportDispatcher). */
+  #dispatching: Array<[Error | null, NativeDeliveryReport]> = [];
   #offsets = new Map<string, number>();
 
   constructor(config: LibrdkafkaConfig) {
@@ -81,7 +93,7 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     value: Buffer | null,
     key: Buffer | string | null | undefined,
     timestamp: number | null | undefined,
-    opaque: number,
+    opaque: number | undefined,
     headers: NativeHeader[] | undefined,
   ): boolean {
     if (!this.connected) throw new Error('Producer not connected');
@@ -100,7 +112,7 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
     if (this.inQueue.size >= this.capacity) throw nativeError(QUEUE_FULL);
     const message = { topic, partition, value, key, timestamp, opaque, headers };
     this.produced.push(message);
-    this.inQueue.set(opaque, message);
+    this.inQueue.set(opaque ?? message, message);
     return true;
   }
 
@@ -108,7 +120,18 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
   deliver(opaque: number, err: Error | null = null): void {
     const message = this.inQueue.get(opaque);
     if (!message) throw new Error(`no message with opaque ${opaque} in the queue`);
-    this.inQueue.delete(opaque);
+    this.#report(message, err);
+  }
+
+  /** Delivers (or fails) the oldest queued message sent without an opaque. */
+  deliverUntracked(err: Error | null = null): void {
+    const message = [...this.inQueue.values()].find((m) => m.opaque === undefined);
+    if (!message) throw new Error('no message without an opaque in the queue');
+    this.#report(message, err);
+  }
+
+  #report(message: ProducedMessage, err: Error | null): void {
+    this.inQueue.delete(message.opaque ?? message);
     const partition = message.partition ?? 0;
     const tp = `${message.topic}/${partition}`;
     const offset = err ? -1 : (this.#offsets.get(tp) ?? 0);
@@ -118,28 +141,35 @@ export class FakeNativeProducer extends EventEmitter implements NativeProducer {
       partition,
       offset,
       key: message.key == null ? null : Buffer.from(message.key),
-      opaque,
       timestamp: 1_700_000_000_000,
       size: message.value?.length ?? 0,
     };
+    // node-rdkafka sets `opaque` on a report only when the message had one.
+    if (message.opaque !== undefined) report.opaque = message.opaque;
     this.#ready.push([err, report]);
   }
 
   /** Delivers every queued message, oldest first. */
   deliverAll(err: Error | null = null): void {
-    for (const opaque of [...this.inQueue.keys()]) this.deliver(opaque, err);
+    for (const message of [...this.inQueue.values()]) this.#report(message, err);
+  }
+
+  /** Reports served by poll() and not yet handed to JavaScript. */
+  get dispatching(): number {
+    return this.#dispatching.length;
   }
 
   poll(): boolean {
     if (!this.connected) throw new Error('Producer not connected');
     this.polls++;
-    const ready = this.#ready;
+    this.#dispatching.push(...this.#ready);
     this.#ready = [];
     // node-rdkafka hands the reports poll() served to JavaScript later, through uv_async: never
     // inside poll() itself. (A real, not faked, process.nextTick: after the poll timer's callback.)
-    if (ready.length > 0) {
+    if (this.#dispatching.length > 0) {
+      const turn = this.#dispatching.splice(0, DELIVERY_REPORTS_PER_TURN);
       process.nextTick(() => {
-        for (const [err, report] of ready) this.emit('delivery-report', err, report);
+        for (const [err, report] of turn) this.emit('delivery-report', err, report);
       });
     }
     return true;

@@ -190,6 +190,38 @@ describe('AIOProducer against a broker over TCP', () => {
     expect(producer.inFlight).toBe(0);
     await expect(producer.produce(topic, 'late')).rejects.toBeInstanceOf(ProducerClosedError);
   });
+
+  it('fire-and-forget without onDelivery (sent with no opaque, counted): flush waits for every one, all are read back', async () => {
+    const producer = await connect();
+    const topic = randomTopic();
+    const errors: AIOKafkaError[] = [];
+    producer.on('deliveryError', (err) => errors.push(err));
+    for (let i = 0; i < 500; i++) producer.produce2(topic, `faf-${i}`, { fireAndForget: true, partition: 0 });
+    expect(producer.inFlight).toBeGreaterThan(0);
+    await producer.flush({ timeoutMs: 10_000 });
+    expect(producer.inFlight).toBe(0);
+    expect(errors).toEqual([]);
+    const read = await readTopic(broker.bootstrapServers, topic, 500, { settleMs: 200 });
+    expect(read.map((m) => m.value!.toString())).toEqual(Array.from({ length: 500 }, (_, i) => `faf-${i}`));
+  });
+
+  itOnMockCluster('close() during an outage reports each unreported fire-and-forget message to deliveryError, by topic', async () => {
+    const producer = await connect();
+    const topic = randomTopic();
+    await producer.produce(topic, 'create the topic');
+    await broker.cluster!.pause();
+    const errors: AIOKafkaError[] = [];
+    producer.on('deliveryError', (err) => errors.push(err));
+    for (let i = 0; i < 20; i++) producer.produce2(topic, `faf-${i}`, { fireAndForget: true });
+    await producer.close({ timeoutMs: 500 });
+    expect(errors).toHaveLength(20);
+    for (const err of errors) {
+      expect(err).toBeInstanceOf(ProducerClosedError);
+      expect((err as ProducerClosedError).possiblyDelivered).toBe(true);
+      expect(err.message).toContain(`topic "${topic}"`);
+    }
+    expect(producer.inFlight).toBe(0);
+  });
 });
 
 /** Kafka's Java DefaultPartitioner for a keyed record: toPositive(murmur2(key)) % partitions. */

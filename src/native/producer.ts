@@ -12,7 +12,10 @@ import type { NativeHeader } from '../core/headers';
 
 export type { NativeHeader };
 
-/** A delivery report as node-rdkafka emits it (`dr_cb: true`, no `dr_msg_cb`). */
+/**
+ * A delivery report as node-rdkafka emits it (`dr_cb: true`, no `dr_msg_cb`). `opaque` is what
+ * `produce()` was given, absent when it was given none.
+ */
 export interface NativeDeliveryReport {
   topic: string;
   partition: number;
@@ -22,6 +25,19 @@ export interface NativeDeliveryReport {
   timestamp?: number;
   size: number;
 }
+
+/**
+ * How many delivery reports the binding hands to JavaScript per event-loop turn, at most.
+ * librdkafka's callbacks queue each report in the binding (`DeliveryReportDispatcher::Add`,
+ * src/callbacks.cc) and wake the event loop through uv_async; the async callback
+ * (`DeliveryReportDispatcher::Flush`) then emits at most 100 of them and, when more are queued,
+ * wakes the loop again for the next turn. So under load reports wait in the binding, a turn of
+ * 100 after another: a report librdkafka produced long ago may still be on its way to JavaScript
+ * while the binding's last turn handed over exactly this many. The same in node-rdkafka 3.6.1
+ * and @confluentinc/kafka-javascript 1.10.1 (`std::min<size_t>(outstanding_event_count, 100UL)`
+ * in both callbacks.cc).
+ */
+export const DELIVERY_REPORTS_PER_TURN = 100;
 
 /** A client event as node-rdkafka emits it for `event.log`. */
 export interface NativeLogEvent {
@@ -33,14 +49,18 @@ export interface NativeLogEvent {
 /** The producer methods and events we use, with node-rdkafka's own signatures. */
 export interface NativeProducer {
   connect(metadataOptions: { timeout?: number }, cb: (err: Error | null) => void): unknown;
-  /** Throws a `LibrdKafkaError` (numeric `code`) when librdkafka refuses the message. */
+  /**
+   * Throws a `LibrdKafkaError` (numeric `code`) when librdkafka refuses the message. `opaque`
+   * comes back in the message's delivery report; with `undefined` the binding keeps nothing for
+   * the message (no persistent handle) and its report has no `opaque`.
+   */
   produce(
     topic: string,
     partition: number | null,
     value: Buffer | null,
     key: Buffer | string | null | undefined,
     timestamp: number | null | undefined,
-    opaque: number,
+    opaque: number | undefined,
     headers: NativeHeader[] | undefined,
   ): unknown;
   /** Serves librdkafka's queued callbacks (delivery reports, errors, stats, logs). */

@@ -1,5 +1,6 @@
-import { QueueFullError, type AIOKafkaError } from '../core/errors';
+import { QueueFullError, type AIOKafkaError, type MessageTarget } from '../core/errors';
 import { Fifo } from '../core/fifo';
+import { fromLibrdkafka, nativeCodeName } from '../native/errors';
 import type { Delivery } from './delivery';
 import type { NativeMessage } from './outgoing-message';
 
@@ -11,12 +12,20 @@ export interface Waiting {
   readonly deadline: number;
 }
 
-/** How {@link AdmissionQueue.admit} hands a message to librdkafka: see `AIOProducer#send`. */
+/**
+ * Why there is no room: librdkafka's queue is full, or the producer holds
+ * `queue.buffering.max.messages` messages whose report has not reached JavaScript yet (a report
+ * served by librdkafka no longer counts in its queue, but may still wait in the binding).
+ */
+export const NO_ROOM =
+  "librdkafka's local queue is full, or queue.buffering.max.messages messages await their delivery report";
+
+/** How {@link AdmissionQueue.admit} hands a message to librdkafka: see `ProducePipeline#send`. */
 export type Send = (delivery: Delivery, message: NativeMessage) => AIOKafkaError | 'full' | undefined;
 
 /**
- * Backpressure for awaitable calls: messages that found librdkafka's local queue full wait here,
- * in call order, up to `enqueueTimeoutMs`, and are handed over as room appears (on each poll).
+ * Backpressure for awaitable calls: messages that found no room ({@link NO_ROOM}) wait here, in
+ * call order, up to `enqueueTimeoutMs`, and are handed over as room appears (on each poll).
  */
 export class AdmissionQueue {
   readonly #waiting = new Fifo<Waiting>();
@@ -66,7 +75,7 @@ export class AdmissionQueue {
         fail(
           waiting.delivery,
           new QueueFullError(
-            `librdkafka's local queue stayed full for ${this.#timeoutMs} ms (enqueueTimeoutMs); ` +
+            `no room for ${this.#timeoutMs} ms (enqueueTimeoutMs): ${NO_ROOM}; ` +
               `message for topic "${waiting.delivery.topic}" not sent`,
           ),
         );
@@ -99,13 +108,26 @@ export class AdmissionQueue {
 }
 
 /**
- * The QueueFullError of a fire-and-forget message that found no room: the queue was full, or
- * `waitingCount` awaitable messages already wait for room.
+ * The QueueFullError of a fire-and-forget message that found no room ({@link NO_ROOM}), or
+ * `waitingCount` awaitable messages already waiting for room.
  */
 export function queueFullError(target: { topic: string }, waitingCount: number): QueueFullError {
-  const why =
-    waitingCount > 0
-      ? `librdkafka's local queue is full and ${waitingCount} awaitable message(s) wait for room`
-      : "librdkafka's local queue is full";
+  const why = waitingCount > 0 ? `${waitingCount} awaitable message(s) wait for room (${NO_ROOM})` : NO_ROOM;
   return new QueueFullError(`${why}; fire-and-forget message for topic "${target.topic}" not sent`);
+}
+
+/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
+const OUTSIDE_TRANSACTION =
+  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
+
+/**
+ * What librdkafka's refusal of a message (a throw of `produce()`) means: `'full'` (its queue is
+ * full: wait or QueueFullError) or the typed error. `outsideTransaction`: the producer is
+ * transactional with no transaction open, where librdkafka refuses with ERR__STATE.
+ */
+export function sendRefusal(err: unknown, target: MessageTarget, outsideTransaction: boolean): AIOKafkaError | 'full' {
+  const code = nativeCodeName(err);
+  if (code === 'ERR__QUEUE_FULL') return 'full';
+  const hint = code === 'ERR__STATE' && outsideTransaction ? OUTSIDE_TRANSACTION : undefined;
+  return fromLibrdkafka(err, { kind: 'produce', target, hint });
 }

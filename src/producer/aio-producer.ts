@@ -16,7 +16,7 @@ import { NativeFatalSignals, probeFatal } from '../native/fatal';
 import { createNativeProducer, hasTransactions, type NativeProducer } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 import { BatchResults, type BatchMessage, type BatchResult } from './batch';
-import { newDelivery, partitionOf, type Delivery, type Enqueued } from './delivery';
+import { deliveryPromise, newDelivery, partitionOf, type Delivery, type Enqueued } from './delivery';
 import type { AIOProducerEvents } from './events';
 import {
   resolveConfig,
@@ -89,6 +89,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
       fatalState: this.fatalState,
       enterFatal: (err) => this.enterFatal(err),
       outsideTransaction: () => this.#transactions !== undefined && !this.#transactions.open,
+      transactional,
     });
     native.on('event.error', (err) => this.clientError(err));
     native.on('event.stats', (stats) => this.events.stats(stats));
@@ -206,9 +207,10 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    *   aborted; {@link ProducerClosedError} after `close()`.
    */
   produce(topic: string, value: V, options?: ProduceOptions<K>): Promise<DeliveryReport> {
-    const deferred = pDefer<DeliveryReport>();
-    this.#pipeline.accept(newDelivery(String(topic), partitionOf(options), { deferred }), topic, value, options, false);
-    return deferred.promise;
+    const delivery = newDelivery(String(topic), partitionOf(options), {});
+    const promise = deliveryPromise(delivery);
+    this.#pipeline.accept(delivery, topic, value, options, false);
+    return promise;
   }
 
   /**
@@ -236,17 +238,23 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const badCallback = onDelivery !== undefined && typeof onDelivery !== 'function';
     if (options?.fireAndForget === true) {
       if (badCallback) throw new InvalidArgumentError('onDelivery must be a function');
+      // Nobody to tell but the deliveryError event: counted, not registered.
+      if (onDelivery === undefined && options.signal === undefined && this.#pipeline.untrackedLane) {
+        this.#pipeline.sendUntracked(topic, value, options);
+        return;
+      }
       const delivery = newDelivery(String(topic), partitionOf(options), { onDelivery, outOfBand: true });
       const err = this.#pipeline.accept(delivery, topic, value, options, true);
       if (err !== undefined) throw err;
       return;
     }
-    const deferred = pDefer<DeliveryReport>();
+    const delivery = newDelivery(String(topic), partitionOf(options), { onDelivery, outOfBand: true });
+    const promise = deliveryPromise(delivery);
     // Out of band: the failure has been (or will be) reported to onDelivery / deliveryError.
-    deferred.promise.catch(noop);
-    if (badCallback) deferred.reject(new InvalidArgumentError('onDelivery must be a function'));
-    else this.#pipeline.accept(newDelivery(String(topic), partitionOf(options), { deferred, onDelivery, outOfBand: true }), topic, value, options, false);
-    return deferred.promise;
+    promise.catch(noop);
+    if (badCallback) delivery.reject!(new InvalidArgumentError('onDelivery must be a function'));
+    else this.#pipeline.accept(delivery, topic, value, options, false);
+    return promise;
   }
 
   /**
@@ -269,11 +277,13 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * ```
    */
   enqueue(topic: string, value: V, options?: ProduceOptions<K>): Promise<Enqueued> {
-    const deferred = pDefer<DeliveryReport>();
-    deferred.promise.catch(noop);
-    const acceptance = pDefer<Enqueued>();
-    this.#pipeline.accept(newDelivery(String(topic), partitionOf(options), { deferred, acceptance }), topic, value, options, false);
-    return acceptance.promise;
+    const deferred = pDefer<Enqueued>();
+    const enqueued: Enqueued = { delivered: undefined! };
+    const delivery = newDelivery(String(topic), partitionOf(options), { acceptance: { deferred, enqueued } });
+    enqueued.delivered = deliveryPromise(delivery);
+    enqueued.delivered.catch(noop);
+    this.#pipeline.accept(delivery, topic, value, options, false);
+    return deferred.promise;
   }
 
   /**

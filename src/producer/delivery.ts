@@ -23,6 +23,12 @@ export interface Enqueued {
   delivered: Promise<DeliveryReport>;
 }
 
+/** enqueue(): its Promise, settled when librdkafka takes the message (or refuses it), and what it resolves with. */
+export interface Acceptance {
+  readonly deferred: Deferred<Enqueued>;
+  readonly enqueued: Enqueued;
+}
+
 /**
  * One message on its way (being serialized, waiting for room, or in librdkafka), and who hears
  * of its outcome. Every field is always present, so that every Delivery has one shape.
@@ -31,8 +37,13 @@ export interface Delivery {
   readonly topic: string;
   /** The partition asked for, -1 for the partitioner's choice. */
   readonly partition: number;
-  /** Absent for fire-and-forget and batch messages: no Promise of their own. */
-  readonly deferred: Deferred<DeliveryReport> | undefined;
+  /**
+   * The functions that settle the call's Promise (produce, awaitable produce2, enqueue's
+   * `delivered`: see {@link deliveryPromise}); absent for fire-and-forget and batch messages.
+   * Kept on the Delivery itself, not in a Deferred object: one object less per awaited message.
+   */
+  resolve: ((report: DeliveryReport) => void) | undefined;
+  reject: ((err: AIOKafkaError) => void) | undefined;
   readonly onDelivery: DeliveryCallback | undefined;
   /** produce2 / fire-and-forget: a failure is also reported out of band. */
   readonly outOfBand: boolean;
@@ -40,7 +51,7 @@ export interface Delivery {
   readonly batch: BatchResults | undefined;
   readonly index: number;
   /** enqueue(): resolved when librdkafka takes the message, rejected if it never does. */
-  readonly acceptance: Deferred<Enqueued> | undefined;
+  readonly acceptance: Acceptance | undefined;
   /** The pending-registry id once librdkafka took the message; -1 before. */
   id: number;
   /**
@@ -62,12 +73,13 @@ export interface Delivery {
 export function newDelivery(
   topic: string,
   partition: number,
-  fields: Partial<Pick<Delivery, 'deferred' | 'onDelivery' | 'outOfBand' | 'batch' | 'index' | 'acceptance'>>,
+  fields: Partial<Pick<Delivery, 'onDelivery' | 'outOfBand' | 'batch' | 'index' | 'acceptance'>>,
 ): Delivery {
   return {
     topic,
     partition,
-    deferred: fields.deferred,
+    resolve: undefined,
+    reject: undefined,
     onDelivery: fields.onDelivery,
     outOfBand: fields.outOfBand ?? false,
     batch: fields.batch,
@@ -88,9 +100,28 @@ export function partitionOf(options: { partition?: number | null } | null | unde
   return typeof partition === 'number' ? partition : -1;
 }
 
+/** The delivery whose Promise {@link deliveryPromise} is creating (its executor runs at once). */
+let creating: Delivery | undefined;
+
+/** A Promise executor shared by every delivery: no closure allocated per message. */
+function captureSettlers(resolve: (report: DeliveryReport) => void, reject: (err: AIOKafkaError) => void): void {
+  creating!.resolve = resolve;
+  creating!.reject = reject;
+}
+
+/** The Promise of `delivery`'s outcome, which {@link settleDelivery} settles. */
+export function deliveryPromise(delivery: Delivery): Promise<DeliveryReport> {
+  creating = delivery;
+  try {
+    return new Promise<DeliveryReport>(captureSettlers);
+  } finally {
+    creating = undefined;
+  }
+}
+
 /** librdkafka took the message: an `enqueue()` caller may go on. */
 export function deliveryAccepted(delivery: Delivery): void {
-  delivery.acceptance?.resolve({ delivered: delivery.deferred!.promise });
+  delivery.acceptance?.deferred.resolve(delivery.acceptance.enqueued);
 }
 
 /**
@@ -112,7 +143,7 @@ export function settleDelivery(
     delivery.unwatch = undefined;
   }
   // Refused before librdkafka took it: the enqueue() call itself fails (and `delivered` with it).
-  if (err !== null && delivery.id < 0) delivery.acceptance?.reject(err);
+  if (err !== null && delivery.id < 0) delivery.acceptance?.deferred.reject(err);
   if (delivery.batch !== undefined) {
     delivery.batch.settle(delivery.index, err, report);
     return;
@@ -126,9 +157,9 @@ export function settleDelivery(
   } else if (err !== null && delivery.outOfBand) {
     events.emitOrReport('deliveryError', err, 'delivery failed');
   }
-  if (delivery.deferred !== undefined) {
-    if (err === null) delivery.deferred.resolve(report!);
-    else delivery.deferred.reject(err);
+  if (delivery.resolve !== undefined) {
+    if (err === null) delivery.resolve(report!);
+    else delivery.reject!(err);
   }
 }
 

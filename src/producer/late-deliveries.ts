@@ -56,6 +56,18 @@ export class LateDeliveries {
     const target = this.#timedOut.get(id);
     if (target === undefined) return;
     this.#timedOut.delete(id);
+    this.#emit(target, err, report);
+  }
+
+  /**
+   * A report of a fire-and-forget message sent without an opaque, which came after the deadline
+   * had failed messages of its topic (src/producer/untracked.ts): emits `lateDelivery` for it.
+   */
+  reportUntracked(err: Error | null, report: NativeDeliveryReport): void {
+    this.#emit({ topic: report.topic, partition: report.partition }, err, report);
+  }
+
+  #emit(target: MessageTarget & { readonly trace?: ProduceTrace | undefined }, err: Error | null, report: NativeDeliveryReport): void {
     const late: LateDelivery = {
       topic: report.topic ?? target.topic,
       partition: report.partition ?? target.partition,

@@ -188,6 +188,11 @@ export interface ResolvedOptions {
   deliveryTimeoutMs: number;
   connectTimeoutMs: number;
   closeTimeoutMs: number;
+  /**
+   * `queue.buffering.max.messages` (Infinity for its 0, "no limit"): at most this many messages
+   * are sent and unreported at once, counted until their report reaches JavaScript.
+   */
+  maxUnreported: number;
 }
 
 /** @internal options of the seam used by unit tests; not part of the public API. */
@@ -207,6 +212,12 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
   if (config.event_cb === false) {
     throw new InvalidArgumentError(
       'config "event_cb: false" turns off client errors, statistics and logs, so fatal errors would go unseen; remove it',
+    );
+  }
+  if (isLibrdkafkaTrue(config['delivery.report.only.error'])) {
+    throw new InvalidArgumentError(
+      'config "delivery.report.only.error: true" makes librdkafka report failed messages only, so a delivered ' +
+        "message's Promise or onDelivery would never hear of its success and would fail at deliveryTimeoutMs instead; remove it",
     );
   }
   for (const key of OWNED_CALLBACK_KEYS) {
@@ -231,6 +242,12 @@ export function resolveConfig(config: LibrdkafkaConfig): LibrdkafkaConfig {
     resolved['message.timeout.ms'] = DEFAULT_MESSAGE_TIMEOUT_MS;
   }
   return resolved;
+}
+
+/** Whether librdkafka reads `value` as a boolean true ("true", "t", "1", any case: rdkafka_conf.c). */
+function isLibrdkafkaTrue(value: unknown): boolean {
+  if (value === true || value === 1) return true;
+  return typeof value === 'string' && ['true', 't', '1'].includes(value.toLowerCase());
 }
 
 /**
@@ -278,8 +295,18 @@ export function configNumber(config: LibrdkafkaConfig, ...keys: string[]): numbe
   return undefined;
 }
 
+/** librdkafka's default `queue.buffering.max.messages`. */
+const LIBRDKAFKA_QUEUE_MAX_MESSAGES = 100_000;
+
 /** How much longer than `message.timeout.ms` the producer waits for librdkafka's own report. */
 const DELIVERY_TIMEOUT_MARGIN_MS = 5000;
+
+/** `queue.buffering.max.messages`, Infinity for its 0 ("no limit"); librdkafka refuses a value out of its range itself. */
+function maxUnreported(config: LibrdkafkaConfig): number {
+  const configured = configNumber(config, 'queue.buffering.max.messages');
+  if (configured === undefined) return LIBRDKAFKA_QUEUE_MAX_MESSAGES;
+  return configured === 0 ? Infinity : configured;
+}
 
 /** Fills in the defaults of {@link AIOProducerOptions}; checks every value. */
 export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaConfig): ResolvedOptions {
@@ -304,5 +331,6 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
     ),
     connectTimeoutMs: durationOption('option connectTimeoutMs', options.connectTimeoutMs, 30_000),
     closeTimeoutMs: durationOption('option closeTimeoutMs', options.closeTimeoutMs, 30_000),
+    maxUnreported: maxUnreported(config),
   };
 }

@@ -1,39 +1,31 @@
 /*
  * The produce pipeline, a message's way from the caller to its outcome: accept (tracing, checks,
  * the signal), serialize, dispatch (send, or wait in order for room in librdkafka's queue),
- * refuse or abort, and the poll tick that admits waiting messages, fails what passed
- * `deliveryTimeoutMs` and serves the delivery reports that settle each message once. The facade
+ * refuse or abort, and the poll tick that admits waiting messages and serves the delivery reports;
+ * report-intake.ts turns reports, deadlines and purges into each message's one outcome. The facade
  * (aio-producer.ts) holds one pipeline and calls it once per message: nothing is allocated here per
  * message but the delivery itself.
  */
 import { abortedError, onAbort, signalOption } from '../core/abort';
-import type { ClientEvents } from '../core/client-events';
-import { AIOKafkaError, ProducerClosedError, SerializationError } from '../core/errors';
+import { ProducerClosedError, SerializationError, type AIOKafkaError, type MessageTarget } from '../core/errors';
 import type { Wire } from '../core/serde';
-import { asAIOError, fromLibrdkafka, isPurge, nativeCodeName } from '../native/errors';
-import { probeFatal } from '../native/fatal';
-import type { NativeDeliveryReport, NativeProducer } from '../native/producer';
-import { AdmissionQueue, queueFullError, type Send, type Waiting } from './admission';
-import { DeliveryDeadlines } from './delivery-deadlines';
+import { asAIOError } from '../native/errors';
+import type { NativeProducer } from '../native/producer';
+import { AdmissionQueue, queueFullError, sendRefusal, type Send, type Waiting } from './admission';
 import { closedDeliveryError, deliveryAccepted, fatalDeliveryError, settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
-import { toDeliveryReport, type DeliveryReport } from './delivery-report';
+import type { DeliveryReport } from './delivery-report';
 import { FlushWaiters } from './flush-waiters';
-import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import type { ProduceOptions, ResolvedOptions } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
-import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
+import { ReportIntake, type IntakeProducer } from './report-intake';
 import type { Serialization } from './serialize';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
-import type { EventEmitter } from 'node:events';
 
 /** Busy poll period without the background poll: each report waits for the next tick. */
 const TIMER_ONLY_POLL_MS = 1;
 /** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
 const BACKGROUND_SAFETY_POLL_MS = 10;
-/** What a plain `produce` on a transactional producer, outside a transaction, is told to do. */
-const OUTSIDE_TRANSACTION =
-  'this producer is transactional: produce in a transaction, with tx.produce() on the transaction `await producer.transaction()` begins';
 
 const enum State {
   Open,
@@ -42,16 +34,11 @@ const enum State {
 }
 
 /** What the pipeline needs of its producer. */
-export interface PipelineHost {
-  /** The producer (its `lateDelivery` event). */
-  readonly emitter: EventEmitter;
-  readonly events: ClientEvents;
-  /** The producer's fatal state: its `error`, once librdkafka is fatal. */
-  readonly fatalState: { readonly error: AIOKafkaError | undefined };
-  /** A fatal error met in the pipeline: the producer enters its fatal state. */
-  enterFatal(err: AIOKafkaError): void;
+export interface PipelineHost extends IntakeProducer {
   /** Whether the producer is transactional and has no transaction open (a plain produce then gets a hint). */
   outsideTransaction(): boolean;
+  /** Whether the producer is transactional. */
+  readonly transactional: boolean;
 }
 
 /** One producer's produce pipeline; see the file's comment. */
@@ -59,9 +46,14 @@ export class ProducePipeline<K, V> {
   readonly #native: NativeProducer;
   readonly #options: ResolvedOptions;
   readonly #host: PipelineHost;
-  readonly #events: ClientEvents;
-  readonly #fatalState: PipelineHost['fatalState'];
-  readonly #pending = new PendingRegistry<Delivery>();
+  /** What is sent and unreported, and how reports, deadlines and purges settle it. */
+  readonly #intake: ReportIntake;
+  /**
+   * Whether a fire-and-forget message with nobody to tell but the `deliveryError` event may go
+   * untracked: nothing per message is needed (no serializer, no trace headers to add, not
+   * transactional). Tracing subscribers and a signal are checked per call.
+   */
+  readonly #untrackedLane: boolean;
   readonly #waiting: AdmissionQueue;
   readonly loop: PollLoop;
   readonly flushWaiters = new FlushWaiters(() => this.inFlight);
@@ -70,16 +62,9 @@ export class ProducePipeline<K, V> {
    * (which copies what it keeps) and copied when the message has to wait for room.
    */
   readonly #outgoing = emptyNativeMessage();
-  readonly #deadlines: DeliveryDeadlines | undefined;
-  /** Ids below this one passed their deadline at the last tick: failed at the next, if still pending. */
-  #expireBelow = 0;
-  /** Messages failed by deliveryTimeoutMs whose report has not come yet. */
-  readonly #late: LateDeliveries;
   #state = State.Open;
   /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
   #gaveUp = false;
-  /** A purge found librdkafka not fatal since the last tick: no need to ask again before the next. */
-  #purgeFoundHealthy = false;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
   readonly #serialization: Serialization<K, V, Delivery>;
@@ -89,16 +74,17 @@ export class ProducePipeline<K, V> {
     this.#options = options;
     this.#serialization = serialization;
     this.#host = host;
-    this.#events = host.events;
-    this.#fatalState = host.fatalState;
-    this.#late = new LateDeliveries(host.emitter, host.events);
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
-    this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
+    this.#intake = new ReportIntake(native, host, options.deliveryTimeoutMs, {
+      settle: (delivery, err, report) => this.#settle(delivery, err, report),
+      reported: () => this.#reported(),
+    });
+    this.#untrackedLane = serialization.none && !options.propagateTraceContext && !host.transactional;
     this.loop = new PollLoop(
       { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => host.events.error(err, 'poll failed') },
       { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
     );
-    native.on('delivery-report', this.#onDeliveryReport);
+    native.on('delivery-report', this.#intake.onReport);
   }
 
   /** Whether librdkafka's background poll thread serves the reports. */
@@ -108,7 +94,15 @@ export class ProducePipeline<K, V> {
 
   /** Messages produced and not yet settled (including those waiting for room in a full queue). */
   get inFlight(): number {
-    return this.#pending.size + this.#waiting.length + this.#serialization.active;
+    return this.#intake.size + this.#waiting.length + this.#serialization.active;
+  }
+
+  /**
+   * Whether a fire-and-forget message without `onDelivery` or `signal` may be sent with
+   * {@link ProducePipeline.sendUntracked}: see #untrackedLane; and nobody traces produce calls.
+   */
+  get untrackedLane(): boolean {
+    return this.#untrackedLane && !producerChannels.produce.active;
   }
 
   /** Connected: polls, on the timer alone or with librdkafka's background poll thread. */
@@ -138,7 +132,7 @@ export class ProducePipeline<K, V> {
     // Still in a serializer (or queued behind one): never sent; what it returns later is dropped.
     for (const delivery of this.#serialization.abandon()) this.#refuse(delivery, closedDeliveryError(delivery, 'serializing'), false);
     this.loop.stop();
-    this.#late.clear();
+    this.#intake.late.clear();
   }
 
   /** The producer is closed: the tick does nothing any more. */
@@ -185,6 +179,28 @@ export class ProducePipeline<K, V> {
     // Refused to a fire-and-forget caller (it throws): that is the message's outcome.
     if (thrown !== undefined) producerChannels.produce.settle(trace, thrown);
     return thrown;
+  }
+
+  /**
+   * Sends a fire-and-forget message that has nobody to tell but the `deliveryError` event (see
+   * {@link ProducePipeline.untrackedLane}) with no opaque: no Delivery, no registry slot, no
+   * handle in the binding; {@link UntrackedMessages} counts it until its report. Throws what a
+   * fire-and-forget call throws: bad input, closed or fatal, no room.
+   */
+  sendUntracked(topic: string, value: V, options: ProduceOptions<K>): void {
+    this.#assertOpen(topic);
+    const message = toNativeMessage(topic, value, options as ProduceOptions, this.#outgoing);
+    // Call order is send order: awaitable messages waiting for room go first.
+    if (this.#waiting.length > 0) throw queueFullError(message, this.#waiting.length);
+    if (!this.#hasRoom()) throw queueFullError(message, 0);
+    try {
+      this.#native.produce(message.topic, message.partition, message.value, message.key, message.timestamp, undefined, message.headers);
+    } catch (err) {
+      const refusal = this.#refusal(err, { topic: message.topic, partition: message.partition ?? -1 });
+      throw refusal === 'full' ? queueFullError(message, 0) : refusal;
+    }
+    this.#intake.untracked.sent(message.topic);
+    this.loop.wake();
   }
 
   /** {@link ProducePipeline.accept} past tracing. */
@@ -272,7 +288,7 @@ export class ProducePipeline<K, V> {
       return undefined;
     }
     delivery.decided = true;
-    settleDeliveryLater(delivery, err, this.#events);
+    settleDeliveryLater(delivery, err, this.#host.events);
     if (this.#serialization.active === 0) queueMicrotask(() => this.notifyIfIdle());
     return undefined;
   }
@@ -286,8 +302,8 @@ export class ProducePipeline<K, V> {
     if (delivery.decided) return;
     const sent = delivery.id >= 0;
     if (sent) {
-      if (this.#pending.take(delivery.id) === undefined) return; // its report is being settled
-      this.#late.remember(delivery.id, delivery);
+      if (this.#intake.pending.take(delivery.id) === undefined) return; // its report is being settled
+      this.#intake.late.remember(delivery.id, delivery);
     } else {
       // Waiting for room, or being serialized: dropped (what the serializers return is not sent).
       if (!this.#serialization.drop(delivery)) this.#waiting.cancel(delivery);
@@ -301,7 +317,7 @@ export class ProducePipeline<K, V> {
   }
 
   #assertNotFatal(topic: unknown): void {
-    const fatal = this.#fatalState.error;
+    const fatal = this.#host.fatalState.error;
     if (fatal !== undefined) throw fatalDeliveryError(fatal, { topic: String(topic), partition: -1 }, false);
   }
 
@@ -319,7 +335,8 @@ export class ProducePipeline<K, V> {
    * queue is full, or the error for any other refusal (nothing registered in either case).
    */
   readonly #send: Send = (delivery, message) => {
-    const id = this.#pending.add(delivery);
+    if (!this.#hasRoom()) return 'full';
+    const id = this.#intake.pending.add(delivery);
     delivery.id = id;
     try {
       this.#native.produce(
@@ -332,20 +349,31 @@ export class ProducePipeline<K, V> {
         message.headers,
       );
     } catch (err) {
-      this.#pending.take(id);
+      this.#intake.pending.take(id);
       delivery.id = -1;
-      const code = nativeCodeName(err);
-      if (code === 'ERR__QUEUE_FULL') return 'full';
-      // librdkafka refuses a message outside a transaction on a transactional producer (ERR__STATE).
-      const hint = code === 'ERR__STATE' && this.#host.outsideTransaction() ? OUTSIDE_TRANSACTION : undefined;
-      const typed = fromLibrdkafka(err, { kind: 'produce', target: delivery, hint });
-      if (typed.fatal) this.#host.enterFatal(typed);
-      return typed;
+      return this.#refusal(err, delivery);
     }
     this.loop.wake();
     if (delivery.acceptance !== undefined) deliveryAccepted(delivery);
     return undefined;
   };
+
+  /**
+   * Whether one more message may be sent: fewer than `queue.buffering.max.messages` are sent and
+   * unreported. librdkafka stops counting a message once its report is served, but the report may
+   * then wait in the binding (src/native/producer.ts): counted until it reaches JavaScript, what
+   * is unreported, and the memory and report lag it holds, stay bounded under sustained overload.
+   */
+  #hasRoom(): boolean {
+    return this.#intake.size < this.#options.maxUnreported;
+  }
+
+  /** What librdkafka's refusal of a message means: `'full'` (its queue is full) or the typed error. */
+  #refusal(err: unknown, target: MessageTarget): AIOKafkaError | 'full' {
+    const refusal = sendRefusal(err, target, this.#host.outsideTransaction());
+    if (refusal !== 'full' && refusal.fatal) this.#host.enterFatal(refusal);
+    return refusal;
+  }
 
   #wait(delivery: Delivery, message: NativeMessage): void {
     this.#waiting.hold(delivery, message);
@@ -354,71 +382,31 @@ export class ProducePipeline<K, V> {
 
   readonly #tick = (): void => {
     if (this.#state === State.Closed) return;
-    this.#purgeFoundHealthy = false;
-    if (this.#waiting.length > 0) this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
-    // node-rdkafka hands the reports a poll() serves to JavaScript later (through uv_async), so
-    // right after poll() a report may still be on its way. A message found past its deadline is
-    // therefore failed at the next tick, once every report librdkafka held at this one has come.
-    if (this.#expireBelow > 0) {
-      for (const [id, delivery] of this.#pending.takeBelow(this.#expireBelow)) {
-        this.#late.remember(id, delivery);
-        this.#settle(delivery, deliveryTimeoutError(delivery, this.#options.deliveryTimeoutMs), undefined);
-      }
-      this.#expireBelow = 0;
-    }
+    if (this.#waiting.length > 0) this.#admit();
+    this.#intake.beforePoll();
     // With the background poll its thread alone serves librdkafka's queue: two threads serving it
     // at once could hand one partition's reports to JavaScript out of order.
     if (!this.#backgroundPoll) this.#native.poll();
-    if (this.#deadlines !== undefined) this.#expireBelow = this.#deadlines.expiredBelow(this.#pending.nextId, performance.now());
+    this.#intake.afterPoll();
     this.notifyIfIdle();
   };
 
-  readonly #onDeliveryReport = (err: Error | null, report: NativeDeliveryReport): void => {
-    const id = report?.opaque;
-    if (typeof id !== 'number') return; // not ours
-    const delivery = this.#pending.take(id);
-    if (delivery === undefined) {
-      // Failed already by deliveryTimeoutMs (report it as late), or by close / a fatal error.
-      if (this.#late.size > 0) this.#late.report(id, err, report);
-      return;
-    }
-    if (err) {
-      let typed = fromLibrdkafka(err, {
-        kind: 'delivery',
-        target: { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition },
-      });
-      if (isPurge(typed)) typed = this.#purgedBy(typed, delivery);
-      this.#settle(delivery, typed, undefined);
-      if (typed.fatal) this.#host.enterFatal(typed);
-    } else {
-      this.#settle(delivery, null, toDeliveryReport(report));
-    }
-    if (this.#pending.size === 0) this.notifyIfIdle();
-  };
+  /** Sends what waits for room while there is room; fails what waited past `enqueueTimeoutMs`. */
+  #admit(): void {
+    this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
+  }
 
   /**
-   * A purged message's error. librdkafka purges its queue when it goes fatal, and its report may
-   * reach JavaScript before the FATAL log line does (two separate hand-overs): the purge then
-   * has to say fatal itself, or the caller would take a fenced producer for a healthy one. So a
-   * purge while the producer is not known fatal asks librdkafka (an allocation-free probe, once
-   * per tick at most: an abort purges a whole transaction's messages at once).
+   * A report took a message out: a message waiting for room may have it now (librdkafka's queue
+   * has room too: it counts a message until its report is served), or nothing is left in flight.
    */
-  #purgedBy(purge: AIOKafkaError, delivery: Delivery): AIOKafkaError {
-    if (this.#fatalState.error !== undefined || this.#purgeFoundHealthy) return purge;
-    if (!probeFatal(this.#native)) {
-      this.#purgeFoundHealthy = true;
-      return purge;
-    }
-    const fatal = new AIOKafkaError(
-      'librdkafka is fatally failed: it purged its queue on its own (its FATAL log line, at the `log` event and the logger, says why)',
-      { code: 'ERR__FATAL', fatal: true, cause: purge },
-    );
-    this.#host.enterFatal(fatal);
-    return fatalDeliveryError(this.#fatalState.error ?? fatal, delivery, purge.code === 'ERR__PURGE_INFLIGHT');
+  #reported(): void {
+    if (this.#waiting.length > 0) this.#admit();
+    else if (this.#intake.size === 0) this.notifyIfIdle();
   }
 
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
-    settleDelivery(delivery, err, report, this.#events);
+    settleDelivery(delivery, err, report, this.#host.events);
   }
 
   notifyIfIdle(): void {
@@ -426,22 +414,25 @@ export class ProducePipeline<K, V> {
   }
 
   /**
-   * Takes every waiting and pending message out at once and fails it; `later`: settles them in a
+   * Takes every waiting, pending and untracked message out at once and fails it (an untracked one
+   * through `pendingError`, with its topic and partition -1); `later`: settles them in a
    * microtask, for a failure found inside an unrelated call (a fatal refusal in produce()), so
    * that no other message's callback runs inside that call.
    */
   failAll(
-    pendingError: (delivery: Delivery) => AIOKafkaError,
+    pendingError: (target: MessageTarget) => AIOKafkaError,
     waitingError: (waiting: Waiting) => AIOKafkaError,
     later: boolean,
   ): void {
     const failed: Array<[Delivery, AIOKafkaError]> = [];
     for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
-    for (const delivery of this.#pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
+    for (const delivery of this.#intake.pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
+    const untracked = this.#intake.untracked.takeAll();
     // Decided now, settled maybe later: an abort in between must not give a second outcome.
     for (const [delivery] of failed) delivery.decided = true;
     const settleAll = (): void => {
       for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
+      this.#intake.failUntracked(untracked, pendingError);
       this.notifyIfIdle();
     };
     if (later) queueMicrotask(settleAll);

@@ -9,44 +9,11 @@ import {
 } from '../../../src/core/errors';
 import type { AIOProducerOptions } from '../../../src/producer/options';
 import type { Logger } from '../../../src/core/logger';
-import type { LibrdkafkaConfig } from '../../../src/native/config';
-import { FakeNativeProducer, fakeFactory, nativeError, textError } from '../../helpers/fake-native-producer';
+import { fakeFactory, nativeError, textError } from '../../helpers/fake-native-producer';
+import { useFakeProducers } from '../../helpers/fake-producers';
 import { track } from '../../helpers/track';
 
-// Promise plumbing (microtasks, nextTick) stays real; timers and the clock are faked.
-beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
-
-const open: AIOProducer[] = [];
-afterEach(async () => {
-  // Close while the clock is still fake: the close a test started runs on fake timers.
-  let closed = false;
-  const closing = Promise.all(open.splice(0).map((producer) => producer.close({ timeoutMs: 0 }))).then(() => (closed = true));
-  // Bounded: a producer that never finished closing fails its test here instead of hanging it.
-  for (let i = 0; i < 100 && !closed; i++) await jest.advanceTimersByTimeAsync(5);
-  expect(closed).toBe(true);
-  await closing;
-  jest.useRealTimers();
-  jest.restoreAllMocks();
-});
-
-async function connect(
-  options: AIOProducerOptions = {},
-  config: LibrdkafkaConfig = { 'bootstrap.servers': 'fake:9092' },
-  setup?: (fake: FakeNativeProducer) => void,
-): Promise<{ producer: AIOProducer; fake: FakeNativeProducer }> {
-  const factory = fakeFactory(setup);
-  const connecting = AIOProducer.connectWith(config, options, { createNative: factory.createNative });
-  await jest.advanceTimersByTimeAsync(0);
-  const producer = await connecting;
-  open.push(producer);
-  return { producer, fake: factory.fake() };
-}
-
-/** Lets the poll loop run once more (the busy period is 1 ms by default). */
-async function tick(ms = 1): Promise<void> {
-  await jest.advanceTimersByTimeAsync(ms);
-}
-
+const { connect, tick } = useFakeProducers();
 
 describe('configuration', () => {
   it('passes a copy of the config with delivery reports on and protective defaults', async () => {
@@ -85,6 +52,21 @@ describe('configuration', () => {
     await expect(
       AIOProducer.connectWith({ dr_msg_cb: () => {} }, {}, { createNative: fakeFactory().createNative }),
     ).rejects.toThrow(/owned by AIOProducer/);
+  });
+
+  it.each([true, 'true', 'T', '1', 1])('refuses delivery.report.only.error %p: success reports would never come', async (value) => {
+    const connecting = AIOProducer.connectWith(
+      { 'bootstrap.servers': 'fake:9092', 'delivery.report.only.error': value },
+      {},
+      { createNative: fakeFactory().createNative },
+    );
+    await expect(connecting).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(connecting).rejects.toThrow(/delivery.report.only.error.*would never hear of its success/);
+  });
+
+  it('takes delivery.report.only.error false, librdkafka’s default', async () => {
+    const { fake } = await connect({}, { 'bootstrap.servers': 'fake:9092', 'delivery.report.only.error': 'false' });
+    expect(fake.config['delivery.report.only.error']).toBe('false');
   });
 
   it.each<[keyof AIOProducerOptions, unknown]>([
@@ -292,12 +274,12 @@ describe('fire-and-forget', () => {
     const { producer, fake } = await connect();
     const seen: AIOKafkaError[] = [];
     producer.on('deliveryError', (e) => seen.push(e));
-    producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Local: Unknown partition'));
+    producer.produce2('t', 'v', { fireAndForget: true, partition: 3 });
+    fake.deliverUntracked(textError('Local: Unknown partition'));
     await tick();
     expect(seen).toHaveLength(1);
     expect(seen[0]).toBeInstanceOf(DeliveryError);
-    expect(seen[0]!.code).toBe('ERR__UNKNOWN_PARTITION');
+    expect(seen[0]).toMatchObject({ code: 'ERR__UNKNOWN_PARTITION', topic: 't', partition: 3 });
   });
 
   it('writes a failure nobody listens for to stderr, once per code per second', async () => {
@@ -306,10 +288,10 @@ describe('fire-and-forget', () => {
     jest.spyOn(process.stderr, 'write').mockImplementation((chunk) => (lines.push(String(chunk)), true));
     for (let i = 0; i < 5; i++) producer.produce2('t', 'v', { fireAndForget: true });
     producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Local: Message timed out'));
-    fake.deliver(2, textError('Local: Message timed out'));
-    fake.deliver(3, textError('Local: Message timed out'));
-    fake.deliver(4, textError('Local: Unknown partition'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Unknown partition'));
     await tick();
     expect(lines).toHaveLength(2);
     expect(lines[0]).toMatch(/\[ERR__MSG_TIMED_OUT\]/);
@@ -319,7 +301,7 @@ describe('fire-and-forget', () => {
     await tick(1000);
     expect(lines).toHaveLength(3);
     expect(lines[2]).toMatch(/\[ERR__MSG_TIMED_OUT\]: .*\(2 more with this code within 1000 ms of the line before; this is the last\)/);
-    fake.deliver(5, textError('Local: Message timed out'));
+    fake.deliverUntracked(textError('Local: Message timed out'));
     await tick();
     expect(lines).toHaveLength(3);
     const closing = producer.close({ timeoutMs: 0 });
@@ -374,8 +356,8 @@ describe('callbacks and listeners that throw', () => {
     });
     producer.produce2('t', 'a', { fireAndForget: true });
     const other = track(producer.produce('t', 'b'));
-    fake.deliver(1, textError('Local: Message timed out'));
-    fake.deliver(2);
+    fake.deliverUntracked(textError('Local: Message timed out'));
+    fake.deliver(1);
     await tick();
     expect(other.value()).toBeDefined();
     expect(lines.join('')).toMatch(/"error" listener threw/);
@@ -869,7 +851,7 @@ describe('fixes of the redesign (issue 8)', () => {
       throw thrown;
     });
     producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Broker: Message size too large'));
+    fake.deliverUntracked(textError('Broker: Message size too large'));
     await tick();
     expect(errors).toHaveLength(1);
     expect(errors[0]).toMatchObject({ code: 'AIO_UNKNOWN', cause: thrown });
@@ -1083,7 +1065,7 @@ describe('logger option', () => {
     const { producer, fake } = await connect({ logger });
     fake.emit('event.error', textError('Local: Broker transport failure'));
     producer.produce2('t', 'v', { fireAndForget: true });
-    fake.deliver(1, textError('Broker: Message size too large'));
+    fake.deliverUntracked(textError('Broker: Message size too large'));
     await tick();
     expect(write).not.toHaveBeenCalled();
     expect(lines.map(([level, fields]) => [level, fields.code])).toEqual([

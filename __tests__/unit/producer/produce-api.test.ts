@@ -1,40 +1,15 @@
 import { getEventListeners } from 'node:events';
 import { AIOProducer } from '../../../src/producer/aio-producer';
 import { AbortedError, InvalidArgumentError, ProducerClosedError, QueueFullError, SerializationError, type AIOKafkaError } from '../../../src/core/errors';
-import { serializers, type Serializer } from '../../../src/core/serde';
+import { serializers } from '../../../src/core/serde';
 import type { LateDelivery } from '../../../src/producer/events';
-import type { AIOProducerOptions } from '../../../src/producer/options';
-import { FakeNativeProducer, fakeFactory, nativeError } from '../../helpers/fake-native-producer';
+import { fakeFactory, nativeError } from '../../helpers/fake-native-producer';
+import { useFakeProducers } from '../../helpers/fake-producers';
 import { track } from '../../helpers/track';
 
 /* produceBatch, enqueue, AbortSignal cancellation and serializers, against the fake native producer. */
 
-beforeEach(() => jest.useFakeTimers({ doNotFake: ['nextTick', 'queueMicrotask'] }));
-
-const open: Array<AIOProducer<unknown, unknown>> = [];
-afterEach(async () => {
-  let closed = false;
-  const closing = Promise.all(open.splice(0).map((producer) => producer.close({ timeoutMs: 0 }))).then(() => (closed = true));
-  for (let i = 0; i < 100 && !closed; i++) await jest.advanceTimersByTimeAsync(5);
-  expect(closed).toBe(true);
-  await closing;
-  jest.useRealTimers();
-});
-
-async function connect<K = Buffer | string | null, V = Buffer | string | null>(
-  options: AIOProducerOptions & { keySerializer?: Serializer<K>; valueSerializer?: Serializer<V> } = {},
-  setup?: (fake: FakeNativeProducer) => void,
-): Promise<{ producer: AIOProducer<K, V>; fake: FakeNativeProducer }> {
-  const factory = fakeFactory(setup);
-  const connecting = AIOProducer.connectWith<K, V>({ 'bootstrap.servers': 'fake:9092' }, options, { createNative: factory.createNative });
-  await jest.advanceTimersByTimeAsync(0);
-  const producer = await connecting;
-  open.push(producer as AIOProducer<unknown, unknown>);
-  return { producer, fake: factory.fake() };
-}
-
-const tick = (ms = 1): Promise<void> => jest.advanceTimersByTimeAsync(ms);
-
+const { connect, tick } = useFakeProducers();
 
 describe('produceBatch', () => {
   it('resolves once, with one result per message in order: bad messages fail alone', async () => {
@@ -49,10 +24,10 @@ describe('produceBatch', () => {
       ]),
     );
     expect(fake.produced.map((m) => m.topic)).toEqual(['a', 'c']);
-    fake.deliver(fake.produced[0]!.opaque);
+    fake.deliver(fake.produced[0]!.opaque!);
     await tick();
     expect(batch.settled()).toBe(false); // one message is still out
-    fake.deliver(fake.produced[1]!.opaque, nativeError(10, 'Broker: Message size too large'));
+    fake.deliver(fake.produced[1]!.opaque!, nativeError(10, 'Broker: Message size too large'));
     await tick();
     const results = batch.value()!;
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'rejected', 'rejected', 'rejected']);
@@ -64,7 +39,7 @@ describe('produceBatch', () => {
   });
 
   it('admits in order under backpressure, behind messages already waiting', async () => {
-    const { producer, fake } = await connect({}, (f) => (f.capacity = 2));
+    const { producer, fake } = await connect({}, undefined, (f) => (f.capacity = 2));
     const single = track(producer.produce('t', 'first'));
     const batch = track(producer.produceBatch(['b0', 'b1', 'b2', 'b3'].map((value) => ({ topic: 't', value }))));
     expect(fake.produced.map((m) => m.value!.toString())).toEqual(['first', 'b0']);
@@ -89,7 +64,7 @@ describe('produceBatch', () => {
   });
 
   it('a signal aborts what is left: waiting messages are not sent, sent ones are possibly delivered', async () => {
-    const { producer, fake } = await connect({}, (f) => (f.capacity = 1));
+    const { producer, fake } = await connect({}, undefined, (f) => (f.capacity = 1));
     const controller = new AbortController();
     const batch = track(producer.produceBatch(['b0', 'b1', 'b2'].map((value) => ({ topic: 't', value })), { signal: controller.signal }));
     expect(fake.produced).toHaveLength(1);
@@ -110,7 +85,7 @@ describe('produceBatch', () => {
 
 describe('enqueue', () => {
   it('resolves when librdkafka took the message; `delivered` settles with the report', async () => {
-    const { producer, fake } = await connect({}, (f) => (f.capacity = 1));
+    const { producer, fake } = await connect({}, undefined, (f) => (f.capacity = 1));
     const first = await producer.enqueue('t', 'a');
     const second = track(producer.enqueue('t', 'b'));
     await tick();
@@ -156,7 +131,7 @@ describe('AbortSignal on produce', () => {
   });
 
   it('aborted while waiting for room: not sent, even when room comes', async () => {
-    const { producer, fake } = await connect({}, (f) => (f.capacity = 1));
+    const { producer, fake } = await connect({}, undefined, (f) => (f.capacity = 1));
     const first = track(producer.produce('t', 'first'));
     const controller = new AbortController();
     const waiting = track(producer.produce('t', 'second', { signal: controller.signal }));
@@ -408,7 +383,7 @@ describe('serializers and the rest of the producer (review findings)', () => {
   });
 
   it('fire-and-forget with a synchronous serializer still throws QueueFullError and bad input', async () => {
-    const { producer } = await connect<never, string>({ valueSerializer: (v) => v }, (f) => (f.capacity = 0));
+    const { producer } = await connect<never, string>({ valueSerializer: (v) => v }, undefined, (f) => (f.capacity = 0));
     expect(() => producer.produce2('t', 'x', { fireAndForget: true })).toThrow(QueueFullError);
     expect(() => producer.produce2('', 'x', { fireAndForget: true })).toThrow(InvalidArgumentError);
   });
@@ -416,7 +391,7 @@ describe('serializers and the rest of the producer (review findings)', () => {
 
 describe('fire-and-forget refusals stay synchronous', () => {
   it('throws QueueFullError when librdkafka is full', async () => {
-    const { producer } = await connect({}, (f) => (f.capacity = 0));
+    const { producer } = await connect({}, undefined, (f) => (f.capacity = 0));
     expect(() => producer.produce2('t', 'x', { fireAndForget: true })).toThrow(QueueFullError);
   });
 });
