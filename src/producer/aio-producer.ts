@@ -239,7 +239,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     if (options?.fireAndForget === true) {
       if (badCallback) throw new InvalidArgumentError('onDelivery must be a function');
       // Nobody to tell but the deliveryError event: counted, not registered.
-      if (onDelivery === undefined && options.signal === undefined && this.#pipeline.untrackedLane) {
+      if (onDelivery === undefined && options.signal === undefined && this.#pipeline.untrackedLane(topic)) {
         this.#pipeline.sendUntracked(topic, value, options);
         return;
       }

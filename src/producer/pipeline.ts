@@ -99,10 +99,11 @@ export class ProducePipeline<K, V> {
 
   /**
    * Whether a fire-and-forget message without `onDelivery` or `signal` may be sent with
-   * {@link ProducePipeline.sendUntracked}: see #untrackedLane; and nobody traces produce calls.
+   * {@link ProducePipeline.sendUntracked}: see #untrackedLane; nobody traces produce calls; and
+   * `topic` owes no late report ({@link UntrackedMessages.owesLate}).
    */
-  get untrackedLane(): boolean {
-    return this.#untrackedLane && !producerChannels.produce.active;
+  untrackedLane(topic: string): boolean {
+    return this.#untrackedLane && !producerChannels.produce.active && !this.#intake.untracked.owesLate(topic);
   }
 
   /** Connected: polls, on the timer alone or with librdkafka's background poll thread. */

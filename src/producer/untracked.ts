@@ -74,16 +74,31 @@ export class UntrackedMessages {
       if (counts === undefined) return undefined;
       this.#lastReported = counts;
     }
+    // Late first: a report cannot say which message it is, and counting a late one's report as a
+    // newer message's would make the newer one look reported (flush and close would stop
+    // waiting for it). This way the count of unreported messages is never below the truth: at
+    // worst a newer message's report is taken for the late one's, and the newer message is
+    // failed by its own deadline (possibly delivered, as every deadline failure says).
+    if (counts.lateOwed > 0) {
+      counts.lateOwed--;
+      return 'late';
+    }
     if (counts.sent > counts.done) {
       counts.done++;
       this.#unreported--;
       return 'counted';
     }
-    if (counts.lateOwed > 0) {
-      counts.lateOwed--;
-      return 'late';
-    }
     return undefined;
+  }
+
+  /**
+   * Whether `topic` still owes reports of messages the deadline failed: while it does, its new
+   * fire-and-forget messages are sent tracked (with an opaque), so that no new message's report
+   * can be taken for a late one's.
+   */
+  owesLate(topic: string): boolean {
+    const counts = this.#lastSent !== undefined && this.#lastSent.topic === topic ? this.#lastSent : this.#byTopic.get(topic);
+    return counts !== undefined && counts.lateOwed > 0;
   }
 
   /**
@@ -134,6 +149,8 @@ export class UntrackedMessages {
   #countsOf(topic: string): TopicCounts {
     let counts = this.#byTopic.get(topic);
     if (counts === undefined) {
+      // Without deadlines checkDeadlines never runs: the idle topics are forgotten here too.
+      if (this.#byTopic.size >= MAX_IDLE_TOPICS) this.#dropIdle();
       const deadlines = this.#timeoutMs === Infinity ? undefined : new DeliveryDeadlines(this.#timeoutMs);
       counts = { topic, sent: 0, done: 0, lateOwed: 0, expireBelow: 0, deadlines };
       this.#byTopic.set(topic, counts);

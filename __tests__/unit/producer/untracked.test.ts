@@ -53,12 +53,14 @@ describe('UntrackedMessages', () => {
     untracked.checkDeadlines(1000);
     expect(untracked.takeExpired()).toEqual([{ topic: 'a', count: 2 }]);
     expect(untracked.size).toBe(1);
-    // The fourth (sent by 500 ms) had its report meanwhile: nothing more at its deadline.
+    // The next reports are taken for the two late ones first (a report cannot say whose it is),
+    // then for the fourth (sent by 500 ms): nothing more at its deadline.
+    expect(untracked.reported('a')).toBe('late');
+    expect(untracked.reported('a')).toBe('late');
+    expect(untracked.size).toBe(1);
     expect(untracked.reported('a')).toBe('counted');
     untracked.checkDeadlines(1500);
     expect(untracked.takeExpired()).toBeUndefined();
-    expect(untracked.reported('a')).toBe('late');
-    expect(untracked.reported('a')).toBe('late');
     expect(untracked.reported('a')).toBeUndefined();
   });
 });
@@ -258,5 +260,78 @@ describe('queue.buffering.max.messages bounds what is sent and unreported', () =
     unlimited.on('deliveryError', () => {});
     for (let i = 0; i < 120_000; i++) unlimited.produce2('t', 'v', { fireAndForget: true });
     expect(fake.produced).toHaveLength(120_000);
+  });
+});
+
+/*
+ * Review of 5e3fc5e: a late report of a message the deadline failed was counted as a newer
+ * message's whenever one was unreported (`sent > done` was checked first). In an outage that is
+ * the usual order: the old messages sit ahead of the new ones. The newer message then looked
+ * reported: flush and close stopped waiting for it, and its own outcome went to lateDelivery.
+ */
+describe('late reports and newer messages of the same topic', () => {
+  async function timedOutThenNewer() {
+    const { producer, fake } = await connect({ deliveryTimeoutMs: 1000 });
+    const errors = recordErrors(producer);
+    const late: LateDelivery[] = [];
+    producer.on('lateDelivery', (l) => late.push(l));
+    producer.produce2('t', 'old', { fireAndForget: true, partition: 0 });
+    await tick(1200);
+    expect(errors.map((e) => e.code)).toEqual(['AIO_DELIVERY_TIMEOUT']);
+    // The topic owes a late report: a new message goes out tracked, its report unmistakable.
+    producer.produce2('t', 'new', { fireAndForget: true, partition: 0 });
+    expect(fake.produced.map((m) => m.opaque === undefined)).toEqual([true, false]);
+    expect(producer.inFlight).toBe(1);
+    fake.deliverUntracked(); // 'old' written after all
+    await tick();
+    return { producer, fake, errors, late };
+  }
+
+  it("the old message's report is late; the newer one stays in flight, and flush waits for it", async () => {
+    const { producer, fake, late } = await timedOutThenNewer();
+    expect(late).toHaveLength(1);
+    expect(late[0]!.report).toMatchObject({ topic: 't', offset: 0 });
+    expect(producer.inFlight).toBe(1);
+    const flushed = track(producer.flush());
+    await tick(10);
+    expect(flushed.settled()).toBe(false);
+    fake.deliverAll();
+    await tick();
+    expect(flushed.settled()).toBe(true);
+    expect(producer.inFlight).toBe(0);
+    expect(late).toHaveLength(1);
+  });
+
+  it("the newer message's failure reaches deliveryError, not lateDelivery", async () => {
+    const { fake, errors, late } = await timedOutThenNewer();
+    fake.deliverAll(textError('Local: Message timed out'));
+    await tick();
+    expect(errors.map((e) => e.code)).toEqual(['AIO_DELIVERY_TIMEOUT', 'ERR__MSG_TIMED_OUT']);
+    expect(late.filter((l) => l.error !== undefined)).toEqual([]);
+  });
+
+  it('close() past its limit gives the newer message, unreported, its ProducerClosedError', async () => {
+    const { producer, errors } = await timedOutThenNewer();
+    const closing = track(producer.close({ timeoutMs: 100 }));
+    await tick(200);
+    expect(closing.settled()).toBe(true);
+    expect(errors.map((e) => e.code)).toEqual(['AIO_DELIVERY_TIMEOUT', 'AIO_PRODUCER_CLOSED']);
+  });
+
+  it('counts a report as late first: what is in flight is never below what is unreported', () => {
+    const untracked = new UntrackedMessages(1000);
+    untracked.sent('t'); // old, sent at 0
+    untracked.checkDeadlines(0);
+    untracked.sent('t'); // newer, sent later (not expired below)
+    untracked.checkDeadlines(1500);
+    expect(untracked.takeExpired()).toEqual([{ topic: 't', count: 1 }]);
+    expect(untracked.size).toBe(1);
+    // A report comes: it may be the newer one's, but it is taken for the late one's, so the
+    // newer message is still counted (at worst failed later by its own deadline).
+    expect(untracked.reported('t')).toBe('late');
+    expect(untracked.size).toBe(1);
+    expect(untracked.owesLate('t')).toBe(false);
+    expect(untracked.reported('t')).toBe('counted');
+    expect(untracked.size).toBe(0);
   });
 });
