@@ -7,12 +7,12 @@ import { disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { connectTrace } from '../core/tracing';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
-import { createWithBackgroundPoll, missingPluginWarning } from '../native/background-poll';
+import { missingPluginWarning } from '../native/background-poll';
 import { bootstrapOf, type LibrdkafkaConfig, type ProducerConfig } from '../native/config';
 import { connectNative } from '../native/connect';
 import { asAIOError } from '../native/errors';
 import { NativeFatalSignals, probeFatal } from '../native/fatal';
-import { createNativeProducer, hasTransactions, type NativeProducer } from '../native/producer';
+import { hasTransactions, openNativeProducer, type NativeProducer } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 import { BatchResults, type BatchMessage, type BatchResult } from './batch';
 import { newDelivery, partitionOf, type Delivery, type Enqueued } from './delivery';
@@ -46,7 +46,8 @@ export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | n
 }
 
 /**
- * An async/await Kafka producer over node-rdkafka. One instance serves any number of concurrent
+ * An async/await Kafka producer over librdkafka (node-rdkafka or @confluentinc/kafka-javascript:
+ * the `binding` option). One instance serves any number of concurrent
  * callers; create it with {@link AIOProducer.connect} and close it with {@link AIOProducer.close}
  * (or `await using`).
  *
@@ -144,10 +145,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const { keySerializer, valueSerializer, ...producerOptions } = options ?? {};
     const resolved = resolveOptions(producerOptions, resolvedConfig);
     const serialization = new Serialization<K, V, Delivery>(keySerializer, valueSerializer);
-    const factory = internal.createNative ?? createNativeProducer;
     // The background poll needs librdkafka itself: never with a unit test's fake.
     const wantsBackground = resolved.backgroundPoll && internal.createNative === undefined;
-    const { native, backgroundPoll } = createWithBackgroundPoll(factory, resolvedConfig, wantsBackground);
+    const { native, backgroundPoll } =
+      internal.createNative === undefined
+        ? openNativeProducer(resolved.binding, resolvedConfig, wantsBackground)
+        : { native: internal.createNative(resolvedConfig), backgroundPoll: false };
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
     // Connected after connect() gave up: release what librdkafka opened.

@@ -69,6 +69,8 @@ export class ProducePipeline<K, V> {
    * (which copies what it keeps) and copied when the message has to wait for room.
    */
   readonly #outgoing = emptyNativeMessage();
+  /** The binding sends Buffer header values byte for byte (CKJS): see core/headers.ts. */
+  readonly #binaryHeaders: boolean;
   readonly #deadlines: DeliveryDeadlines | undefined;
   /** Ids below this one passed their deadline at the last tick: failed at the next, if still pending. */
   #expireBelow = 0;
@@ -83,6 +85,7 @@ export class ProducePipeline<K, V> {
 
   constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V, Delivery>, host: PipelineHost) {
     this.#native = native;
+    this.#binaryHeaders = native.binaryHeaderValues === true;
     this.#options = options;
     this.#serialization = serialization;
     this.#host = host;
@@ -238,7 +241,7 @@ export class ProducePipeline<K, V> {
       if (this.#state === State.Closing && !this.#gaveUp) this.#assertNotFatal(topic);
       else this.#assertOpen(topic);
       const wireOptions = key === options?.key ? (options as ProduceOptions | undefined) : { ...options, key };
-      message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing);
+      message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing, this.#binaryHeaders);
       if (delivery.traceHeaders !== undefined) message.headers = withTraceHeaders(message.headers, delivery.traceHeaders);
     } catch (err) {
       return this.#refuse(delivery, asAIOError(err, 'produce refused'), sync);
