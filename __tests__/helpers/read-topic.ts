@@ -1,4 +1,7 @@
-import Kafka from 'node-rdkafka';
+import type * as NodeRdkafka from 'node-rdkafka';
+import { testBinding } from './binding';
+
+const Kafka = testBinding();
 
 /** A message read back from the broker. */
 export interface ReadMessage {
@@ -38,7 +41,7 @@ export async function readTopic(
     const deadline = Date.now() + timeoutMs;
     let settleUntil: number | undefined;
     for (;;) {
-      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
+      const batch = await new Promise<NodeRdkafka.Message[]>((resolve, reject) =>
         consumer.consume(1000, (err, batchMessages) => (err ? reject(err) : resolve(batchMessages))),
       );
       for (const m of batch) {

@@ -14,7 +14,7 @@
  *   be loaded in a process gets the first one's librdkafka (CKJS's prebuilt binary links its own
  *   statically and is not affected).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { isMainThread } from 'node:worker_threads';
 import { BINDING_NAMES, bindingFromEnv, CKJS, INSTALL_COMMAND, isBindingName, NODE_RDKAFKA, type BindingName } from '../core/bindings';
@@ -182,20 +182,35 @@ function remember(name: BindingName, module: NativeModule, dir: string | undefin
 }
 
 /**
- * Refuses a binding that runs on another librdkafka than its own because the other binding was
- * loaded first (see the file's comment): its calls would reach a librdkafka they were not built
- * for. A binding linked to a system librdkafka on purpose is not refused (no other is loaded).
+ * Refuses a binding that runs on another librdkafka than its own because another one was loaded
+ * first (see the file's comment): its calls would reach a librdkafka they were not built for. A
+ * binding linked to a system librdkafka on purpose is not refused (no other one is loaded).
  */
 function checkOwnLibrdkafka(name: BindingName, module: NativeModule, dir: string | undefined): void {
   const own = dir === undefined ? undefined : readPackage(dir)?.librdkafka;
   if (own === undefined || own === module.librdkafkaVersion) return;
-  const other = BINDING_NAMES.find((n) => n !== name && isLoaded(n));
+  const other = foreignLibrdkafka(dir!) ?? BINDING_NAMES.find((n) => n !== name && isLoaded(n));
   if (other === undefined) return;
   throw new BindingUnavailableError(
-    `${name} runs on librdkafka ${module.librdkafkaVersion}, not its own ${own}: ${other} was loaded first in this process and both link ` +
-      `librdkafka.so.1 dynamically, so the second one loaded gets the first one's librdkafka. Use one binding per process ` +
-      `(or CKJS's prebuilt binary, which links its librdkafka statically)`,
+    `${name} runs on librdkafka ${module.librdkafkaVersion}, not its own ${own}: another librdkafka (${other}) was loaded first in ` +
+      `this process, and a binding built from source links librdkafka.so.1 dynamically, so the second one loaded gets the first ` +
+      `one's. Use one binding per process (CKJS's prebuilt binary, which links its librdkafka statically, is not affected)`,
   );
+}
+
+/** A librdkafka shared library mapped into this process from outside `dir` (Linux: /proc/self/maps). */
+function foreignLibrdkafka(dir: string): string | undefined {
+  let maps: string;
+  try {
+    maps = readFileSync('/proc/self/maps', 'utf8');
+  } catch {
+    return undefined;
+  }
+  for (const line of maps.split('\n')) {
+    const path = line.slice(line.indexOf('/'));
+    if (line.includes('/') && /\/librdkafka\.so(\.\d+)?$/.test(path) && !path.startsWith(`${dir}/`)) return path;
+  }
+  return undefined;
 }
 
 /** Whether binding `name`'s main module is in Node's module cache (loaded by anyone in this process). */

@@ -126,6 +126,14 @@ function producerFactory(binding: Binding): NativeProducerFactory {
   };
 }
 
+/**
+ * The factory of the `Producer` of the binding `option` names (loaded at the first call), without
+ * the background poll: for tests and benchmarks that drive the native producer themselves.
+ */
+export function nativeProducerFactory(option?: BindingOption): NativeProducerFactory {
+  return (config) => producerFactory(loadBinding(option))(config);
+}
+
 /** CKJS's Producer: librdkafka's background thread serves the main queue once this is on. */
 interface PollsInBackground {
   setPollInBackground(on: boolean): unknown;
