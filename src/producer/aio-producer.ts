@@ -79,6 +79,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
         // One fatal state: a transactional call's fatal answer stops the producer, and a fatal producer fails its transactions.
         fatal: () => this.fatalError,
         enterFatal: (err) => this.enterFatal(err),
+        holdReports: () => this.#pipeline.holdReports(),
       });
     }
     this.#native = native;

@@ -31,6 +31,13 @@ export class PendingRegistry<E> {
     return this.#nextId;
   }
 
+  /** Whether an entry with an id below `limit` is pending. */
+  hasBelow(limit: number): boolean {
+    // A Map iterates in insertion order, which is id order here: the first entry is the oldest.
+    for (const id of this.#entries.keys()) return id < limit;
+    return false;
+  }
+
   /** Removes and returns the entries whose id is below `limit`, oldest first, with their ids. */
   takeBelow(limit: number): Array<[number, E]> {
     const taken: Array<[number, E]> = [];

@@ -22,6 +22,7 @@ import type { ProduceOptions, ResolvedOptions } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
+import { ReportOrder } from './report-order';
 import type { Serialization } from './serialize';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 import type { EventEmitter } from 'node:events';
@@ -81,6 +82,8 @@ export class ProducePipeline<K, V> {
   #gaveUp = false;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
+  /** Reports held in a transaction's abort, settled in produce order (report-order.ts). */
+  readonly #order = new ReportOrder<Delivery>(this.#pending, (delivery, err, report) => this.#settleReport(delivery, err, report));
   readonly #serialization: Serialization<K, V, Delivery>;
 
   constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V, Delivery>, host: PipelineHost) {
@@ -116,6 +119,11 @@ export class ProducePipeline<K, V> {
     this.#backgroundPoll = backgroundPoll;
     if (backgroundPoll) this.loop.setBusyMs(this.#options.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
     this.loop.start();
+  }
+
+  /** A transaction's abort begins: its reports are settled in produce order (report-order.ts). */
+  holdReports(): void {
+    this.#order.hold();
   }
 
   /** close() began: messages accepted before still get close's time; new ones are refused. */
@@ -288,6 +296,7 @@ export class ProducePipeline<K, V> {
     if (sent) {
       if (this.#pending.take(delivery.id) === undefined) return; // its report is being settled
       this.#late.remember(delivery.id, delivery);
+      if (this.#order.holding) queueMicrotask(() => this.#order.release());
     } else {
       // Waiting for room (dropped from the wait), or being serialized (dropped when it is done).
       this.#waiting.cancel(delivery);
@@ -364,6 +373,7 @@ export class ProducePipeline<K, V> {
         this.#settle(delivery, deliveryTimeoutError(delivery, this.#options.deliveryTimeoutMs), undefined);
       }
       this.#expireBelow = 0;
+      this.#order.release();
     }
     // With the background poll its thread alone serves librdkafka's queue: two threads serving it
     // at once could hand one partition's reports to JavaScript out of order.
@@ -381,6 +391,13 @@ export class ProducePipeline<K, V> {
       if (this.#late.size > 0) this.#late.report(id, err, report);
       return;
     }
+    if (this.#order.holding) this.#order.add(id, delivery, err, report);
+    else this.#settleReport(delivery, err, report);
+    if (this.#pending.size === 0) this.notifyIfIdle();
+  };
+
+  /** Settles a delivery with its report: failed (typed; fatal ones stop the producer) or delivered. */
+  #settleReport(delivery: Delivery, err: Error | null, report: NativeDeliveryReport): void {
     if (err) {
       const typed = fromLibrdkafka(err, {
         kind: 'delivery',
@@ -391,8 +408,7 @@ export class ProducePipeline<K, V> {
     } else {
       this.#settle(delivery, null, toDeliveryReport(report));
     }
-    if (this.#pending.size === 0) this.notifyIfIdle();
-  };
+  }
 
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
     settleDelivery(delivery, err, report, this.#events);
@@ -413,11 +429,14 @@ export class ProducePipeline<K, V> {
     later: boolean,
   ): void {
     const failed: Array<[Delivery, AIOKafkaError]> = [];
+    // Reports held since an abort began: their outcomes are known, settled first, in order.
+    const held = this.#order.takeAll();
     for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
     for (const delivery of this.#pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
     // Decided now, settled maybe later: an abort in between must not give a second outcome.
     for (const [delivery] of failed) delivery.decided = true;
     const settleAll = (): void => {
+      for (const r of held) this.#settleReport(r.delivery, r.err, r.report);
       for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
       this.notifyIfIdle();
     };
