@@ -6,6 +6,7 @@
 import type { ChildProcess } from 'node:child_process';
 import {
   CORES,
+  attempter,
   captureEnvironment,
   describeConfig,
   librdkafkaConfig,
@@ -74,6 +75,26 @@ export interface CostsResult {
   errors: Array<{ what: string; error: string }>;
 }
 
+/**
+ * Memory per in-flight message of one variant (costs-child.ts `memory`): `inFlight` messages
+ * produced while the mock cluster is paused, so that none of them can be delivered meanwhile.
+ */
+export async function measureMemory(broker: Broker, variant: string, inFlight: number): Promise<MemoryRow> {
+  const r = await runChild<Omit<MemoryRow, 'rssBytesAbovePayload'>>('costs-child', ['memory', variant, broker.bootstrapServers, String(inFlight)], {
+    cpu: CORES.subject,
+    nodeFlags: ['--expose-gc'],
+    onMessage: (msg: ChildMessage, child: ChildProcess) => {
+      // pause()/resume() may return a Promise (resolved once the signal took effect).
+      if (msg.type === 'pause-please') {
+        void Promise.resolve(broker.cluster?.pause()).then(() => child.send({ type: 'paused' }));
+      } else if (msg.type === 'resume-please') {
+        void Promise.resolve(broker.cluster?.resume()).then(() => child.send({ type: 'resumed' }));
+      }
+    },
+  });
+  return { ...r, rssBytesAbovePayload: Math.round(r.rssBytesPerMessage - VALUE_BYTES - KEY_BYTES) };
+}
+
 export async function runCosts(givenBroker?: Broker): Promise<CostsResult> {
   const idleSeconds = pick({ full: 30, quick: 10, smoke: 1 });
   const inFlight = pick({ full: 100_000, quick: 100_000, smoke: 500 });
@@ -84,15 +105,7 @@ export async function runCosts(givenBroker?: Broker): Promise<CostsResult> {
   const pollRate = pick({ full: 2000, quick: 2000, smoke: 500 });
   const broker = givenBroker ?? (await startBroker());
   const errors: CostsResult['errors'] = [];
-  const attempt = async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
-    try {
-      return await fn();
-    } catch (err) {
-      errors.push({ what, error: (err as Error).message });
-      progress(SCENARIO, `${what} FAILED: ${(err as Error).message}`);
-      return undefined;
-    }
-  };
+  const attempt = attempter(SCENARIO, errors);
   const idle: IdleRow[] = [];
   const memory: MemoryRow[] = [];
   const pools: PoolRow[] = [];
@@ -111,22 +124,9 @@ export async function runCosts(givenBroker?: Broker): Promise<CostsResult> {
 
     for (const variant of pick({ full: ['aio-produce', 'aio-ff', 'raw-promise', 'raw-ff'], quick: ['aio-produce', 'aio-ff', 'raw-promise', 'raw-ff'], smoke: ['aio-produce'] })) {
       progress(SCENARIO, `memory: ${inFlight} in flight, ${variant} (cluster paused)`);
-      const r = await attempt(`memory ${variant}`, () =>
-        runChild<Omit<MemoryRow, 'rssBytesAbovePayload'>>('costs-child', ['memory', variant, broker.bootstrapServers, String(inFlight)], {
-          cpu: CORES.subject,
-          nodeFlags: ['--expose-gc'],
-          onMessage: (msg: ChildMessage, child: ChildProcess) => {
-            // pause()/resume() may return a Promise (resolved once the signal took effect).
-            if (msg.type === 'pause-please') {
-              void Promise.resolve(broker.cluster?.pause()).then(() => child.send({ type: 'paused' }));
-            } else if (msg.type === 'resume-please') {
-              void Promise.resolve(broker.cluster?.resume()).then(() => child.send({ type: 'resumed' }));
-            }
-          },
-        }),
-      );
+      const r = await attempt(`memory ${variant}`, () => measureMemory(broker, variant, inFlight));
       if (r) {
-        memory.push({ ...r, rssBytesAbovePayload: Math.round(r.rssBytesPerMessage - VALUE_BYTES - KEY_BYTES) });
+        memory.push(r);
         progress(SCENARIO, `  ${variant}: heap ${r.heapBytesPerMessage} B/msg, RSS ${r.rssBytesPerMessage} B/msg`);
       }
     }

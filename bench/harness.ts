@@ -4,9 +4,9 @@
  * medians and percentiles, environment capture, progress output and JSON results.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { startMockCluster, type MockCluster } from '../src/testing';
 
 /** `full` for the numbers in docs; `quick` (BENCH_QUICK=1) for development; `smoke` for the test. */
@@ -334,7 +334,17 @@ export function runChild<T>(
   args: string[],
   options: SpawnOptions & { timeoutMs?: number; onMessage?: (msg: ChildMessage, child: ChildProcess) => void } = {},
 ): Promise<T> {
-  const child = spawnNode(script(scriptName), args, options);
+  return runChildScript(script(scriptName), args, options);
+}
+
+/** {@link runChild} for a script given by its path (a bench compiled elsewhere, e.g. a prototype's). */
+export function runChildScript<T>(
+  scriptPath: string,
+  args: string[],
+  options: SpawnOptions & { timeoutMs?: number; onMessage?: (msg: ChildMessage, child: ChildProcess) => void } = {},
+): Promise<T> {
+  const scriptName = basename(scriptPath, '.js');
+  const child = spawnNode(scriptPath, args, options);
   return new Promise<T>((resolvePromise, reject) => {
     let result: { data: unknown } | undefined;
     let error: string | undefined;
@@ -385,12 +395,44 @@ export function nextParentMessage(type: string): Promise<Record<string, unknown>
   });
 }
 
+/**
+ * The `attempt` of a scenario: runs one measurement; a throw is recorded in `errors` and printed,
+ * and gives undefined, so that one failed measurement does not end the scenario.
+ */
+export function attempter(scenario: string, errors: Array<{ what: string; error: string }>) {
+  return async <T>(what: string, fn: () => Promise<T>): Promise<T | undefined> => {
+    try {
+      return await fn();
+    } catch (err) {
+      errors.push({ what, error: (err as Error).message });
+      progress(scenario, `${what} FAILED: ${(err as Error).message}`);
+      return undefined;
+    }
+  };
+}
+
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** CPU seconds (user + system) of this process since `since`. */
 export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);
   return (d.user + d.system) / 1e6;
+}
+
+/**
+ * Seconds that the threads of process `pid` have spent runnable but waiting for a CPU
+ * (/proc/<pid>/task/<tid>/schedstat, second field), summed; NaN where /proc does not say
+ * (not Linux, or the process is gone). The difference over a run tells whether a process was
+ * starved of CPU by others on its core.
+ */
+export function runQueueWaitSeconds(pid: number): number {
+  try {
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    return total / 1e9;
+  } catch {
+    return NaN;
+  }
 }
 
 /** Peak resident set size of this process so far, in MiB. */

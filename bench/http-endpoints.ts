@@ -1,11 +1,13 @@
 /*
  * The HTTP side of the web load tests (web-server.ts, peers-web-server.ts): a node:http server
  * that hands each request body to its path's handler, and the IPC protocol with the parent
- * ({type:'ready', port}; on {type:'stop'} closes and returns). No Kafka client is loaded here.
+ * ({type:'ready', port}; on {type:'stop'} closes and returns; with a probe, {type:'probe-reset'}
+ * and {type:'probe-read'}, answered with {type:'probe', data}). No Kafka client is loaded here.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpuSecondsSince, nextParentMessage } from './harness';
+import type { ServerProbe } from './server-probe';
 
 export type Handler = (body: Buffer, res: ServerResponse) => void;
 
@@ -42,9 +44,10 @@ export function replyWhenDelivered(res: ServerResponse, delivery: Promise<{ part
  * Serves `handlers` on an ephemeral port of 127.0.0.1, tells the parent `ready`, waits for its
  * `stop`, closes every connection and resolves with the CPU seconds spent while serving.
  */
-export async function serveUntilStopped(handlers: Record<string, Handler>, counters: HttpCounters): Promise<{ cpuSeconds: number }> {
+export async function serveUntilStopped(handlers: Record<string, Handler>, counters: HttpCounters, probe?: ServerProbe): Promise<{ cpuSeconds: number }> {
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     counters.requests++;
+    if (probe !== undefined) res.once('finish', probe.startRequest());
     const handler = handlers[req.url ?? ''];
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -57,8 +60,17 @@ export async function serveUntilStopped(handlers: Record<string, Handler>, count
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const cpuStart = process.cpuUsage();
   process.send!({ type: 'ready', port: (server.address() as AddressInfo).port });
+  const onProbe = (msg: { type?: string }): void => {
+    if (msg?.type === 'probe-reset') {
+      probe!.reset();
+      process.send!({ type: 'probe-was-reset' });
+    } else if (msg?.type === 'probe-read') process.send!({ type: 'probe', data: probe!.read() });
+  };
+  if (probe !== undefined) process.on('message', onProbe);
 
   await nextParentMessage('stop');
+  process.off('message', onProbe);
+  probe?.stop();
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return { cpuSeconds: cpuSecondsSince(cpuStart) };

@@ -16,6 +16,8 @@ export interface LoadResult {
   non2xx: number;
   errors: number;
   timeouts: number;
+  /** Share of the run the load generator spent runnable but waiting for a CPU (its core shared). */
+  runQueueWaitShare?: number;
 }
 
 const BODY = JSON.stringify({ name: 'x'.repeat(88) }); // 100 bytes

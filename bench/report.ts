@@ -12,6 +12,8 @@ import { REPO_ROOT, RESULTS_DIR, formatNumber, markdownTable, textTable, type En
 import type { PeersResult } from './peers';
 import { checkPeerTargets, peersDocs, peersSummary } from './peers-report';
 import type { ThroughputResult } from './producer-throughput';
+import type { ProfilesResult } from './profile';
+import { ratiosDocs, ratiosSummary, type RatiosResult } from './ratios';
 import { barChart, lineChart } from './svg';
 import type { WebResult } from './web-load';
 
@@ -23,6 +25,8 @@ export interface AllResults {
   peers?: PeersResult;
   pollOptions?: PollOptionsResult;
   installedLatency?: InstalledLatencyResult;
+  ratios?: RatiosResult;
+  profiles?: ProfilesResult;
 }
 
 export interface TargetCheck {
@@ -98,6 +102,7 @@ export function checkTargets(all: AllResults): TargetCheck[] {
     });
   }
   if (all.peers) checks.push(...checkPeerTargets(all.peers));
+  if (all.ratios) checks.push(...all.ratios.targets.map((t) => ({ ...t, target: `ratios: ${t.target}` })));
   return checks;
 }
 
@@ -260,6 +265,7 @@ export function summaryText(all: AllResults): string {
   }
   if (all.consumer) parts.push('Consumer run() concurrency', textTable(consumerTable(all.consumer)));
   if (all.peers) parts.push(...peersSummary(all.peers));
+  if (all.ratios) parts.push(...ratiosSummary(all.ratios));
   const checks = checkTargets(all);
   if (checks.length > 0) parts.push('Targets', textTable(targetRows(checks)));
   const config = all.throughput?.config ?? all.web?.config ?? all.costs?.config;
@@ -396,6 +402,7 @@ export function renderDocs(all: AllResults, chartPaths: Record<string, string>, 
     const aio = all.peers?.latency.filter((row) => row.client === 'aio');
     out.push(...installedLatencyDocs(all.installedLatency, aio && new Map(aio.map((row) => [row.lingerMs, row.p50Ms]))));
   }
+  if (all.ratios || all.profiles) out.push(...ratiosDocs(all.ratios, all.profiles));
   out.push('## Targets', '');
   if (all.throughput) {
     out.push(

@@ -8,24 +8,30 @@
  *   npm run bench -- peers             issue 10's peers comparison (install the peers first:
  *                                      npm run bench:peers-install; missing ones are skipped;
  *                                      BENCH_PEERS_WEB_LINGER=0: its web test at linger.ms 0)
+ *   npm run bench -- ratios            issue 18: every produce path against raw node-rdkafka and every
+ *                                      target with met/missed (BENCH_PEERS_DIR=dir: CKJS from there;
+ *                                      BENCH_RATIOS_SECTIONS / _PATHS / _VARIANTS: see bench/ratios.ts)
  *   npm run bench -- report            no measurement: summary, charts and docs from the JSON files
  *   BENCH_PIN=0                        no taskset pinning
  *   BENCH_RESULTS_DIR=dir              where JSON and SVG go (default bench/results)
- *   BENCH_DOCS=1 [BENCH_RUN_NOTE=text] with `report`: rewrite docs/benchmarks.md (plus a note on the run)
+ *   BENCH_DOCS=1 [BENCH_RUN_NOTE=text] with `report`: rewrite docs/benchmarks.md; a run note (one per line) is
+ *                                      added to bench/results/run-notes.txt, which the doc lists
  */
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runConsumerConcurrency, type ConsumerResult } from './consumer-concurrency';
 import { runCosts, type CostsResult } from './costs';
-import { MODE, REPO_ROOT, progress, readResult, startBroker } from './harness';
+import { MODE, REPO_ROOT, RESULTS_DIR, progress, readResult, startBroker } from './harness';
 import { runPeers, type PeersResult } from './peers';
 import type { InstalledLatencyResult } from './installed-latency';
 import type { PollOptionsResult } from './poll-options';
 import { runProducerThroughput, type ThroughputResult } from './producer-throughput';
+import type { ProfilesResult } from './profile';
+import { runRatios, type RatiosResult } from './ratios';
 import { renderDocs, summaryText, writeCharts, type AllResults } from './report';
 import { runWebLoad, type WebResult } from './web-load';
 
-const SCENARIOS = ['web', 'throughput', 'costs', 'consumer', 'peers'] as const;
+const SCENARIOS = ['web', 'throughput', 'costs', 'consumer', 'peers', 'ratios'] as const;
 type Scenario = (typeof SCENARIOS)[number];
 
 /** Facts for the doc that no measurement produces. */
@@ -50,6 +56,7 @@ async function main(): Promise<void> {
       else if (scenario === 'throughput') fresh.throughput = await runProducerThroughput(broker);
       else if (scenario === 'costs') fresh.costs = await runCosts(broker);
       else if (scenario === 'peers') fresh.peers = await runPeers(broker);
+      else if (scenario === 'ratios') fresh.ratios = await runRatios(broker);
       else fresh.consumer = await runConsumerConcurrency(broker);
     } finally {
       await broker.stop();
@@ -63,12 +70,19 @@ async function main(): Promise<void> {
     peers: fresh.peers ?? readResult<PeersResult>('peers'),
     pollOptions: readResult<PollOptionsResult>('poll-options'),
     installedLatency: readResult<InstalledLatencyResult>('installed-latency'),
+    ratios: fresh.ratios ?? readResult<RatiosResult>('ratios'),
+    profiles: readResult<ProfilesResult>('profiles'),
   };
   const charts = writeCharts(all);
   process.stdout.write(`\n${summaryText(all)}\n\nResults and charts in ${Object.values(charts)[0] ? join(Object.values(charts)[0]!, '..') : 'bench/results'}\n`);
   if (process.env.BENCH_DOCS === '1') {
-    // BENCH_RUN_NOTE: a fact about this particular run (e.g. what else ran on the machine).
-    const notes = process.env.BENCH_RUN_NOTE ? [...NOTES, process.env.BENCH_RUN_NOTE] : NOTES;
+    // BENCH_RUN_NOTE: a fact about this particular run (e.g. what else ran on the machine), one
+    // per line. Kept in bench/results/run-notes.txt beside the results they describe, so that a
+    // later rewrite of the doc keeps them.
+    const notesFile = join(RESULTS_DIR, 'run-notes.txt');
+    if (process.env.BENCH_RUN_NOTE) appendFileSync(notesFile, `${process.env.BENCH_RUN_NOTE.trim()}\n`);
+    const runNotes = existsSync(notesFile) ? readFileSync(notesFile, 'utf8').split('\n').filter(Boolean) : [];
+    const notes = [...NOTES, ...runNotes];
     const doc = renderDocs(all, charts, { shared: process.env.BENCH_SHARED_MACHINE !== '0', notes });
     writeFileSync(join(REPO_ROOT, 'docs', 'benchmarks.md'), doc);
     progress('bench', 'wrote docs/benchmarks.md');

@@ -63,7 +63,7 @@ const key = (i: number): Buffer => KEYS[i & 1023]!;
  * Keeps up to `window` messages in flight for callback-style clients: `send(i, done)` starts
  * message i and must call `done(ok)` exactly once. Refills from the completion callback.
  */
-function windowed(n: number, window: number, send: (i: number, done: (ok: boolean) => void) => void) {
+export function windowed(n: number, window: number, send: (i: number, done: (ok: boolean) => void) => void) {
   return new Promise<{ delivered: number; failed: number }>((resolve) => {
     let next = 0;
     let inFlight = 0;
@@ -87,30 +87,44 @@ function windowed(n: number, window: number, send: (i: number, done: (ok: boolea
   });
 }
 
-/** `workers` concurrent loops, each awaiting one send at a time, `n` sends in all. */
-async function concurrentAwaits(n: number, workers: number, send: (i: number) => Promise<unknown>, lat: Float64Array) {
+/**
+ * `workers` concurrent loops, each awaiting one send at a time, `n` sends in all. With `lat`,
+ * each send's latency (ms) goes there; without, nothing is timed (no clock read per message).
+ */
+export async function concurrentAwaits(n: number, workers: number, send: (i: number) => Promise<unknown>, lat?: Float64Array) {
   let next = 0;
   let delivered = 0;
   let failed = 0;
-  const worker = async (): Promise<void> => {
+  const timed = async (): Promise<void> => {
     while (next < n) {
       const i = next++;
       const t = now();
       try {
         await send(i);
-        lat[i] = now() - t;
+        lat![i] = now() - t;
         delivered++;
       } catch {
-        lat[i] = NaN;
+        lat![i] = NaN;
         failed++;
       }
     }
   };
+  const untimed = async (): Promise<void> => {
+    while (next < n) {
+      try {
+        await send(next++);
+        delivered++;
+      } catch {
+        failed++;
+      }
+    }
+  };
+  const worker = lat === undefined ? untimed : timed;
   await Promise.all(Array.from({ length: Math.min(workers, n) }, worker));
   return { delivered, failed };
 }
 
-function connectNative<T extends Kafka.Producer>(p: T): Promise<T> {
+export function connectNative<T extends Kafka.Producer>(p: T): Promise<T> {
   return new Promise((resolve, reject) => p.connect({ timeout: 30_000 }, (err) => (err ? reject(err) : resolve(p))));
 }
 
@@ -118,7 +132,7 @@ function flushNative(p: Kafka.Producer): Promise<void> {
   return new Promise((resolve, reject) => p.flush(120_000, (err) => (err ? reject(err) : resolve())));
 }
 
-function disconnectNative(p: Kafka.Producer): Promise<void> {
+export function disconnectNative(p: Kafka.Producer): Promise<void> {
   return new Promise((resolve) => p.disconnect(10_000, () => resolve()));
 }
 

@@ -4,9 +4,13 @@
  * at several concurrencies; endpoints interleaved at each concurrency so that every ratio comes
  * from the same run. Then a linger.ms sweep of the awaitable endpoint.
  */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CORES,
+  PINNING,
   captureEnvironment,
   describeConfig,
   librdkafkaConfig,
@@ -14,6 +18,7 @@ import {
   progress,
   ratio,
   round,
+  runQueueWaitSeconds,
   script,
   spawnNode,
   startBroker,
@@ -21,6 +26,7 @@ import {
   type Broker,
 } from './harness';
 import type { LoadResult } from './load-client';
+import type { ProbeReading } from './server-probe';
 import { ENDPOINTS } from './web-server';
 
 export interface WebRow extends LoadResult {
@@ -55,22 +61,33 @@ export interface Server {
   port: number;
   /** Stops the server and resolves with the counters it returned. */
   stop(): Promise<unknown>;
+  /** Starts a new probe reading (servers that have a ServerProbe: web-server.ts). */
+  resetProbe(): Promise<void>;
+  /** What the server's probe saw since the last reset. */
+  readProbe(): Promise<ProbeReading>;
 }
 
 /**
  * Starts a server child (web-server.ts, or `scriptName` speaking the same IPC protocol) on the
  * measured core and resolves once it listens.
  */
-export function startServer(args: string[], options: { scriptName?: string; execPath?: string } = {}): Promise<Server> {
+export function startServer(args: string[], options: { scriptName?: string; execPath?: string; nodeFlags?: string[] } = {}): Promise<Server> {
   const child = spawnNode(script(options.scriptName ?? 'web-server'), args, {
     cpu: CORES.subject,
     ...(options.execPath === undefined ? {} : { execPath: options.execPath }),
+    ...(options.nodeFlags === undefined ? {} : { nodeFlags: options.nodeFlags }),
   });
   return new Promise((resolve, reject) => {
     let result: unknown;
     const exited = new Promise<void>((r) => child.once('exit', () => r()));
     const early = (code: number | null): void => reject(new Error(`web server exited early (code ${code})`));
     child.once('exit', early);
+    let answer: ((msg: { type: string; data?: unknown }) => void) | undefined;
+    const ask = <T>(type: string): Promise<T> =>
+      new Promise<T>((res) => {
+        answer = (msg) => res(msg.data as T);
+        child.send({ type });
+      });
     child.on('message', (msg: { type: string; port?: number; data?: unknown; message?: string }) => {
       if (msg.type === 'ready') {
         child.off('exit', early);
@@ -82,7 +99,13 @@ export function startServer(args: string[], options: { scriptName?: string; exec
             await exited;
             return result;
           },
+          resetProbe: () => ask<void>('probe-reset'),
+          readProbe: () => ask<ProbeReading>('probe-read'),
         });
+      } else if (msg.type === 'probe' || msg.type === 'probe-was-reset') {
+        const a = answer;
+        answer = undefined;
+        a?.(msg);
       } else if (msg.type === 'result') {
         result = msg.data;
       } else if (msg.type === 'error') {
@@ -97,8 +120,76 @@ export interface LoadGenerator {
   stop(): Promise<void>;
 }
 
-/** Starts the autocannon child (load-client.ts) on the load core. */
-export function startLoadGenerator(): Promise<LoadGenerator> {
+/** Which load generator the web tests use: autocannon (the default), or wrk (BENCH_LOAD_GENERATOR=wrk, if installed). */
+export type LoadGeneratorKind = 'autocannon' | 'wrk';
+
+export function loadGeneratorKind(): LoadGeneratorKind {
+  const kind = process.env.BENCH_LOAD_GENERATOR ?? 'autocannon';
+  if (kind !== 'autocannon' && kind !== 'wrk') throw new Error(`BENCH_LOAD_GENERATOR: autocannon or wrk, got ${kind}`);
+  return kind;
+}
+
+/** Starts the load generator on the load core: the autocannon child (load-client.ts), or wrk. */
+export function startLoadGenerator(kind: LoadGeneratorKind = 'autocannon'): Promise<LoadGenerator> {
+  return kind === 'wrk' ? Promise.resolve(wrkLoadGenerator()) : startAutocannon();
+}
+
+/** The 100-byte JSON body load-client.ts sends, as a wrk script. */
+const WRK_SCRIPT = `wrk.method = "POST"\nwrk.body = '${JSON.stringify({ name: 'x'.repeat(88) })}'\nwrk.headers["Content-Type"] = "application/json"\n`;
+
+/** wrk (the seed article's load generator), one process per run, one thread, pinned to the load core. */
+function wrkLoadGenerator(): LoadGenerator {
+  const dir = mkdtempSync(join(tmpdir(), 'aio-bench-wrk-'));
+  const lua = join(dir, 'post.lua');
+  writeFileSync(lua, WRK_SCRIPT);
+  const ms = (text: string, label: string): number => {
+    const m = new RegExp(`\\s${label}%?\\s+([\\d.]+)(us|ms|s)\\b`).exec(text);
+    if (m === null) return NaN;
+    const v = Number(m[1]);
+    return m[2] === 'us' ? v / 1000 : m[2] === 's' ? v * 1000 : v;
+  };
+  const count = (text: string, re: RegExp): number => Number(re.exec(text)?.[1] ?? 0);
+  return {
+    run: (url, connections, durationSec) =>
+      new Promise<LoadResult>((resolve, reject) => {
+        const args = ['-t1', `-c${connections}`, `-d${durationSec}s`, '--latency', '--timeout', '10s', '-s', lua, url];
+        const child = PINNING ? spawn('taskset', ['-c', CORES.load, 'wrk', ...args]) : spawn('wrk', args);
+        // taskset execs wrk in place: the pid is wrk's. It is gone at the end, so sample as it runs.
+        let waited = 0;
+        const sampler = setInterval(() => {
+          const w = runQueueWaitSeconds(child.pid!);
+          if (w > 0) waited = w;
+        }, 100);
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+        child.once('error', reject);
+        child.once('exit', (code) => {
+          clearInterval(sampler);
+          if (code !== 0) {
+            reject(new Error(`wrk exited with code ${code}: ${out}`));
+            return;
+          }
+          const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(out);
+          resolve({
+            connections,
+            durationSec,
+            requests: count(out, /(\d+) requests in/),
+            requestsPerSec: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1] ?? NaN),
+            latencyP50Ms: ms(out, '50'),
+            latencyP99Ms: ms(out, '99'),
+            non2xx: count(out, /Non-2xx or 3xx responses: (\d+)/),
+            errors: socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) : 0,
+            timeouts: socket ? Number(socket[4]) : 0,
+            runQueueWaitShare: round(waited / durationSec, 3),
+          });
+        });
+      }),
+    stop: async () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+function startAutocannon(): Promise<LoadGenerator> {
   const child = spawnNode(script('load-client'), [], { cpu: CORES.load });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let waiting: ((msg: { result?: LoadResult; error?: string }) => void) | undefined;
@@ -117,7 +208,9 @@ export function startLoadGenerator(): Promise<LoadGenerator> {
       resolve({
         run: (url, connections, durationSec) =>
           new Promise<LoadResult>((res, rej) => {
-            waiting = (msg) => (msg.result ? res(msg.result) : rej(new Error(`autocannon: ${msg.error}`)));
+            const waited = runQueueWaitSeconds(child.pid!);
+            waiting = (msg) =>
+              msg.result ? res({ ...msg.result, runQueueWaitShare: round((runQueueWaitSeconds(child.pid!) - waited) / durationSec, 3) }) : rej(new Error(`autocannon: ${msg.error}`));
             child.send({ type: 'run', url, connections, durationSec });
           }),
         stop: async () => {

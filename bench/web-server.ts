@@ -5,11 +5,13 @@
  * argv: bootstrapServers lingerMs pollIntervalMs
  * IPC: sends {type:'ready', port}; on {type:'stop'} closes and sends its counters as the result.
  */
+import { getHeapStatistics } from 'node:v8';
 import { AIOProducer } from '../src';
 import type { AIOKafkaError } from '../src';
 import { childMain, librdkafkaConfig, peakRssMiB } from './harness';
 import { fail as failWith, reply, replyWhenDelivered, serveUntilStopped, type Handler, type HttpCounters } from './http-endpoints';
 import { RawAwaitableProducer } from './raw-producer';
+import { ServerProbe } from './server-probe';
 
 /** Endpoint paths, in the order they are reported. */
 export const ENDPOINTS = [
@@ -75,7 +77,8 @@ async function main(): Promise<unknown> {
     '/raw': (body, res) => replyWhenDelivered(res, raw.produce(TOPIC, body), counters),
   };
 
-  const { cpuSeconds } = await serveUntilStopped(handlers, counters);
+  const probe = new ServerProbe({ aioInFlight: () => aio.inFlight, rawInFlight: () => raw.inFlight, heapUsedMiB: () => getHeapStatistics().used_heap_size / 2 ** 20 });
+  const { cpuSeconds } = await serveUntilStopped(handlers, counters, probe);
   await aio.close();
   await raw.close();
   return { ...counters, rawFireAndForgetErrors: raw.fireAndForgetErrors, cpuSeconds, peakRssMiB: peakRssMiB() };

@@ -86,6 +86,29 @@ describe('bench smoke run', () => {
     expect(peers.web.every((r: { non2xxAndErrors: number; requestsPerSec: number }) => r.non2xxAndErrors === 0 && r.requestsPerSec > 0)).toBe(true);
     expect(bench.output).toContain('peers: sequential awaited p50 at linger.ms 0');
 
+    const ratios = JSON.parse(readFileSync(join(results, 'ratios.json'), 'utf8'));
+    expect(ratios.errors).toEqual([]);
+    expect(ratios.throughput.map((r: { path: string }) => r.path)).toEqual(['raw-dr', 'raw-bg', 'raw-opaque', 'raw-await', 'aio-await', 'aio-batch', 'aio-ff', 'aio-oob']);
+    for (const row of ratios.throughput) {
+      expect(row.failed).toBe(0);
+      expect(Number.isFinite(row.ratioToRawDr)).toBe(true);
+    }
+    expect(ratios.throughput.filter((r: { backgroundPoll?: boolean }) => r.backgroundPoll !== undefined).every((r: { backgroundPoll: boolean }) => r.backgroundPoll)).toBe(true);
+    expect(ratios.web.map((r: { endpoint: string }) => r.endpoint)).toEqual(['/noop', '/fire-and-forget', '/await']);
+    expect(ratios.web.every((r: { non2xxAndErrors: number; requestsPerSec: number }) => r.non2xxAndErrors === 0 && r.requestsPerSec > 0)).toBe(true);
+    // Every target of issue 18 is printed with its number; CKJS is not installed here, so its rows are n/a.
+    expect(ratios.targets).toHaveLength(10);
+    expect(bench.output).toContain('Ratios to raw node-rdkafka (issue 18)');
+    expect(bench.output).toContain('fire-and-forget p99 at c=10 within 2x');
+
+    const profile = await run(process.execPath, ['dist-bench/bench/profile.js'], { BENCH_SMOKE: '1', BENCH_RESULTS_DIR: results, BENCH_SILENT: '1', BENCH_RATIOS_PATHS: 'aio-oob' });
+    if (profile.code !== 0) throw new Error(profile.output);
+    const profiles = JSON.parse(readFileSync(join(results, 'profiles.json'), 'utf8'));
+    expect(profiles.paths.map((p: { path: string }) => p.path)).toEqual(['aio-oob']);
+    expect(profiles.paths[0].frames.length).toBeGreaterThan(0);
+    expect(profiles.paths[0].allocations.length).toBeGreaterThan(0);
+    expect(profile.output).toContain('| frame (self time) | self % | total % |');
+
     for (const chart of ['web-rps', 'web-linger', 'throughput-rate', 'throughput-p50', 'poll-interval']) {
       expect(readFileSync(join(results, `${chart}.svg`), 'utf8')).toMatch(/^<svg /);
     }

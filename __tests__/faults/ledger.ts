@@ -185,7 +185,6 @@ export function expectClean(verdict: Verdict): void {
  */
 export function record(scenario: string, figures: Record<string, unknown>): void {
   const line = JSON.stringify({ scenario, ...figures });
-  // eslint-disable-next-line no-console
   console.log(`FAULT-RESULT ${line}`);
   const file = process.env.FAULTS_REPORT;
   if (file) appendFileSync(resolve(file), `${line}\n`);

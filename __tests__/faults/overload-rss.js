@@ -64,4 +64,9 @@ const sleep = (/** @type {number} */ ms) => new Promise((resolve) => setTimeout(
   await cluster.stop();
   const mib = (/** @type {number} */ bytes) => Math.round((bytes / 2 ** 20) * 10) / 10;
   console.log(JSON.stringify({ total, delivered, failed, startRssMiB: mib(startRss), peakRssMiB: mib(peakRss) }));
-})();
+})().catch((err) => {
+  // Exit now, with the stack on stderr: the producer and the cluster may still hold the process
+  // open, and overload.test.ts fails on a non-zero exit.
+  console.error(err);
+  process.exit(1);
+});

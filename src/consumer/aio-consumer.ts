@@ -40,7 +40,6 @@ import { connectTrace } from '../core/tracing';
 import { consumerChannels } from './tracing';
 
 /* Typed listeners: the EventEmitter methods, narrowed to AIOConsumerEvents. */
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
 export interface AIOConsumer<K = Buffer | null, V = Buffer | null> {
   on<E extends keyof AIOConsumerEvents>(event: E, listener: AIOConsumerEvents[E]): this;
   once<E extends keyof AIOConsumerEvents>(event: E, listener: AIOConsumerEvents[E]): this;

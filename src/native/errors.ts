@@ -80,6 +80,15 @@ const POSSIBLY_DELIVERED_CODES: ReadonlySet<string> = new Set([
   'ERR_UNKNOWN_PRODUCER_ID',
 ]);
 
+/**
+ * Whether a delivery failed because librdkafka purged the message (ERR__PURGE_QUEUE: never sent;
+ * ERR__PURGE_INFLIGHT: sent, outcome unknown). A purge is the consequence of something else: an
+ * abort, an abortable transaction error, or librdkafka going fatal.
+ */
+export function isPurge(err: { readonly code: string }): boolean {
+  return err.code === 'ERR__PURGE_QUEUE' || err.code === 'ERR__PURGE_INFLIGHT';
+}
+
 /** Whether librdkafka code `name` is worth retrying when the error itself does not say. */
 export function isRetriableCode(name: string): boolean {
   return RETRIABLE_CODES.has(name);

@@ -8,9 +8,10 @@
  */
 import { abortedError, onAbort, signalOption } from '../core/abort';
 import type { ClientEvents } from '../core/client-events';
-import { SerializationError, type AIOKafkaError, ProducerClosedError } from '../core/errors';
+import { AIOKafkaError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { Wire } from '../core/serde';
-import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
+import { asAIOError, fromLibrdkafka, isPurge, nativeCodeName } from '../native/errors';
+import { probeFatal } from '../native/fatal';
 import type { NativeDeliveryReport, NativeProducer } from '../native/producer';
 import { AdmissionQueue, queueFullError, type Send, type Waiting } from './admission';
 import { DeliveryDeadlines } from './delivery-deadlines';
@@ -80,6 +81,8 @@ export class ProducePipeline<K, V> {
   #state = State.Open;
   /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
   #gaveUp = false;
+  /** A purge found librdkafka not fatal since the last tick: no need to ask again before the next. */
+  #purgeFoundHealthy = false;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
   /** Reports held in a transaction's abort, settled in produce order (report-order.ts). */
@@ -363,6 +366,7 @@ export class ProducePipeline<K, V> {
 
   readonly #tick = (): void => {
     if (this.#state === State.Closed) return;
+    this.#purgeFoundHealthy = false;
     if (this.#waiting.length > 0) this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
     // node-rdkafka hands the reports a poll() serves to JavaScript later (through uv_async), so
     // right after poll() a report may still be on its way. A message found past its deadline is
@@ -399,15 +403,37 @@ export class ProducePipeline<K, V> {
   /** Settles a delivery with its report: failed (typed; fatal ones stop the producer) or delivered. */
   #settleReport(delivery: Delivery, err: Error | null, report: NativeDeliveryReport): void {
     if (err) {
-      const typed = fromLibrdkafka(err, {
+      let typed = fromLibrdkafka(err, {
         kind: 'delivery',
         target: { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition },
       });
+      if (isPurge(typed)) typed = this.#purgedBy(typed, delivery);
       this.#settle(delivery, typed, undefined);
       if (typed.fatal) this.#host.enterFatal(typed);
     } else {
       this.#settle(delivery, null, toDeliveryReport(report));
     }
+  }
+
+  /**
+   * A purged message's error. librdkafka purges its queue when it goes fatal, and its report may
+   * reach JavaScript before the FATAL log line does (two separate hand-overs): the purge then
+   * has to say fatal itself, or the caller would take a fenced producer for a healthy one. So a
+   * purge while the producer is not known fatal asks librdkafka (an allocation-free probe, once
+   * per tick at most: an abort purges a whole transaction's messages at once).
+   */
+  #purgedBy(purge: AIOKafkaError, delivery: Delivery): AIOKafkaError {
+    if (this.#fatalState.error !== undefined || this.#purgeFoundHealthy) return purge;
+    if (!probeFatal(this.#native)) {
+      this.#purgeFoundHealthy = true;
+      return purge;
+    }
+    const fatal = new AIOKafkaError(
+      'librdkafka is fatally failed: it purged its queue on its own (its FATAL log line, at the `log` event and the logger, says why)',
+      { code: 'ERR__FATAL', fatal: true, cause: purge },
+    );
+    this.#host.enterFatal(fatal);
+    return fatalDeliveryError(this.#fatalState.error ?? fatal, delivery, purge.code === 'ERR__PURGE_INFLIGHT');
   }
 
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {

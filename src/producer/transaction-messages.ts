@@ -6,6 +6,7 @@
  */
 import { AIOErrorCodes, TransactionError, type AIOKafkaError } from '../core/errors';
 import { settlesWithin } from '../core/timeouts';
+import { isPurge } from '../native/errors';
 
 export class TransactionMessages {
   /** Messages not settled yet. */
@@ -69,8 +70,4 @@ export class TransactionMessages {
       for (const wake of waiters) wake();
     }
   }
-}
-
-function isPurge(err: AIOKafkaError): boolean {
-  return err.code === 'ERR__PURGE_QUEUE' || err.code === 'ERR__PURGE_INFLIGHT';
 }

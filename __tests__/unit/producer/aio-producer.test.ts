@@ -994,6 +994,38 @@ describe('fatal errors, which node-rdkafka hands over without their fatal flag (
     expect(c.value()).toBeDefined();
   });
 
+  // librdkafka purges its queue when it goes fatal; the purge's report can reach JavaScript
+  // before the FATAL log line (CI on c42c592: a fenced transactional producer's first message
+  // rejected ERR__PURGE_QUEUE fatal=false, the producer still open).
+  it('a purge that comes before the FATAL log line is fatal: it asks librdkafka, and the producer stops', async () => {
+    const { producer, fake } = await connect();
+    const errors: AIOKafkaError[] = [];
+    producer.on('error', (e) => errors.push(e));
+    const a = track(producer.produce('t', 'a'));
+    const b = track(producer.produce('t', 'b'));
+    await tick();
+    fake.fatal = true;
+    fake.deliver(1, nativeError(-152));
+    await tick();
+    expect(a.error()).toMatchObject({ code: 'ERR__FATAL', fatal: true, possiblyDelivered: false });
+    expect(producer.closed).toBe(true);
+    expect(b.error()).toMatchObject({ fatal: true, possiblyDelivered: true });
+    fake.emit('event.log', { severity: 0, fac: 'FATAL', message: 'Fatal error: Broker: Producer attempted an operation with an old epoch: AddPartitionsToTxn failed' });
+    await tick(0);
+    expect(errors.map((e) => [e.code, e.fatal])).toEqual([['ERR__FATAL', true]]);
+  });
+
+  it('a purge when librdkafka is not fatal (an abort) stays a purge, and asks librdkafka once per tick, not per message', async () => {
+    const { producer, fake } = await connect();
+    const pending = Array.from({ length: 50 }, (_, i) => track(producer.produce('t', `m${i}`)));
+    await tick();
+    for (let id = 1; id <= 50; id++) fake.deliver(id, nativeError(-152));
+    await tick();
+    for (const p of pending) expect(p.error()).toMatchObject({ code: 'ERR__PURGE_QUEUE', fatal: false });
+    expect(fake.refusals).toHaveLength(1);
+    expect(producer.closed).toBe(false);
+  });
+
   it('marks a report of a sequence error possibly delivered (librdkafka: possibly persisted)', async () => {
     const { producer, fake } = await connect();
     const a = track(producer.produce('t', 'a'));

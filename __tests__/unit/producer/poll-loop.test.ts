@@ -87,7 +87,6 @@ describe('PollLoop re-entrancy', () => {
     const busy = { value: false };
     let ticks = 0;
     let loop: PollLoop;
-    // eslint-disable-next-line prefer-const
     loop = new PollLoop(
       {
         tick: () => {

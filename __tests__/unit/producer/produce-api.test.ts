@@ -343,7 +343,8 @@ describe('serializers and the rest of the producer (review findings)', () => {
     });
     const outcomes: unknown[] = [];
     const controller = new AbortController();
-    producer.produce2('t', 'x', { signal: controller.signal, onDelivery: (err) => outcomes.push(err) });
+    // The outcome is onDelivery's to report; produce2's own promise never rejects unhandled.
+    void producer.produce2('t', 'x', { signal: controller.signal, onDelivery: (err) => outcomes.push(err) });
     controller.abort();
     const closing = track(producer.close({ timeoutMs: 50 }));
     await tick(1100);
@@ -357,7 +358,8 @@ describe('serializers and the rest of the producer (review findings)', () => {
     });
     const outcomes: unknown[] = [];
     const controller = new AbortController();
-    producer.produce2('t', 'x', { signal: controller.signal, onDelivery: (err) => outcomes.push(err) });
+    // The outcome is onDelivery's to report; produce2's own promise never rejects unhandled.
+    void producer.produce2('t', 'x', { signal: controller.signal, onDelivery: (err) => outcomes.push(err) });
     controller.abort();
     await tick(30);
     expect(outcomes).toEqual([expect.any(AbortedError)]);
