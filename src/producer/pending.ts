@@ -65,9 +65,10 @@ export class PendingRegistry<E> {
 
   /** Whether an entry with an id below `limit` is pending. */
   hasBelow(limit: number): boolean {
-    // A Map iterates in insertion order, which is id order here: the first entry is the oldest.
-    for (const id of this.#entries.keys()) return id < limit;
-    return false;
+    // The side Map iterates in id order and holds only ids older than the ring's; the ring's
+    // oldest pending id is #base (#advance keeps it on an occupied slot while the ring has any).
+    if (this.#stragglers !== undefined) for (const id of this.#stragglers.keys()) return id < limit;
+    return this.#inRing > 0 && this.#base < limit;
   }
 
   /** Removes and returns the entries whose id is below `limit`, oldest first, with their ids. */

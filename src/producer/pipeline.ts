@@ -10,13 +10,12 @@ import { abortedError, onAbort, signalOption } from '../core/abort';
 import type { ClientEvents } from '../core/client-events';
 import { AIOKafkaError, ProducerClosedError, SerializationError } from '../core/errors';
 import type { Wire } from '../core/serde';
-import { asAIOError, fromLibrdkafka, isPurge, nativeCodeName } from '../native/errors';
-import { probeFatal } from '../native/fatal';
+import { asAIOError, fromLibrdkafka, nativeCodeName } from '../native/errors';
 import type { NativeDeliveryReport, NativeProducer } from '../native/producer';
 import { AdmissionQueue, queueFullError, type Send, type Waiting } from './admission';
 import { DeliveryDeadlines } from './delivery-deadlines';
 import { closedDeliveryError, deliveryAccepted, fatalDeliveryError, settleDelivery, settleDeliveryLater, type Delivery } from './delivery';
-import { toDeliveryReport, type DeliveryReport } from './delivery-report';
+import type { DeliveryReport } from './delivery-report';
 import { FlushWaiters } from './flush-waiters';
 import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import type { ProduceOptions, ResolvedOptions } from './options';
@@ -24,6 +23,7 @@ import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgo
 import { PendingRegistry } from './pending';
 import { PollLoop } from './poll-loop';
 import { ReportOrder } from './report-order';
+import { ReportOutcomes } from './report-outcome';
 import type { Serialization } from './serialize';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
 import type { EventEmitter } from 'node:events';
@@ -81,12 +81,12 @@ export class ProducePipeline<K, V> {
   #state = State.Open;
   /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
   #gaveUp = false;
-  /** A purge found librdkafka not fatal since the last tick: no need to ask again before the next. */
-  #purgeFoundHealthy = false;
   /** Whether librdkafka's background poll thread serves the reports (native/poller.c). */
   #backgroundPoll = false;
   /** Reports held in a transaction's abort, settled in produce order (report-order.ts). */
-  readonly #order = new ReportOrder<Delivery>(this.#pending, (delivery, err, report) => this.#settleReport(delivery, err, report));
+  readonly #order: ReportOrder<Delivery>;
+  /** Settles a delivery with its report (report-outcome.ts). */
+  readonly #outcomes: ReportOutcomes;
   readonly #serialization: Serialization<K, V, Delivery>;
 
   constructor(native: NativeProducer, options: ResolvedOptions, serialization: Serialization<K, V, Delivery>, host: PipelineHost) {
@@ -98,6 +98,8 @@ export class ProducePipeline<K, V> {
     this.#events = host.events;
     this.#fatalState = host.fatalState;
     this.#late = new LateDeliveries(host.emitter, host.events);
+    this.#outcomes = new ReportOutcomes(native, host);
+    this.#order = new ReportOrder<Delivery>(this.#pending, (delivery, err, report) => this.#outcomes.settle(delivery, err, report));
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#deadlines = options.deliveryTimeoutMs === Infinity ? undefined : new DeliveryDeadlines(options.deliveryTimeoutMs);
     this.loop = new PollLoop(
@@ -366,7 +368,7 @@ export class ProducePipeline<K, V> {
 
   readonly #tick = (): void => {
     if (this.#state === State.Closed) return;
-    this.#purgeFoundHealthy = false;
+    this.#outcomes.tick();
     if (this.#waiting.length > 0) this.#waiting.admit(this.#send, (delivery, err) => this.#settle(delivery, err, undefined));
     // node-rdkafka hands the reports a poll() serves to JavaScript later (through uv_async), so
     // right after poll() a report may still be on its way. A message found past its deadline is
@@ -396,45 +398,9 @@ export class ProducePipeline<K, V> {
       return;
     }
     if (this.#order.holding) this.#order.add(id, delivery, err, report);
-    else this.#settleReport(delivery, err, report);
+    else this.#outcomes.settle(delivery, err, report);
     if (this.#pending.size === 0) this.notifyIfIdle();
   };
-
-  /** Settles a delivery with its report: failed (typed; fatal ones stop the producer) or delivered. */
-  #settleReport(delivery: Delivery, err: Error | null, report: NativeDeliveryReport): void {
-    if (err) {
-      let typed = fromLibrdkafka(err, {
-        kind: 'delivery',
-        target: { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition },
-      });
-      if (isPurge(typed)) typed = this.#purgedBy(typed, delivery);
-      this.#settle(delivery, typed, undefined);
-      if (typed.fatal) this.#host.enterFatal(typed);
-    } else {
-      this.#settle(delivery, null, toDeliveryReport(report));
-    }
-  }
-
-  /**
-   * A purged message's error. librdkafka purges its queue when it goes fatal, and its report may
-   * reach JavaScript before the FATAL log line does (two separate hand-overs): the purge then
-   * has to say fatal itself, or the caller would take a fenced producer for a healthy one. So a
-   * purge while the producer is not known fatal asks librdkafka (an allocation-free probe, once
-   * per tick at most: an abort purges a whole transaction's messages at once).
-   */
-  #purgedBy(purge: AIOKafkaError, delivery: Delivery): AIOKafkaError {
-    if (this.#fatalState.error !== undefined || this.#purgeFoundHealthy) return purge;
-    if (!probeFatal(this.#native)) {
-      this.#purgeFoundHealthy = true;
-      return purge;
-    }
-    const fatal = new AIOKafkaError(
-      'librdkafka is fatally failed: it purged its queue on its own (its FATAL log line, at the `log` event and the logger, says why)',
-      { code: 'ERR__FATAL', fatal: true, cause: purge },
-    );
-    this.#host.enterFatal(fatal);
-    return fatalDeliveryError(this.#fatalState.error ?? fatal, delivery, purge.code === 'ERR__PURGE_INFLIGHT');
-  }
 
   #settle(delivery: Delivery, err: AIOKafkaError | null, report: DeliveryReport | undefined): void {
     settleDelivery(delivery, err, report, this.#events);
@@ -462,7 +428,7 @@ export class ProducePipeline<K, V> {
     // Decided now, settled maybe later: an abort in between must not give a second outcome.
     for (const [delivery] of failed) delivery.decided = true;
     const settleAll = (): void => {
-      for (const r of held) this.#settleReport(r.delivery, r.err, r.report);
+      for (const r of held) this.#outcomes.settle(r.delivery, r.err, r.report);
       for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
       this.notifyIfIdle();
     };
