@@ -1,7 +1,7 @@
 /*
  * The two native bindings this package runs on, by name: what a user writes in the `binding`
  * option and in the AIO_BINDING environment variable, and how each is installed. Names only:
- * src/native/binding.ts loads them; the test kit (src/testing/) finds their librdkafka without
+ * src/native/loader.ts loads them; the test kit (src/testing/) finds their librdkafka without
  * loading them. Nothing here requires either package.
  */
 import { InvalidArgumentError } from './errors';
