@@ -147,7 +147,7 @@ interface NativeErrorLike {
  * reports' failures and client error events over as a bare message (`code` -1, text split into
  * `origin` and a lower-cased `message`), so the name is looked up from librdkafka's own error
  * texts; CKJS gives a failed delivery report librdkafka's numeric code (its client error events
- * are text only, as node-rdkafka's).
+ * are text only, librdkafka's whole text).
  */
 export function nativeCodeName(err: unknown): AIOErrorCode {
   if (typeof err === 'number') return codeName(err);
@@ -163,12 +163,15 @@ export function nativeCodeName(err: unknown): AIOErrorCode {
 /**
  * librdkafka's text of an error node-rdkafka handed over as text only: it splits
  * "Broker: Message size too large" into `origin` and a lower-cased `message`; joined again here.
+ * CKJS hands a client error event over whole, as librdkafka wrote it ("Local: This instance has
+ * been fenced by a newer instance", `origin` "kafka", no code): taken as it is.
  */
 export function nativeErrorText(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as NativeErrorLike;
   if (typeof e.message !== 'string' || e.message === '') return undefined;
-  return typeof e.origin === 'string' && e.origin !== 'unknown' ? `${e.origin}: ${e.message}` : e.message;
+  if (typeof e.origin !== 'string' || e.origin === 'unknown' || /^(Local|Broker): /.test(e.message)) return e.message;
+  return `${e.origin}: ${e.message}`;
 }
 
 /**
