@@ -6,7 +6,7 @@
 import { operationsFor } from './admin-ckjs';
 import type { ExtendedAdmin, NativeMetadata } from './admin-operations';
 import { checkBootstrap, type LibrdkafkaConfig } from './config';
-import { createWithConfig } from './config-refusal';
+import { checkConfigValues, createWithConfig } from './config-refusal';
 import { checkCreation, guardCreation, type ProbeClient } from './creation-guard';
 import { prepareCodeTables } from './errors';
 import { loadBinding, type Binding, type BindingOption } from './loader';
@@ -97,25 +97,26 @@ export function adminFactories(option: BindingOption | undefined): NativeAdminFa
     checkCreation: (config) => {
       checkBootstrap(config);
       const b = binding();
+      checkConfigValues(config, b);
       return checkCreation(config, (c) => buildMetadataClient(b, c));
     },
     createAdmin: (config) => {
       checkBootstrap(config);
       const b = binding();
-      const admin = createWithConfig(config, () => b.module.AdminClient.create(config) as NativeAdmin);
+      const admin = createWithConfig(config, () => b.module.AdminClient.create(config) as NativeAdmin, b);
       return Object.assign(admin, { binding: b.name, operations: operationsFor(b, admin, config) });
     },
     createMetadataClient: (config) => {
       checkBootstrap(config);
       const b = binding();
       const build = (c: LibrdkafkaConfig): NativeMetadataClient & ProbeClient => buildMetadataClient(b, c);
-      return guardCreation(createWithConfig(config, () => build(config)), config, build, b.librdkafkaVersion);
+      return guardCreation(createWithConfig(config, () => build(config), b), config, build, b.librdkafkaVersion);
     },
     createOffsetsClient: (config) => {
       checkBootstrap(config);
       const b = binding();
       const build = (c: LibrdkafkaConfig): NativeOffsetsClient & ProbeClient => buildOffsetsClient(b, c);
-      return guardCreation(createWithConfig(config, () => build(config)), config, build, b.librdkafkaVersion);
+      return guardCreation(createWithConfig(config, () => build(config), b), config, build, b.librdkafkaVersion);
     },
   };
 }

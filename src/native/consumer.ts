@@ -88,7 +88,7 @@ export function nativeConsumerFactory(option: BindingOption | undefined): Native
     checkBootstrap(config);
     prepareCodeTables(binding);
     return guardCreation(
-      createWithConfig(config, () => build(config)),
+      createWithConfig(config, () => build(config), binding),
       config,
       build,
       binding.librdkafkaVersion,

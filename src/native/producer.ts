@@ -118,7 +118,7 @@ function producerFactory(binding: Binding): NativeProducerFactory {
     checkBootstrap(config);
     prepareCodeTables(binding);
     return guardCreation(
-      createWithConfig(config, () => build(config)),
+      createWithConfig(config, () => build(config), binding),
       config,
       build,
       binding.librdkafkaVersion,
