@@ -7,7 +7,7 @@ import { operationsFor } from './admin-ckjs';
 import type { ExtendedAdmin, NativeMetadata } from './admin-operations';
 import { checkBootstrap, type LibrdkafkaConfig } from './config';
 import { checkConfigValues, createWithConfig } from './config-refusal';
-import { checkCreation, guardCreation, type ProbeClient } from './creation-guard';
+import { checkCreation, createGuarded, type ProbeClient } from './creation-guard';
 import { prepareCodeTables } from './errors';
 import { loadBinding, type Binding, type BindingOption } from './loader';
 import type { NativeLogEvent } from './producer';
@@ -107,16 +107,12 @@ export function adminFactories(option: BindingOption | undefined): NativeAdminFa
       return Object.assign(admin, { binding: b.name, operations: operationsFor(b, admin, config) });
     },
     createMetadataClient: (config) => {
-      checkBootstrap(config);
       const b = binding();
-      const build = (c: LibrdkafkaConfig): NativeMetadataClient & ProbeClient => buildMetadataClient(b, c);
-      return guardCreation(createWithConfig(config, () => build(config), b), config, build, b.librdkafkaVersion);
+      return createGuarded(b, config, (c) => buildMetadataClient(b, c));
     },
     createOffsetsClient: (config) => {
-      checkBootstrap(config);
       const b = binding();
-      const build = (c: LibrdkafkaConfig): NativeOffsetsClient & ProbeClient => buildOffsetsClient(b, c);
-      return guardCreation(createWithConfig(config, () => build(config), b), config, build, b.librdkafkaVersion);
+      return createGuarded(b, config, (c) => buildOffsetsClient(b, c));
     },
   };
 }

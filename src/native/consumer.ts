@@ -4,10 +4,8 @@
  * (__tests__/helpers/fake-native-consumer.ts).
  */
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
-import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
-import { createWithConfig } from './config-refusal';
-import { guardCreation } from './creation-guard';
-import { prepareCodeTables } from './errors';
+import { splitConfig, type LibrdkafkaConfig } from './config';
+import { createGuarded } from './creation-guard';
 import { loadBinding, type Binding, type BindingOption } from './loader';
 import type { NativeLogEvent } from './producer';
 
@@ -84,15 +82,7 @@ export type NativeConsumerFactory = (config: LibrdkafkaConfig) => NativeConsumer
 export function nativeConsumerFactory(option: BindingOption | undefined): NativeConsumerFactory {
   return (config) => {
     const binding = loadBinding(option);
-    const build = (c: LibrdkafkaConfig): NativeConsumer => buildConsumer(binding, c);
-    checkBootstrap(config);
-    prepareCodeTables(binding);
-    return guardCreation(
-      createWithConfig(config, () => build(config), binding),
-      config,
-      build,
-      binding.librdkafkaVersion,
-    );
+    return createGuarded(binding, config, (c) => buildConsumer(binding, c));
   };
 }
 

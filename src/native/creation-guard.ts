@@ -20,8 +20,10 @@
  * (src/native/redaction.ts) and turns node-rdkafka's report of a refused creation into an
  * InvalidArgumentError, with or without the probe.
  */
-import type { LibrdkafkaConfig } from './config';
-import { checkConfigValues, configRefusal } from './config-refusal';
+import { checkBootstrap, type LibrdkafkaConfig } from './config';
+import { checkConfigValues, configRefusal, createWithConfig } from './config-refusal';
+import { prepareCodeTables } from './errors';
+import type { Binding } from './loader';
 import { isLibrdkafkaProperty } from './property-index';
 import { redactError, redactorFor, type Redact } from './redaction';
 
@@ -168,6 +170,18 @@ export function guardCreation<T extends GuardedClient>(
   };
   (client as GuardedClient).connect = guarded;
   return client;
+}
+
+/**
+ * A native client of `binding` made by `build` from `config`: the bootstrap servers checked, the
+ * binding's error tables ready, the configuration's values checked for that binding and
+ * librdkafka's refusal of it typed ({@link createWithConfig}), its creation guarded
+ * ({@link guardCreation}).
+ */
+export function createGuarded<T extends ProbeClient>(binding: Binding, config: LibrdkafkaConfig, build: (config: LibrdkafkaConfig) => T): T {
+  checkBootstrap(config);
+  prepareCodeTables(binding);
+  return guardCreation(createWithConfig(config, () => build(config), binding), config, build, binding.librdkafkaVersion);
 }
 
 /**

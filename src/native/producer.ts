@@ -4,10 +4,8 @@
  * (__tests__/helpers/fake-native-producer.ts).
  */
 import { createWithBackgroundPoll } from './background-poll';
-import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
-import { createWithConfig } from './config-refusal';
-import { guardCreation } from './creation-guard';
-import { prepareCodeTables } from './errors';
+import { splitConfig, type LibrdkafkaConfig } from './config';
+import { createGuarded } from './creation-guard';
 import { loadBinding, type Binding, type BindingOption } from './loader';
 
 import type { NativeHeader } from '../core/headers';
@@ -114,16 +112,7 @@ function producerFactory(binding: Binding): NativeProducerFactory {
     const [global, topic] = splitConfig(config);
     return new binding.module.Producer(global, topic) as NativeProducer;
   };
-  return (config) => {
-    checkBootstrap(config);
-    prepareCodeTables(binding);
-    return guardCreation(
-      createWithConfig(config, () => build(config), binding),
-      config,
-      build,
-      binding.librdkafkaVersion,
-    );
-  };
+  return (config) => createGuarded(binding, config, build);
 }
 
 /**
