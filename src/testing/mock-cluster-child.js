@@ -78,7 +78,8 @@ function librdkafka() {
     const path = libraryOf(binding);
     if (path !== undefined) return { binding, path };
   }
-  throw new Error(`no librdkafka found: ${order.join(' nor ')} is installed (with its native build)`);
+  const none = order.length === 1 ? `${order[0]} is not installed` : `neither ${order.join(' nor ')} is installed`;
+  throw new Error(`no librdkafka found: ${none} (with its native build)`);
 }
 
 /** @type {import('koffi')} */
