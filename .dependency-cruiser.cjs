@@ -31,9 +31,9 @@ module.exports = {
     {
       name: 'only-native-loads-the-binding',
       severity: 'error',
-      comment: 'node-rdkafka, its types included, is imported under src/native/ only: a second binding goes behind the same seam.',
+      comment: 'The bindings (node-rdkafka, @confluentinc/kafka-javascript), their types included, are imported under src/native/ only: one seam holds every difference between them.',
       from: { path: '^src/', pathNot: '^src/native/' },
-      to: { path: '^node_modules/node-rdkafka/' },
+      to: { path: '^node_modules/(node-rdkafka|@confluentinc/kafka-javascript)/' },
     },
     {
       name: 'clients-stand-apart',

@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { AIOProducer } from '../src';
 import { splitConfig, type LibrdkafkaConfig } from '../src/native/config';
 import { probeCreation, type ProbeClient } from '../src/native/creation-guard';
-import { nodeRdkafka } from '../src/native/loader';
+import { loadBinding } from '../src/native/loader';
 import { REPO_ROOT, captureEnvironment, median, pick, progress, round, runOrder, startBroker, textTable, writeResult } from './harness';
 
 const REPEATS = pick({ full: 41, quick: 11, smoke: 3 });
@@ -27,12 +27,12 @@ const CA_FILE = join(REPO_ROOT, '__tests__', 'fixtures', 'tls', 'cert.pem');
 
 function producer(config: LibrdkafkaConfig): ProbeClient {
   const [global, topic] = splitConfig(config);
-  return new (nodeRdkafka().Producer)(global, topic) as ProbeClient;
+  return new (loadBinding().module.Producer)(global, topic) as ProbeClient;
 }
 
 function consumer(config: LibrdkafkaConfig): ProbeClient {
   const [global, topic] = splitConfig(config);
-  return new (nodeRdkafka().KafkaConsumer)(global, topic) as ProbeClient;
+  return new (loadBinding().module.KafkaConsumer)(global, topic) as ProbeClient;
 }
 
 async function timed(run: () => Promise<unknown>): Promise<number> {

@@ -10,7 +10,7 @@
  *   npm run build:bench && node --expose-gc dist-bench/bench/fatal-probe.js    # BENCH_QUICK=1: shorter
  */
 import { AIOProducer } from '../src';
-import { createNativeProducer, type NativeProducer } from '../src/native/producer';
+import { nativeProducerFactory, type NativeProducer } from '../src/native/producer';
 import { probeFatal } from '../src/native/fatal';
 import { captureEnvironment, describeConfig, librdkafkaConfig, median, pick, progress, startBroker, textTable } from './harness';
 
@@ -54,7 +54,7 @@ async function main(): Promise<void> {
       let native: NativeProducer | undefined;
       const config = librdkafkaConfig(broker.bootstrapServers, { 'message.max.bytes': maxBytes });
       configs.push(config);
-      const producer = await AIOProducer.connectWith(config, {}, { createNative: (c) => (native = createNativeProducer(c)) });
+      const producer = await AIOProducer.connectWith(config, {}, { createNative: (c) => (native = nativeProducerFactory()(c)) });
       const topic = `fatal-probe-${Date.now()}`;
       try {
         await producer.produce(topic, 'known'); // the old probe needs a topic librdkafka knows

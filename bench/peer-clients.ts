@@ -25,6 +25,7 @@ const CKJS_BINARY = join(PEERS_DIR, 'node_modules', '@confluentinc', 'kafka-java
 
 export const PEER_IDS = [
   'aio',
+  'aio-ckjs',
   'aio-today',
   'aio-batch',
   'raw-immediate',
@@ -72,6 +73,13 @@ const REPO = REPO_ROOT;
 
 export const PEERS: Record<PeerId, PeerInfo> = {
   aio: { id: 'aio', label: 'aio-rdkafka AIOProducer.produce(), default options', runtime: 'repo', pkg: { name: 'node-rdkafka', dir: REPO }, kind: 'single' },
+  'aio-ckjs': {
+    id: 'aio-ckjs',
+    label: "aio-rdkafka AIOProducer.produce() on @confluentinc/kafka-javascript (binding option), default options",
+    runtime: 'repo',
+    pkg: { name: '@confluentinc/kafka-javascript', dir: PEERS_DIR },
+    kind: 'single',
+  },
   'aio-today': {
     id: 'aio-today',
     label: `aio-rdkafka "today": produce() with pollIntervalMs 1, ${BACKGROUND_POLL_OPTION} false`,
@@ -209,6 +217,8 @@ export function settingsOf(id: PeerId, lingerMs: number | string): string {
   switch (id) {
     case 'aio':
       return `${shared}; AIOProducer options: defaults`;
+    case 'aio-ckjs':
+      return `${shared}; AIOProducer options: binding=@confluentinc/kafka-javascript, the rest defaults (background poll: CKJS's setPollInBackground)`;
     case 'aio-today':
       return `${shared}; AIOProducer options: ${Object.entries(TODAY_OPTIONS).map(([k, v]) => `${k}=${String(v)}`).join(' ')}${hasBackgroundPollOption() ? '' : ` (${BACKGROUND_POLL_OPTION} not in this build: the current behaviour is the old one)`}`;
     case 'aio-batch':
@@ -278,10 +288,13 @@ export async function openPeer(id: PeerId, bootstrap: string, lingerMs: number):
   const config = rdkafkaSettings(bootstrap, lingerMs);
   switch (id) {
     case 'aio':
+    case 'aio-ckjs':
     case 'aio-today':
     case 'aio-batch': {
       const { AIOProducer } = await import('../src');
-      const producer = await AIOProducer.connect(config, id === 'aio-today' ? TODAY_OPTIONS : {});
+      // CKJS is not in the repository's node_modules: its module object goes in the binding option.
+      const options = id === 'aio-today' ? TODAY_OPTIONS : id === 'aio-ckjs' ? { binding: requirePeer<object>('@confluentinc/kafka-javascript', PEERS_DIR) } : {};
+      const producer = await AIOProducer.connect(config, options);
       producer.on('error', () => {});
       // Undefined in a build without the wake-up.
       const backgroundPoll = (producer as unknown as { backgroundPoll?: boolean }).backgroundPoll;

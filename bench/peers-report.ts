@@ -127,6 +127,28 @@ export function checkPeerTargets(p: PeersResult): TargetCheck[] {
     measured: aio && ckjs ? `${f(aio.ratioToCkjs)} (${f(aio.messagesPerSec)} vs ${f(ckjs.messagesPerSec)} msg/s)` : 'not measured',
     met: aio && ckjs ? aio.ratioToCkjs >= 1 : undefined,
   });
+  // Issue 19: aio-rdkafka on CKJS against CKJS's own promise API.
+  for (const l of [0, 5]) {
+    const onCkjs = lat('aio-ckjs', l);
+    const own = lat('ckjs', l);
+    checks.push({
+      target: `peers: aio-rdkafka on CKJS, sequential awaited p50 at linger.ms ${l} <= 1.05x CKJS's promise API`,
+      measured: onCkjs !== undefined && own !== undefined ? `${onCkjs.toFixed(3)} ms vs ${own.toFixed(3)} ms (${f(onCkjs / own)}x)` : 'not measured',
+      met: onCkjs !== undefined && own !== undefined ? onCkjs <= own * 1.05 : undefined,
+    });
+  }
+  const onCkjs = tp('aio-ckjs');
+  checks.push({
+    target: "peers: aio-rdkafka on CKJS, pipelined awaited throughput >= 1.3x CKJS's promise API",
+    measured: onCkjs && ckjs ? `${f(onCkjs.ratioToCkjs)} (${f(onCkjs.messagesPerSec)} vs ${f(ckjs.messagesPerSec)} msg/s; per repeat ${perRepeat('aio-ckjs', 'ckjs')})` : 'not measured',
+    met: onCkjs && ckjs ? onCkjs.ratioToCkjs >= 1.3 : undefined,
+  });
+  const idleOnCkjs = p.idle.find((r) => r.client === 'aio-ckjs');
+  checks.push({
+    target: 'peers: aio-rdkafka on CKJS, idle connected producer < 0.1% of a core',
+    measured: idleOnCkjs ? `${idleOnCkjs.cpuPercentOfCore.toFixed(4)}% over ${idleOnCkjs.seconds} s` : 'not measured',
+    met: idleOnCkjs ? idleOnCkjs.cpuPercentOfCore < 0.1 : undefined,
+  });
   const batch = tp('aio-batch');
   const rawDr = tp('raw-dr');
   const batchReason = p.clients.find((c) => c.id === 'aio-batch');

@@ -41,7 +41,13 @@ let deps;
 try {
   deps = join(dirname(require.resolve('node-rdkafka/package.json', { paths: [ROOT] })), 'build', 'deps');
 } catch (err) {
-  notBuilt(`node-rdkafka cannot be found (${err.message.split('\n')[0]})`, REBUILD);
+  // node-rdkafka is an optional dependency: left out on purpose (`--omit=optional`) for
+  // @confluentinc/kafka-javascript, whose producers poll in the background without the plugin.
+  // Nothing to build, and nothing lost on that binding; a node-rdkafka installed later warns.
+  mkdirSync(dirname(NOT_BUILT), { recursive: true });
+  writeFileSync(NOT_BUILT, `node-rdkafka was not installed with aio-rdkafka (${err.message.split('\n')[0]}). Having installed it, run \`npm rebuild aio-rdkafka\` (pnpm: \`pnpm rebuild aio-rdkafka\`).\n`);
+  console.log('aio-rdkafka: node-rdkafka is not installed, so there is no background poll plugin to build (@confluentinc/kafka-javascript needs none)');
+  process.exit(0);
 }
 if (!existsSync(join(deps, 'include', 'librdkafka', 'rdkafka.h')) || !existsSync(join(deps, 'librdkafka.so.1'))) {
   notBuilt(

@@ -54,16 +54,25 @@ export type {
 } from './consumer/options';
 
 export { AIOAdmin } from './admin/aio-admin';
+export type { AIOAdminEvents, AIOAdminOptions } from './admin/aio-admin';
 export type {
   AdminCallOptions,
-  AIOAdminEvents,
-  AIOAdminOptions,
+  BrokerNode,
   CommittedOffset,
+  DeletedRecords,
+  GroupDescription,
+  GroupListing,
+  GroupMember,
+  GroupState,
+  GroupType,
   NewTopic,
   OffsetSpec,
   PartitionOffset,
+  RecordsToDelete,
   TopicDescription,
-} from './admin/aio-admin';
+  TopicInfo,
+  TopicPartitionInfo,
+} from './admin/types';
 
 export {
   AbortedError,
@@ -71,6 +80,7 @@ export {
   AIOConsumerErrorCodes,
   AIOErrorCodes,
   AIOKafkaError,
+  BindingUnavailableError,
   ClientClosedError,
   ConsumerClosedError,
   DeliveryError,
@@ -81,7 +91,9 @@ export {
   ProducerClosedError,
   QueueFullError,
   SerializationError,
+  UnsupportedByBindingError,
   UnsupportedByClusterError,
+  WorkerThreadError,
   isAIOKafkaError,
 } from './core/errors';
 export type { AIOErrorCode, AIOKafkaErrorOptions, ClosedErrorOptions } from './core/errors';
@@ -93,6 +105,8 @@ export type { Transaction, TransactionCallOptions, TransactionState } from './pr
 export type { Logger } from './core/logger';
 export type { AdminConfig, ConsumerConfig, LibrdkafkaConfig, ProducerConfig, UnlistedConfigValue } from './native/config';
 export { librdkafkaVersion, unlistedConfig } from './librdkafka';
+export type { BindingName } from './core/bindings';
+export type { BindingOption } from './native/loader';
 
 /**
  * @deprecated Import it from `aio-rdkafka/testing`; this re-export goes in the next release.

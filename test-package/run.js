@@ -4,7 +4,9 @@
  * the tarball with npm (and with pnpm), on each supported Node major, and check what a user relies
  * on: (a) the background poll plugin built and used, (b) ESM and CommonJS imports, (c) the docs'
  * programs under users' tsconfigs, (d) the Jest and node:test tests of docs/testing.md, (e) a
- * failed connect lets the process exit, (f) the packed contents. Each check says what it checks.
+ * failed connect lets the process exit, (f) the packed contents, (g) an install with
+ * @confluentinc/kafka-javascript instead of node-rdkafka compiles nothing (ckjs.js). Each check
+ * says what it checks.
  *
  *   node test-package/run.js                      # every Node major (npm run test:package)
  *   AIO_PACKAGE_TEST_NODES=20,24 node test-package/run.js
@@ -22,6 +24,7 @@ const { linkProblems, sourceMapProblems, docImportsFile } = require('./contents'
 const { runJestTest, runNodeTest, excerpt } = require('./doc-tests');
 const { cleanEnv, envFor, hasCcache, nodeOf, pnpmOf, run } = require('./env');
 const { CONFIGS, RUN_ON_EVERY_NODE, compile, runPrograms, wholePrograms } = require('./programs');
+const { ckjsApp } = require('./ckjs');
 
 const ROOT = join(__dirname, '..');
 const FIXTURES = join(__dirname, 'fixtures');
@@ -256,7 +259,10 @@ async function main() {
   const checks = [];
   for (const node of nodes) {
     const app = installing.then(() => npmInstall(node, work, tarball, installs));
-    installing = app.then(() => (node.major === PNPM_NODE ? pnpmApp(node, work, tarball, pnpm) : undefined));
+    installing = app
+      .then(() => (node.major === PNPM_NODE ? pnpmApp(node, work, tarball, pnpm) : undefined))
+      // (g) on the repository's Node: the built CKJS it packs was compiled for that Node.
+      .then(() => (node.version === process.versions.node ? ckjsApp(node, work, tarball, { check, newApp, fixture, json }) : undefined));
     checks.push(app.then((dir) => dir && npmChecks(node, work, dir, awaitUsing)));
   }
   await Promise.all([installing, ...checks]);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, isAIOKafkaError, type ProduceOptions } from '../../src';
+import { onCkjs } from '../helpers/binding';
 import { onMockCluster, randomTopic } from '../helpers/broker';
 import { prng } from '../helpers/prng';
 import { readTopic } from '../helpers/read-topic';
@@ -18,6 +19,10 @@ interface Call {
 }
 
 const MAX_BYTES = 50_000;
+/** A header value that is not UTF-8. */
+const BINARY = Buffer.from([0xc3, 0x28]);
+/** Headers that are valid on the suite's binding only (core/headers.ts). */
+const BINARY_HEADERS_VALID: unknown[] = onCkjs ? [[{ a: BINARY }]] : [];
 
 function makeCall(random: () => number, topic: string, id: number): Call {
   const pick = <T,>(items: T[]): T => items[Math.floor(random() * items.length)]!;
@@ -29,7 +34,7 @@ function makeCall(random: () => number, topic: string, id: number): Call {
       key: pick<unknown>([undefined, null, `k${id % 13}`, Buffer.from(`k${id % 13}`)]),
       // The mock cluster creates 4 partitions; a real cluster may create only one.
       partition: pick<unknown>(onMockCluster ? [undefined, null, 0, 1, 2, 3] : [undefined, null, 0]),
-      headers: pick<unknown>([undefined, [], [{ id: String(id) }], [{ id: String(id), b: Buffer.from('é') }, { c: 'd' }]]),
+      headers: pick<unknown>([undefined, [], [{ id: String(id) }], [{ id: String(id), b: Buffer.from('é') }, { c: 'd' }], ...BINARY_HEADERS_VALID]),
       timestamp: pick<unknown>([undefined, null, Date.now()]),
     },
   };
@@ -46,7 +51,9 @@ function makeCall(random: () => number, topic: string, id: number): Call {
     ['number key', () => ({ options: { ...(valid.options as object), key: 5 } })],
     ['headers neither a map nor an array', () => ({ options: { ...(valid.options as object), headers: 'a=b' } })],
     ['header value not a string', () => ({ options: { ...(valid.options as object), headers: [{ a: 5 }] } })],
-    ['binary header value', () => ({ options: { ...(valid.options as object), headers: [{ a: Buffer.from([0xc3, 0x28]) }] } })],
+    // node-rdkafka sends header values as C strings: bytes that are not NUL-free UTF-8 are refused.
+    // CKJS sends Buffers byte for byte: there they are a valid call (BINARY_HEADERS_VALID).
+    ...(onCkjs ? [] : [['binary header value', () => ({ options: { ...(valid.options as object), headers: [{ a: BINARY }] } })] as [string, () => Partial<Call>]]),
     ['bad timestamp', () => ({ options: { ...(valid.options as object), timestamp: -1 } })],
     ['oversized value', () => ({ value: `v${id}:${'x'.repeat(MAX_BYTES * 2)}` })],
   ];

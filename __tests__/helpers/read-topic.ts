@@ -1,4 +1,7 @@
-import Kafka from 'node-rdkafka';
+import type * as NodeRdkafka from 'node-rdkafka';
+import { testBinding } from './binding';
+
+const Kafka = testBinding();
 
 /** A message read back from the broker. */
 export interface ReadMessage {
@@ -39,7 +42,7 @@ export async function readTopic(
     const deadline = Date.now() + timeoutMs;
     let settleUntil: number | undefined;
     for (;;) {
-      const batch = await new Promise<Kafka.Message[]>((resolve, reject) =>
+      const batch = await new Promise<NodeRdkafka.Message[]>((resolve, reject) =>
         consumer.consume(1000, (err, batchMessages) => (err ? reject(err) : resolve(batchMessages))),
       );
       for (const m of batch) {
@@ -80,7 +83,7 @@ export async function readTopic(
  * and the log's watermarks. Tells a message the broker never had (high watermark below the count)
  * from a reader that stopped short.
  */
-async function describeShortfall(consumer: Kafka.KafkaConsumer, topic: string, messages: ReadMessage[]): Promise<string> {
+async function describeShortfall(consumer: NodeRdkafka.KafkaConsumer, topic: string, messages: ReadMessage[]): Promise<string> {
   const parts: string[] = [];
   for (const { partition } of consumer.assignments()) {
     const read = messages.filter((m) => m.partition === partition);

@@ -31,18 +31,18 @@ export function runNode(script: string, args: string[] = [], limitMs = 30_000, {
 }
 
 /**
- * Runs `command` (in `cwd`), and resolves when it exits (with all its output), or kills it after
+ * Runs `command` (in `cwd`, with `env`: this process's by default), and resolves when it exits (with all its output), or kills it after
  * `limitMs`, or after `idleMs` without output.
  */
 export function runCommand(
   command: string,
   args: string[],
-  options: { cwd?: string; limitMs?: number; idleMs?: number } = {},
+  options: { cwd?: string; limitMs?: number; idleMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<NodeRun> {
-  const { cwd, limitMs = 30_000, idleMs = Infinity } = options;
+  const { cwd, limitMs = 30_000, idleMs = Infinity, env } = options;
   return new Promise((resolve) => {
     const started = Date.now();
-    const child = spawn(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(command, args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     let exitedByItself = true;

@@ -6,7 +6,7 @@
  * the fault suite makes it: OUT_OF_ORDER_SEQUENCE_NUMBER answered to an idempotent producer.
  */
 import { AIOProducer } from '../../src';
-import { createNativeProducer, type NativeProducer } from '../../src/native/producer';
+import { nativeProducerFactory, type NativeProducer } from '../../src/native/producer';
 import { probeFatal } from '../../src/native/fatal';
 import { itOnMockCluster, randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
 import { readTopic } from '../helpers/read-topic';
@@ -34,7 +34,7 @@ async function connect(): Promise<{ producer: AIOProducer; native: NativeProduce
   const producer = await AIOProducer.connectWith(
     { 'bootstrap.servers': broker.bootstrapServers, 'linger.ms': 1 },
     {},
-    { createNative: (config) => (native = createNativeProducer(config)) },
+    { createNative: (config) => (native = nativeProducerFactory()(config)) },
   );
   producers.push(producer);
   return { producer, native: native! };

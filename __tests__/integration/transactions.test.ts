@@ -1,5 +1,6 @@
 import '../helpers/dispose-symbols';
-import Kafka from 'node-rdkafka';
+import type * as NodeRdkafka from 'node-rdkafka';
+import { testBinding } from '../helpers/binding';
 import {
   AIOConsumer,
   AIOErrorCodes,
@@ -13,6 +14,8 @@ import {
 } from '../../src';
 import { itOnMockCluster, randomTopic, startTestBroker, type TestBroker } from '../helpers/broker';
 import { readTopic } from '../helpers/read-topic';
+
+const Kafka = testBinding();
 
 /*
  * The transactional producer against a broker over TCP: the embedded mock cluster (topics
@@ -328,7 +331,7 @@ async function committedOffset(group: string, topic: string, partition: number):
   const consumer = new Kafka.KafkaConsumer({ 'bootstrap.servers': broker.bootstrapServers, 'group.id': group }, {});
   await new Promise<void>((resolve, reject) => consumer.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   try {
-    const offsets = await new Promise<Kafka.TopicPartitionOffset[]>((resolve, reject) =>
+    const offsets = await new Promise<NodeRdkafka.TopicPartitionOffset[]>((resolve, reject) =>
       consumer.committed([{ topic, partition }], 5000, (err, tps) => (err ? reject(err) : resolve(tps))),
     );
     const offset = offsets[0]?.offset;

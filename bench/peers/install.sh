@@ -47,8 +47,9 @@ install() {
 echo "== bench/peers/node24: Node 24 and @platformatic/kafka"
 install "$here/node24" PATH="$PATH"
 echo "== bench/peers: @confluentinc/kafka-javascript (compiles librdkafka: several minutes)"
-# No more parallel compile jobs than cores: the machine is shared.
-install "$here" CKJS_LINKING=dynamic JOBS="$(nproc)" MAKEFLAGS="-j$(nproc)"
+# JOBS=1: CKJS's gyp files race at -j2 (`No rule to make target '../deps/librdkafka/config.h'`).
+# librdkafka's own make, inside, runs `make -j` whatever JOBS says (CKJS's deps/librdkafka.gyp).
+install "$here" CKJS_LINKING=dynamic JOBS=1
 
 version() { node -p "require('$1/package.json').version"; }
 echo "== installed"

@@ -1,79 +1,40 @@
 import { ClientBase, type CloseOptions } from '../core/client';
 import type { LogEntry } from '../core/client-events';
 import { AdminClosedError, AIOKafkaError, InvalidArgumentError } from '../core/errors';
-import { nativeTimeoutMs } from '../core/timeouts';
-import { callTimeoutMs, checkTopic, countOption, describe } from '../core/validation';
-import { defaultAdminFactories, type NativeAdmin, type NativeAdminFactories, type NativeMetadata } from '../native/admin';
+import { callTimeoutMs, checkTopic, countOption } from '../core/validation';
+import { adminFactories, type NativeAdmin, type NativeAdminFactories } from '../native/admin';
 import { checkConfig, type AdminConfig, type LibrdkafkaConfig } from '../native/config';
 import { asAIOError } from '../native/errors';
 import { NativeFatalSignals } from '../native/fatal';
 import { requireApi } from './broker-apis';
 import { AdminCallQueue, type AdminCallStart } from './call-queue';
-import { allTopics, guarded } from './native-calls';
+import { deleteGroups, describeGroups, listGroups } from './groups';
+import { allTopics } from './native-calls';
+import { listConsumerGroupOffsets, listOffsets } from './offsets';
+import type { AdminHost } from './operations';
 import { resolveAdminOptions, type AIOAdminOptions, type ResolvedAdminOptions } from './options';
 import { Sessions } from './session';
+import { deleteRecords, describeTopics } from './topics';
+import type {
+  AdminCallOptions,
+  CommittedOffset,
+  DeletedRecords,
+  GroupDescription,
+  GroupListing,
+  NewTopic,
+  OffsetSpec,
+  PartitionOffset,
+  RecordsToDelete,
+  TopicDescription,
+  TopicInfo,
+} from './types';
 
 export type { AIOAdminOptions } from './options';
-
-/** A topic to create. */
-export interface NewTopic {
-  /** Its name. */
-  topic: string;
-  /** How many partitions it gets. @default 1 */
-  numPartitions?: number;
-  /** How many replicas each partition gets. @default 1 */
-  replicationFactor?: number;
-  /** Topic configuration (`retention.ms`, `cleanup.policy`, …), as strings. */
-  config?: Record<string, string>;
-}
-
-/** A topic as the cluster's metadata describes it. */
-export interface TopicDescription {
-  /** Its name. */
-  name: string;
-  /** How many partitions it has. */
-  partitions: number;
-}
-
-/** A consumer group's committed offset on one partition. */
-export interface CommittedOffset {
-  topic: string;
-  partition: number;
-  /** The next offset the group will read; `null` when the group committed none here. */
-  offset: number | null;
-}
-
-/**
- * Which offset {@link AIOAdmin.listOffsets} looks up in each partition: the first one still
- * kept (`'earliest'`), the one the next message will get (`'latest'`), or the first one whose
- * message has a timestamp at or after `timestamp` (ms since the epoch).
- */
-export type OffsetSpec = 'earliest' | 'latest' | { timestamp: number };
-
-/** An offset of one partition, as {@link AIOAdmin.listOffsets} found it. */
-export interface PartitionOffset {
-  partition: number;
-  /** The offset; `null` when no message has a timestamp at or after the one asked for. */
-  offset: number | null;
-}
-
-/** Options of one admin call. */
-export interface AdminCallOptions {
-  /** Time limit of this call, in ms (`Infinity`: no limit). @default the admin's `callTimeoutMs` */
-  timeoutMs?: number;
-}
 
 /** @internal the seam used by unit tests; not part of the public API. */
 export interface AdminInternalOptions {
   factories?: NativeAdminFactories;
 }
-
-/** librdkafka's logical offsets "earliest" and "latest", as offsetsForTimes takes them. */
-const OFFSET_BEGINNING = -2;
-const OFFSET_END = -1;
-
-/** The group id of the client that looks offsets up (it never joins it). */
-const LOOKUP_GROUP = 'aio-rdkafka-admin-lookup';
 
 /** The events of an {@link AIOAdmin} and their listeners. */
 export interface AIOAdminEvents {
@@ -98,14 +59,19 @@ export interface AIOAdmin {
 }
 
 /**
- * Promise-based topic administration over node-rdkafka's AdminClient. Every call is bounded by a
+ * Promise-based administration over the binding's AdminClient. Every call is bounded by a
  * timeout and fails with a typed error ({@link OperationTimeoutError}, {@link InvalidArgumentError},
  * or the librdkafka error as {@link AIOKafkaError}).
  *
- * node-rdkafka runs one admin call at a time per client (each holds the client's lock for up to
- * its whole timeout, on libuv's thread pool), so calls are queued here and sent one after
- * another; a call's time limit starts when it is sent. When a call times out its outcome is
- * unknown: the cluster may still apply it (a topic may be created after the timeout).
+ * On node-rdkafka (3.6) the AdminClient creates and deletes topics and adds partitions; on
+ * @confluentinc/kafka-javascript it also describes topics, deletes records, lists offsets and
+ * lists, describes and deletes consumer groups. A call the binding in use lacks is refused at
+ * once with {@link UnsupportedByBindingError}; docs/api.md has the table.
+ *
+ * The binding runs one admin call at a time per client (each holds a thread of libuv's pool for
+ * up to its whole timeout), so calls are queued here and sent one after another; a call's time
+ * limit starts when it is sent. When a call times out its outcome is unknown: the cluster may
+ * still apply it (a topic may be created after the timeout).
  *
  * @example
  * ```ts
@@ -120,20 +86,19 @@ export interface AIOAdmin {
  */
 export class AIOAdmin extends ClientBase {
   readonly #native: NativeAdmin;
-  readonly #config: LibrdkafkaConfig;
-  readonly #factories: NativeAdminFactories;
   readonly #callTimeoutMs: number;
   readonly #sessions: Sessions;
   readonly #queue: AdminCallQueue;
+  /** What the operations (topics.ts, groups.ts, offsets.ts) run with. */
+  readonly #host: AdminHost;
 
   private constructor(native: NativeAdmin, config: LibrdkafkaConfig, factories: NativeAdminFactories, options: ResolvedAdminOptions) {
     super({ closeTimeoutMs: options.closeTimeoutMs, logger: options.logger, typeError: asAIOError, fatalSignals: new NativeFatalSignals() });
     this.#native = native;
-    this.#config = config;
-    this.#factories = factories;
     this.#callTimeoutMs = options.callTimeoutMs;
     this.#queue = new AdminCallQueue(this.events);
     this.#sessions = new Sessions({ config, log: (log) => this.nativeLog(log), refusal: (what) => this.#refusal(what) });
+    this.#host = { native, factories, config, sessions: this.#sessions, queue: this.#queue };
   }
 
   /**
@@ -145,7 +110,7 @@ export class AIOAdmin extends ClientBase {
    * @throws (rejects) {@link InvalidArgumentError} for a bad config or option;
    *   {@link OperationTimeoutError} when no metadata arrived within `connectTimeoutMs`;
    *   {@link AIOKafkaError} `ERR__TRANSPORT` naming the brokers when none can be reached, or
-   *   librdkafka's refusal to connect.
+   *   librdkafka's refusal to connect; {@link BindingUnavailableError} when no binding loads.
    */
   static async connect(config: AdminConfig, options: AIOAdminOptions = {}): Promise<AIOAdmin> {
     return AIOAdmin.connectWith(config, options, {});
@@ -156,12 +121,12 @@ export class AIOAdmin extends ClientBase {
     checkConfig(config);
     const resolved = resolveAdminOptions(options);
     const copy: LibrdkafkaConfig = { ...config };
-    const factories = internal.factories ?? defaultAdminFactories;
+    const factories = internal.factories ?? adminFactories(resolved.binding);
     await factories.checkCreation?.(copy);
     const native = factories.createAdmin(copy);
     const admin = new AIOAdmin(native, copy, factories, resolved);
     try {
-      // node-rdkafka's AdminClient connects lazily: a connection of its own proves the cluster answers.
+      // The AdminClient connects lazily: a connection of its own proves the cluster answers.
       await admin.openWith(() =>
         admin.#sessions.run('connect', resolved.connectTimeoutMs, (c) => factories.createMetadataClient(c), async () => {}),
       );
@@ -220,14 +185,14 @@ export class AIOAdmin extends ClientBase {
 
   /**
    * Lists the cluster's topics (internal ones such as `__consumer_offsets` included, when the
-   * cluster reports them) with their partition counts, sorted by name. AdminClient has no
-   * metadata call, so a short-lived producer client fetches the metadata.
+   * cluster reports them) with their partition counts, sorted by name. A short-lived producer
+   * client fetches the metadata (node-rdkafka's AdminClient has no metadata call).
    * @throws (rejects) `ERR__TRANSPORT` naming the brokers when none can be reached,
    *   {@link OperationTimeoutError} when no metadata came within the time limit.
    */
   async listTopics(options: AdminCallOptions = {}): Promise<TopicDescription[]> {
     const timeoutMs = this.#limit('listTopics', options);
-    const metadata = await this.#sessions.run('listTopics', timeoutMs, (config) => this.#factories.createMetadataClient(config), (client, remaining) =>
+    const metadata = await this.#sessions.run('listTopics', timeoutMs, (config) => this.#host.factories.createMetadataClient(config), (client, remaining) =>
       allTopics('listTopics', client, remaining),
     );
     return metadata.topics
@@ -236,10 +201,41 @@ export class AIOAdmin extends ClientBase {
   }
 
   /**
+   * Describes topics: each partition's leader, replicas and in-sync replicas, in the order asked.
+   * @binding @confluentinc/kafka-javascript only.
+   * @throws (rejects) {@link UnsupportedByBindingError} at once on node-rdkafka;
+   *   `ERR_UNKNOWN_TOPIC_OR_PART` naming a topic that does not exist;
+   *   {@link OperationTimeoutError} when no answer came within the time limit.
+   * @example
+   * ```ts
+   * const [orders] = await admin.describeTopics(['orders']);
+   * const leaderless = orders.partitions.filter((p) => p.leader === null);
+   * ```
+   */
+  describeTopics(topics: readonly string[], options: AdminCallOptions = {}): Promise<TopicInfo[]> {
+    return this.#run('describeTopics', options, (timeoutMs) => describeTopics(this.#host, topics, timeoutMs));
+  }
+
+  /**
+   * Deletes the records of a topic's partitions below an offset (Kafka's DeleteRecords): a
+   * consumer reading from the start begins at `offset` afterwards.
+   * @binding @confluentinc/kafka-javascript only.
+   * @returns each partition's first offset after the deletion, by partition.
+   * @throws (rejects) {@link UnsupportedByBindingError} at once on node-rdkafka;
+   *   {@link UnsupportedByClusterError} at once when the cluster does not serve DeleteRecords;
+   *   the broker's refusal for a partition (e.g. `ERR_OFFSET_OUT_OF_RANGE`), naming it;
+   *   {@link OperationTimeoutError} when no answer came within the time limit.
+   */
+  deleteRecords(topic: string, partitions: readonly RecordsToDelete[], options: AdminCallOptions = {}): Promise<DeletedRecords[]> {
+    return this.#run('deleteRecords', options, (timeoutMs) => deleteRecords(this.#host, topic, partitions, timeoutMs));
+  }
+
+  /**
    * The offsets a consumer group committed on every partition of `topics` (Kafka's OffsetFetch,
    * what `kafka-consumer-groups --describe` shows as CURRENT-OFFSET), sorted by topic and
-   * partition. A short-lived consumer client with `group.id` set to `group` asks the group's
-   * coordinator; it never subscribes, so it never joins the group nor disturbs its members.
+   * partition. On CKJS the AdminClient asks the group's coordinator; on node-rdkafka a
+   * short-lived consumer client with `group.id` set to `group` does (it never subscribes, so it
+   * never joins the group nor disturbs its members).
    *
    * @param group the consumer group id.
    * @param topics the topics whose partitions to read (each must exist).
@@ -253,28 +249,15 @@ export class AIOAdmin extends ClientBase {
    * const lag = offsets.filter((o) => o.offset === null).length;
    * ```
    */
-  async listConsumerGroupOffsets(group: string, topics: readonly string[], options: AdminCallOptions = {}): Promise<CommittedOffset[]> {
-    const what = 'listConsumerGroupOffsets';
-    const timeoutMs = this.#limit(what, options);
-    if (typeof group !== 'string' || group === '') throw new InvalidArgumentError(`${what}: group must be a non-empty string, got ${describe(group)}`);
-    const names = topicList(what, topics);
-    const config = { 'group.id': group, 'enable.auto.commit': false };
-    return this.#sessions.run(what, timeoutMs, (c) => this.#factories.createOffsetsClient({ ...c, ...config }), async (client, remaining, apis) => {
-      requireApi(what, 'OffsetFetch', apis);
-      const deadline = Date.now() + remaining;
-      const partitions = partitionsOf(what, names, await allTopics(what, client, remaining));
-      const left = Math.max(1, deadline - Date.now());
-      const committed = await guarded<NativePartitionOffsetList>(what, left, (cb) => client.committed(partitions, nativeTimeoutMs(left), cb));
-      return sortOffsets(
-        committed.map((c) => ({ topic: c.topic, partition: c.partition, offset: c.offset === undefined || c.offset < 0 ? null : c.offset })),
-      );
-    });
+  listConsumerGroupOffsets(group: string, topics: readonly string[], options: AdminCallOptions = {}): Promise<CommittedOffset[]> {
+    return this.#run('listConsumerGroupOffsets', options, (timeoutMs) => listConsumerGroupOffsets(this.#host, group, topics, timeoutMs));
   }
 
   /**
    * Looks up an offset in every partition of `topic` (Kafka's ListOffsets), sorted by
-   * partition: where it starts, where it ends, or where a point in time falls. A short-lived
-   * consumer client asks each partition's leader; it never subscribes nor joins a group.
+   * partition: where it starts, where it ends, or where a point in time falls. On CKJS the
+   * AdminClient asks each partition's leader; on node-rdkafka a short-lived consumer client does
+   * (it never subscribes nor joins a group).
    *
    * librdkafka's mock cluster answers every timestamp lookup with "none" (`offset: null`): it
    * implements ListOffsets for `'earliest'` and `'latest'` only.
@@ -291,29 +274,51 @@ export class AIOAdmin extends ClientBase {
    * const hourAgo = await admin.listOffsets('orders', { timestamp: Date.now() - 3_600_000 });
    * ```
    */
-  async listOffsets(topic: string, spec: OffsetSpec = 'latest', options: AdminCallOptions = {}): Promise<PartitionOffset[]> {
-    const what = 'listOffsets';
-    const timeoutMs = this.#limit(what, options);
-    checkTopic(topic, 'topic name');
-    const target = offsetTarget(what, spec);
-    const group = typeof this.#config['group.id'] === 'string' ? this.#config['group.id'] : LOOKUP_GROUP;
-    const config = { 'group.id': group, 'enable.auto.commit': false };
-    return this.#sessions.run(what, timeoutMs, (c) => this.#factories.createOffsetsClient({ ...c, ...config }), async (client, remaining, apis) => {
-      requireApi(what, 'ListOffsets', apis);
-      const deadline = Date.now() + remaining;
-      const partitions = partitionsOf(what, [topic], await allTopics(what, client, remaining));
-      const left = Math.max(1, deadline - Date.now());
-      const found = await guarded<NativePartitionOffsetList>(what, left, (cb) =>
-        client.offsetsForTimes(
-          partitions.map((p) => ({ ...p, offset: target })),
-          nativeTimeoutMs(left),
-          cb,
-        ),
-      );
-      return sortOffsets(found.map((f) => ({ topic: f.topic, partition: f.partition, offset: f.offset === undefined || f.offset < 0 ? null : f.offset }))).map(
-        ({ partition, offset }) => ({ partition, offset }),
-      );
+  listOffsets(topic: string, spec: OffsetSpec = 'latest', options: AdminCallOptions = {}): Promise<PartitionOffset[]> {
+    return this.#run('listOffsets', options, (timeoutMs) => {
+      checkTopic(topic, 'topic name');
+      return listOffsets(this.#host, topic, spec, timeoutMs);
     });
+  }
+
+  /**
+   * Lists the cluster's consumer groups, sorted by id.
+   * @binding @confluentinc/kafka-javascript only.
+   * @throws (rejects) {@link UnsupportedByBindingError} at once on node-rdkafka;
+   *   {@link UnsupportedByClusterError} at once when the cluster does not serve ListGroups;
+   *   the first broker's error when a broker could not list its groups (the list would be
+   *   incomplete); {@link OperationTimeoutError} when no answer came within the time limit.
+   */
+  listGroups(options: AdminCallOptions = {}): Promise<GroupListing[]> {
+    return this.#run('listGroups', options, (timeoutMs) => listGroups(this.#host, timeoutMs));
+  }
+
+  /**
+   * Describes consumer groups: state, assignor, coordinator, members and their partitions, in the
+   * order asked. CKJS 1.10 crashes the process on a group result that carries an error (a
+   * timeout, an authorization failure), so the call runs in a short-lived child process: a
+   * crash there rejects the call (code `AIO_UNKNOWN`) and leaves this process alone. It costs a
+   * process start and a connection (about a quarter of a second).
+   * @binding @confluentinc/kafka-javascript only.
+   * @throws (rejects) {@link UnsupportedByBindingError} at once on node-rdkafka;
+   *   {@link UnsupportedByClusterError} at once when the cluster does not serve DescribeGroups;
+   *   a group's error, naming it; {@link OperationTimeoutError} when no answer came within the
+   *   time limit.
+   */
+  describeGroups(groups: readonly string[], options: AdminCallOptions = {}): Promise<GroupDescription[]> {
+    return this.#run('describeGroups', options, (timeoutMs) => describeGroups(this.#host, groups, timeoutMs));
+  }
+
+  /**
+   * Deletes consumer groups (each must have no members). Resolves once every one is deleted.
+   * @binding @confluentinc/kafka-javascript only.
+   * @throws (rejects) {@link UnsupportedByBindingError} at once on node-rdkafka;
+   *   {@link UnsupportedByClusterError} at once when the cluster does not serve DeleteGroups;
+   *   the first group's error (e.g. `ERR_NON_EMPTY_GROUP`), naming it and the groups that were
+   *   deleted; {@link OperationTimeoutError} when no answer came within the time limit.
+   */
+  deleteGroups(groups: readonly string[], options: AdminCallOptions = {}): Promise<void> {
+    return this.#run('deleteGroups', options, (timeoutMs) => deleteGroups(this.#host, groups, timeoutMs));
   }
 
   /**
@@ -322,7 +327,7 @@ export class AIOAdmin extends ClientBase {
    * The calls in flight (on the AdminClient, and listTopics or the offsets calls on their own
    * short-lived clients) are let finish until the limit; past it, each rejects with
    * `AdminClosedError` (its outcome unknown), and the AdminClient is released in the background
-   * once node-rdkafka answered (disconnecting under the call would block the event loop until its
+   * once the binding answered (disconnecting under the call would block the event loop until its
    * native timeout).
    */
   override close(options: CloseOptions = {}): Promise<void> {
@@ -367,38 +372,9 @@ export class AIOAdmin extends ClientBase {
     requireApi(what, api, this.#sessions.apis);
     await this.#queue.send(what, timeoutMs, start);
   }
-}
 
-/** node-rdkafka's answer to `committed` and `offsetsForTimes`. */
-type NativePartitionOffsetList = Array<{ topic: string; partition: number; offset?: number }>;
-
-/** A non-empty list of legal topic names, without repeats. */
-function topicList(what: string, topics: unknown): string[] {
-  if (!Array.isArray(topics) || topics.length === 0) throw new InvalidArgumentError(`${what}: topics must be a non-empty array of topic names, got ${describe(topics)}`);
-  for (const topic of topics) checkTopic(topic, `${what}: topic name`);
-  return [...new Set(topics as string[])];
-}
-
-/** Every partition of `topics`, from the metadata; a topic it lacks is an error. */
-function partitionsOf(what: string, topics: readonly string[], metadata: NativeMetadata): Array<{ topic: string; partition: number }> {
-  return topics.flatMap((topic) => {
-    const found = metadata.topics.find((t) => t.name === topic);
-    if (found === undefined || found.partitions.length === 0) {
-      throw new AIOKafkaError(`${what}: topic "${topic}" does not exist`, { code: 'ERR_UNKNOWN_TOPIC_OR_PART' });
-    }
-    return found.partitions.map((p) => ({ topic, partition: p.id }));
-  });
-}
-
-/** The `offset` field that asks librdkafka's offsetsForTimes for `spec`. */
-function offsetTarget(what: string, spec: unknown): number {
-  if (spec === 'earliest') return OFFSET_BEGINNING;
-  if (spec === 'latest') return OFFSET_END;
-  const timestamp = typeof spec === 'object' && spec !== null ? (spec as { timestamp?: unknown }).timestamp : undefined;
-  if (typeof timestamp === 'number' && Number.isSafeInteger(timestamp) && timestamp >= 0) return timestamp;
-  throw new InvalidArgumentError(`${what}: spec must be 'earliest', 'latest' or { timestamp } (ms since the epoch, an integer >= 0), got ${describe(spec)}`);
-}
-
-function sortOffsets<O extends { topic: string; partition: number }>(offsets: O[]): O[] {
-  return offsets.sort((a, b) => (a.topic < b.topic ? -1 : a.topic > b.topic ? 1 : a.partition - b.partition));
+  /** Runs an operation of topics.ts, groups.ts or offsets.ts within the call's limit (a throw of its checks rejects). */
+  async #run<T>(what: string, options: AdminCallOptions, operation: (timeoutMs: number) => Promise<T>): Promise<T> {
+    return operation(this.#limit(what, options));
+  }
 }

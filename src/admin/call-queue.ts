@@ -11,15 +11,15 @@ import { Serial } from '../core/serial';
 import { nativeTimeoutMs, settlesWithin } from '../core/timeouts';
 import { guarded } from './native-calls';
 
-/** Starts a native AdminClient call with librdkafka's limit; `cb` is node-rdkafka's callback. */
-export type AdminCallStart = (timeoutMs: number, cb: (err?: Error | null) => void) => void;
+/** Starts a native AdminClient call with librdkafka's limit; `cb` is the binding's callback, with the call's result. */
+export type AdminCallStart<T = void> = (timeoutMs: number, cb: (err?: Error | null, result?: T) => void) => void;
 
 /** An admin call queued or in flight. */
 interface QueuedCall {
   readonly what: string;
   readonly timeoutMs: number;
-  readonly start: AdminCallStart;
-  readonly resolve: () => void;
+  readonly start: AdminCallStart<unknown>;
+  readonly resolve: (result: unknown) => void;
   readonly reject: (err: AIOKafkaError) => void;
 }
 
@@ -36,10 +36,10 @@ export class AdminCallQueue {
     this.#events = events;
   }
 
-  /** Queues a call; settles with its outcome. */
-  send(what: string, timeoutMs: number, start: AdminCallStart): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      const call: QueuedCall = { what, timeoutMs, start, resolve, reject };
+  /** Queues a call; settles with its outcome (its result, when it has one). */
+  send<T = void>(what: string, timeoutMs: number, start: AdminCallStart<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const call: QueuedCall = { what, timeoutMs, start: start as AdminCallStart<unknown>, resolve: resolve as (result: unknown) => void, reject };
       this.#waiting.add(call);
       void this.#calls.run(() => this.#send(call));
     });
@@ -68,13 +68,13 @@ export class AdminCallQueue {
     let answer!: () => void;
     const answered = new Promise<void>((resolve) => (answer = resolve));
     this.#inFlight = { call, answered };
-    guarded<void>(
+    guarded<unknown>(
       call.what,
       call.timeoutMs,
       (cb) =>
-        call.start(nativeTimeoutMs(call.timeoutMs), (err) => {
+        call.start(nativeTimeoutMs(call.timeoutMs), (err, result) => {
           answer();
-          cb(err ?? null, undefined);
+          cb(err ?? null, result);
         }),
       () =>
         this.#events.warn(

@@ -1,9 +1,9 @@
 /*
- * node-rdkafka's admin calls as Promises: each bounded by our own timer as well as librdkafka's,
+ * The binding's admin calls as Promises: each bounded by our own timer as well as librdkafka's,
  * each failure typed. The AdminClient's calls queue (call-queue.ts) and the short-lived clients'
  * calls (session.ts) both go through here.
  */
-import { AIOKafkaError, InvalidArgumentError, OperationTimeoutError } from '../core/errors';
+import { AIOKafkaError, OperationTimeoutError } from '../core/errors';
 import { noop } from '../core/noop';
 import { callWithDeadline, LIBRDKAFKA_GRACE_MS, nativeTimeoutMs, type NativeCallback } from '../core/timeouts';
 import type { NativeMetadata, NativeMetadataClient } from '../native/admin';
@@ -41,8 +41,13 @@ export function guarded<T>(
   );
 }
 
-function toAdminError(what: string, err: Error, timeoutMs: number): AIOKafkaError {
-  if (err instanceof InvalidArgumentError) return err;
+/**
+ * A native admin error as a typed one: librdkafka's timeouts as {@link OperationTimeoutError},
+ * anything else by its code; one of ours as it is.
+ */
+export function toAdminError(what: string, err: Error, timeoutMs: number): AIOKafkaError {
+  // Ours already (a refusal, or a child process that died: src/native/isolated-admin.ts).
+  if (err instanceof AIOKafkaError) return err;
   const typed = fromLibrdkafka(err, { kind: 'client' });
   if (typed.code === 'ERR__TIMED_OUT' || typed.code === 'ERR_REQUEST_TIMED_OUT') {
     return new OperationTimeoutError(`${what}: no answer within ${timeoutMs} ms (${typed.message})`, timeoutMs, typed);

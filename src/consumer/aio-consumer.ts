@@ -12,7 +12,7 @@ import { noop } from '../core/noop';
 import type { TopicPartition } from '../core/topic-partition';
 import { durationOption } from '../core/validation';
 import { bootstrapOf, type ConsumerConfig, type LibrdkafkaConfig } from '../native/config';
-import { createNativeConsumer, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
+import { nativeConsumerFactory, type NativeConsumer, type NativeRebalanceCallback } from '../native/consumer';
 import { asAIOError } from '../native/errors';
 import { NativeFatalSignals } from '../native/fatal';
 import type { ConsumerMessage } from './consumer-message';
@@ -136,7 +136,7 @@ export class AIOConsumer<K = Buffer | null, V = Buffer | null>
       if (consumer !== undefined) consumer.#engine.rebalancer.onRebalance(err, partitions);
     };
     const resolvedConfig = { ...resolveConsumerConfig(config), rebalance_cb: rebalanceCb, offset_commit_cb: true };
-    const native = (internal.createNative ?? createNativeConsumer)(resolvedConfig);
+    const native = (internal.createNative ?? nativeConsumerFactory(resolved.binding))(resolvedConfig);
     consumer = new AIOConsumer<K, V>(native, resolved);
     // Connected after connect() gave up: release what librdkafka opened.
     await consumer.openWith(() =>

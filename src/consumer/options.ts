@@ -5,6 +5,7 @@ import { checkOptionsObject, checkTopic, countOption, describe, durationOption }
 import type { DeserializerOptions } from '../core/serde';
 import { checkConfig, type LibrdkafkaConfig } from '../native/config';
 import type { NativeConsumerFactory } from '../native/consumer';
+import { bindingOption, type BindingOption } from '../native/loader';
 import type { ConsumerMessage } from './consumer-message';
 import { decoderOf, type MessageDecoder } from './deserialize';
 
@@ -17,6 +18,12 @@ import { decoderOf, type MessageDecoder } from './deserialize';
 export interface AIOConsumerOptions<K = Buffer | null, V = Buffer | null> extends DeserializerOptions<K, V> {
   /** Topics to subscribe to (exact names). */
   topics: string[];
+  /**
+   * The native binding the consumer runs on: `'node-rdkafka'`, `'@confluentinc/kafka-javascript'`,
+   * or one of those modules itself (see README.md, "Choosing a binding").
+   * @default the `AIO_BINDING` environment variable if set, else node-rdkafka if it loads, else CKJS
+   */
+  binding?: BindingOption;
   /**
    * How long `connect()` waits for the cluster's first metadata answer, in ms; `Infinity` (or
    * anything above 2^31-1): no limit.
@@ -187,6 +194,8 @@ export interface ConsumerCloseOptions {
 /** Options after defaults: what the consumer runs with. */
 export interface ResolvedConsumerOptions {
   topics: string[];
+  /** As given (checked, not loaded): the binding is loaded by connect. */
+  binding: BindingOption | undefined;
   logger: Logger | undefined;
   connectTimeoutMs: number;
   closeTimeoutMs: number;
@@ -258,6 +267,7 @@ export function resolveConsumerOptions(options: AIOConsumerOptions<unknown, unkn
   topics.forEach((topic, i) => checkTopic(topic, `option topics[${i}]`));
   return {
     topics: [...topics],
+    binding: bindingOption('option binding', options.binding),
     connectTimeoutMs: durationOption('connectTimeoutMs', options.connectTimeoutMs, 30_000),
     closeTimeoutMs: durationOption('closeTimeoutMs', options.closeTimeoutMs, 30_000),
     commitIntervalMs: durationOption('commitIntervalMs', options.commitIntervalMs, 5_000, { positive: true }),

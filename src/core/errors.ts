@@ -28,6 +28,12 @@ export const AIOErrorCodes = {
    * not delivered): it must be aborted.
    */
   TRANSACTION_PRODUCE_FAILED: 'AIO_TRANSACTION_PRODUCE_FAILED',
+  /** The native binding in use has no such operation: another binding has it. */
+  UNSUPPORTED_BY_BINDING: 'AIO_UNSUPPORTED_BY_BINDING',
+  /** No native binding could be loaded (none installed, or the one asked for does not load). */
+  BINDING_UNAVAILABLE: 'AIO_BINDING_UNAVAILABLE',
+  /** A client was created in a worker thread, where both bindings crash the process. */
+  WORKER_THREAD: 'AIO_WORKER_THREAD',
 } as const;
 
 /** Every code this package sets: librdkafka code names, or one of {@link AIOErrorCodes}. */
@@ -261,6 +267,47 @@ export class UnsupportedByClusterError extends AIOKafkaError {
   constructor(message: string, api: string) {
     super(message, { code: 'ERR__UNSUPPORTED_FEATURE' });
     this.api = api;
+  }
+}
+
+/**
+ * The native binding in use does not have this operation; another one does
+ * (`supportedBy`). Nothing was sent. Code `AIO_UNSUPPORTED_BY_BINDING`, not retriable.
+ */
+export class UnsupportedByBindingError extends AIOKafkaError {
+  /** The binding in use, e.g. `node-rdkafka`. */
+  readonly binding: string;
+  /** The binding that has the operation, e.g. `@confluentinc/kafka-javascript`. */
+  readonly supportedBy: string;
+
+  constructor(message: string, options: { binding: string; supportedBy: string }) {
+    super(message, { code: AIOErrorCodes.UNSUPPORTED_BY_BINDING });
+    this.binding = options.binding;
+    this.supportedBy = options.supportedBy;
+  }
+}
+
+/**
+ * No native binding could be loaded: neither node-rdkafka nor @confluentinc/kafka-javascript is
+ * installed (or loads), or the one the `binding` option (or AIO_BINDING) names does not, or it
+ * would run on another binding's librdkafka. The message says how to install each; `cause` is
+ * the loader's error. Code `AIO_BINDING_UNAVAILABLE`, not retriable.
+ */
+export class BindingUnavailableError extends AIOKafkaError {
+  constructor(message: string, cause?: unknown) {
+    super(message, { code: AIOErrorCodes.BINDING_UNAVAILABLE, cause });
+  }
+}
+
+/**
+ * A client was created in a `worker_thread`. Both bindings deliver librdkafka's callbacks on the
+ * main thread's event loop, into the worker's isolate, and the process crashes (SIGSEGV, or a
+ * V8 fatal error): so the client is refused before the binding is even loaded. Create Kafka
+ * clients on the main thread and hand work to workers by message. Code `AIO_WORKER_THREAD`.
+ */
+export class WorkerThreadError extends AIOKafkaError {
+  constructor(message: string) {
+    super(message, { code: AIOErrorCodes.WORKER_THREAD });
   }
 }
 

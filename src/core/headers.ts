@@ -1,6 +1,6 @@
 /*
- * Message headers as callers write them (an object map or a list of records) and as node-rdkafka's
- * produce() takes them (a list of single-entry objects), with the one rule of what node-rdkafka
+ * Message headers as callers write them (an object map or a list of records) and as the bindings'
+ * produce() takes them (a list of single-entry objects), with the one rule of what each binding
  * can carry.
  *
  * node-rdkafka converts every header value to a JavaScript string and copies it as a C string
@@ -11,6 +11,11 @@
  * `null` arrives as the four bytes "null" and a number as its decimal text, and an empty value
  * arrives empty. So anything but a string or a Buffer of NUL-free UTF-8 is refused here, naming
  * the header, rather than altered on the way.
+ *
+ * @confluentinc/kafka-javascript sends a Buffer value byte for byte (its src/producer.cc copies
+ * the Buffer's data and length), so there any Buffer goes (`binaryValues`); it still copies a
+ * string value as a C string (cut at a NUL), and refuses other types only after queueing the
+ * message without that header: the same rule for strings and other types on both.
  */
 import { isUtf8 } from 'node:buffer';
 import { InvalidArgumentError } from './errors';
@@ -35,10 +40,11 @@ export type HeadersList = ReadonlyArray<Readonly<Record<string, HeaderValue>>>;
 
 /**
  * The headers of a produced message: a {@link HeadersMap} or a {@link HeadersList}. Kafka allows
- * repeated names; both forms can send them. Values must be strings or Buffers of NUL-free UTF-8:
- * node-rdkafka sends header values as C strings, so a Buffer of other bytes (binary data, a NUL)
- * is refused with `InvalidArgumentError` instead of arriving altered. Encode such data first
- * (`buf.toString('base64')`). Null header values cannot be sent through node-rdkafka.
+ * repeated names; both forms can send them. Values are strings or Buffers. On node-rdkafka a
+ * Buffer must be NUL-free UTF-8: node-rdkafka sends header values as C strings, so a Buffer of
+ * other bytes (binary data, a NUL) is refused with `InvalidArgumentError` instead of arriving
+ * altered (encode such data first: `buf.toString('base64')`). On @confluentinc/kafka-javascript
+ * any Buffer arrives byte for byte. Null header values cannot be sent through either binding.
  */
 export type ProduceHeaders = HeadersMap | HeadersList;
 
@@ -48,8 +54,11 @@ export type NativeHeader = Record<string, HeaderValue>;
 /** A UTF-16 surrogate not part of a pair (with the `u` flag, a pair is one code point). */
 const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 
-/** Throws unless `value` is a header value node-rdkafka carries unchanged. */
-function checkValue(topic: string, name: string, value: unknown): asserts value is HeaderValue {
+/**
+ * Throws unless `value` is a header value the binding carries unchanged (`binary`: any Buffer
+ * does, as on CKJS; else only NUL-free UTF-8, node-rdkafka's C strings).
+ */
+function checkValue(topic: string, name: string, value: unknown, binary: boolean): asserts value is HeaderValue {
   if (typeof value === 'string') {
     if (value.includes('\0')) {
       throw new InvalidArgumentError(`header "${name}" for topic "${topic}" contains a NUL character, which node-rdkafka cannot send`);
@@ -64,7 +73,7 @@ function checkValue(topic: string, name: string, value: unknown): asserts value 
   if (!Buffer.isBuffer(value)) {
     throw new InvalidArgumentError(`header "${name}" for topic "${topic}" must be a string or a Buffer, got ${describe(value)}`);
   }
-  if (value.includes(0) || !isUtf8(value)) {
+  if (!binary && (value.includes(0) || !isUtf8(value))) {
     throw new InvalidArgumentError(
       `header "${name}" for topic "${topic}" is a Buffer that is not NUL-free UTF-8; node-rdkafka sends ` +
         'header values as C strings, so it would be altered: encode it (base64, hex) first',
@@ -80,7 +89,7 @@ function checkName(topic: string, name: string): void {
 }
 
 /** The list form, checked; the caller's array itself when it is already one entry per record. */
-function fromList(topic: string, headers: readonly unknown[]): NativeHeader[] {
+function fromList(topic: string, headers: readonly unknown[], binary: boolean): NativeHeader[] {
   // node-rdkafka reads only the first property of each header object: a record with several
   // entries is split into one object per entry, in order. The caller's array is never changed.
   let split = false;
@@ -94,7 +103,7 @@ function fromList(topic: string, headers: readonly unknown[]): NativeHeader[] {
     if (names.length !== 1) split = true;
     for (const name of names) {
       checkName(topic, name);
-      checkValue(topic, name, (record as Record<string, unknown>)[name]);
+      checkValue(topic, name, (record as Record<string, unknown>)[name], binary);
     }
   }
   if (!split) return headers as NativeHeader[];
@@ -106,7 +115,7 @@ function fromList(topic: string, headers: readonly unknown[]): NativeHeader[] {
 }
 
 /** The map form, checked and converted to a new list. */
-function fromMap(topic: string, headers: object): NativeHeader[] {
+function fromMap(topic: string, headers: object, binary: boolean): NativeHeader[] {
   const proto: unknown = Object.getPrototypeOf(headers);
   if (proto !== Object.prototype && proto !== null) {
     throw new InvalidArgumentError(
@@ -120,11 +129,11 @@ function fromMap(topic: string, headers: object): NativeHeader[] {
     checkName(topic, name);
     if (Array.isArray(value)) {
       for (const each of value as unknown[]) {
-        checkValue(topic, name, each);
+        checkValue(topic, name, each, binary);
         flat.push({ [name]: each });
       }
     } else {
-      checkValue(topic, name, value);
+      checkValue(topic, name, value, binary);
       flat.push({ [name]: value });
     }
   }
@@ -132,18 +141,19 @@ function fromMap(topic: string, headers: object): NativeHeader[] {
 }
 
 /**
- * Checks a message's headers and converts them to what node-rdkafka's produce() takes: undefined
- * for none. Throws {@link InvalidArgumentError} naming the first header (and the topic) that
- * node-rdkafka could not carry unchanged. Never changes the caller's object.
+ * Checks a message's headers and converts them to what the bindings' produce() takes: undefined
+ * for none. Throws {@link InvalidArgumentError} naming the first header (and the topic) that the
+ * binding could not carry unchanged (`binaryValues`: it sends Buffers byte for byte, as CKJS
+ * does). Never changes the caller's object.
  */
-export function toNativeHeaders(topic: string, headers: unknown): NativeHeader[] | undefined {
+export function toNativeHeaders(topic: string, headers: unknown, binaryValues = false): NativeHeader[] | undefined {
   if (headers === undefined || headers === null) return undefined;
-  if (Array.isArray(headers)) return headers.length === 0 ? undefined : fromList(topic, headers);
+  if (Array.isArray(headers)) return headers.length === 0 ? undefined : fromList(topic, headers, binaryValues);
   if (typeof headers !== 'object' || Buffer.isBuffer(headers)) {
     throw new InvalidArgumentError(
       `headers for topic "${topic}" must be an object map or an array of objects, got ${describe(headers)}`,
     );
   }
-  const flat = fromMap(topic, headers);
+  const flat = fromMap(topic, headers, binaryValues);
   return flat.length === 0 ? undefined : flat;
 }

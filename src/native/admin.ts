@@ -1,21 +1,21 @@
 /*
- * The part of node-rdkafka's AdminClient (and of a metadata-only Producer) that AIOAdmin calls:
- * the seam where unit tests put fakes.
+ * The part of the binding's AdminClient (and of a metadata-only Producer) that AIOAdmin calls:
+ * the seam where unit tests put fakes. The operations only CKJS's AdminClient has are in
+ * admin-operations.ts; this file makes them available when the binding is CKJS.
  */
+import { operationsFor } from './admin-ckjs';
+import type { ExtendedAdmin, NativeMetadata } from './admin-operations';
 import { checkBootstrap, type LibrdkafkaConfig } from './config';
-import { createWithConfig } from './config-refusal';
-import { checkCreation, guardCreation, type ProbeClient } from './creation-guard';
-import { nodeRdkafka } from './loader';
+import { checkConfigValues, createWithConfig } from './config-refusal';
+import { checkCreation, createGuarded, type ProbeClient } from './creation-guard';
+import { prepareCodeTables } from './errors';
+import { loadBinding, type Binding, type BindingOption } from './loader';
 import type { NativeLogEvent } from './producer';
 
-/** node-rdkafka's metadata answer, as far as we read it. */
-export interface NativeMetadata {
-  topics: Array<{ name: string; partitions: Array<{ id: number }> }>;
-  brokers: Array<{ id: number; host: string; port: number }>;
-}
+export type { NativeMetadata };
 
-/** The AdminClient methods we use, with node-rdkafka's own signatures. */
-export interface NativeAdmin {
+/** The AdminClient methods we use, with node-rdkafka's own signatures (CKJS's are the same), and CKJS's extra operations. */
+export interface NativeAdmin extends ExtendedAdmin {
   createTopic(
     topic: { topic: string; num_partitions: number; replication_factor: number; config?: Record<string, string> },
     timeoutMs: number,
@@ -72,35 +72,47 @@ export interface NativeAdminFactories {
   createOffsetsClient(config: LibrdkafkaConfig): NativeOffsetsClient;
 }
 
-/** node-rdkafka's `Producer` with `config` as it is (AdminClient takes no topic config either). */
-function buildMetadataClient(config: LibrdkafkaConfig): NativeMetadataClient & ProbeClient {
-  return new (nodeRdkafka().Producer)(config) as NativeMetadataClient & ProbeClient;
+/** The binding's `Producer` with `config` as it is (AdminClient takes no topic config either). */
+function buildMetadataClient(binding: Binding, config: LibrdkafkaConfig): NativeMetadataClient & ProbeClient {
+  return new binding.module.Producer(config) as NativeMetadataClient & ProbeClient;
 }
 
-function buildOffsetsClient(config: LibrdkafkaConfig): NativeOffsetsClient & ProbeClient {
-  return new (nodeRdkafka().KafkaConsumer)(config, {}) as NativeOffsetsClient & ProbeClient;
+function buildOffsetsClient(binding: Binding, config: LibrdkafkaConfig): NativeOffsetsClient & ProbeClient {
+  return new binding.module.KafkaConsumer(config, {}) as NativeOffsetsClient & ProbeClient;
 }
 
 /**
- * The default factories: node-rdkafka's `AdminClient`, `Producer` and `KafkaConsumer`, their
- * creation checked or guarded (src/native/creation-guard.ts).
+ * The factories on the binding `option` names (src/native/loader.ts, loaded when the first client
+ * is made): its `AdminClient`, `Producer` and `KafkaConsumer`, their creation checked or guarded
+ * (src/native/creation-guard.ts). On CKJS the AdminClient comes with its extra operations.
  */
-export const defaultAdminFactories: NativeAdminFactories = {
-  // AdminClient creates librdkafka's client as it is made, with a producer's type: probe with one.
-  checkCreation: (config) => {
-    checkBootstrap(config);
-    return checkCreation(config, buildMetadataClient);
-  },
-  createAdmin: (config) => {
-    checkBootstrap(config);
-    return createWithConfig(config, () => nodeRdkafka().AdminClient.create(config) as NativeAdmin);
-  },
-  createMetadataClient: (config) => {
-    checkBootstrap(config);
-    return guardCreation(createWithConfig(config, () => buildMetadataClient(config)), config, buildMetadataClient);
-  },
-  createOffsetsClient: (config) => {
-    checkBootstrap(config);
-    return guardCreation(createWithConfig(config, () => buildOffsetsClient(config)), config, buildOffsetsClient);
-  },
-};
+export function adminFactories(option: BindingOption | undefined): NativeAdminFactories {
+  const binding = (): Binding => {
+    const loaded = loadBinding(option);
+    prepareCodeTables(loaded);
+    return loaded;
+  };
+  return {
+    // AdminClient creates librdkafka's client as it is made, with a producer's type: probe with one.
+    checkCreation: (config) => {
+      checkBootstrap(config);
+      const b = binding();
+      checkConfigValues(config, b);
+      return checkCreation(config, (c) => buildMetadataClient(b, c));
+    },
+    createAdmin: (config) => {
+      checkBootstrap(config);
+      const b = binding();
+      const admin = createWithConfig(config, () => b.module.AdminClient.create(config) as NativeAdmin, b);
+      return Object.assign(admin, { binding: b.name, operations: operationsFor(b, admin, config) });
+    },
+    createMetadataClient: (config) => {
+      const b = binding();
+      return createGuarded(b, config, (c) => buildMetadataClient(b, c));
+    },
+    createOffsetsClient: (config) => {
+      const b = binding();
+      return createGuarded(b, config, (c) => buildOffsetsClient(b, c));
+    },
+  };
+}

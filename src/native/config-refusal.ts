@@ -8,6 +8,7 @@
 import { AIOKafkaError, InvalidArgumentError } from '../core/errors';
 import { showValue, typeOfValue } from '../core/validation';
 import type { LibrdkafkaConfig } from './config';
+import type { Binding } from './loader';
 import { canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
 
@@ -111,7 +112,7 @@ export function configRefusal(err: unknown, config: LibrdkafkaConfig, atCreation
  * taken by callback properties only. The error names the key and the type, never the value. Also
  * refuses `internal.termination.signal`: a librdkafka handler for a signal is not for a Node process.
  */
-export function checkConfigValues(config: LibrdkafkaConfig): void {
+export function checkConfigValues(config: LibrdkafkaConfig, binding?: Pick<Binding, 'name' | 'callbackProperties'>): void {
   for (const [key, value] of Object.entries(config)) {
     const signal = typeof value === 'string' || typeof value === 'number' ? Number(value) : 0;
     if (canonicalName(key) === 'internal.termination.signal' && signal !== 0) {
@@ -121,18 +122,22 @@ export function checkConfigValues(config: LibrdkafkaConfig): void {
       );
     }
     if (value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') continue;
-    if (typeof value === 'function' && takesCallback(key)) continue;
+    if (typeof value === 'function' && takesCallback(key)) {
+      const takes = binding?.callbackProperties;
+      if (takes === undefined || takes.has(canonicalName(key))) continue;
+      throw new InvalidArgumentError(`config "${key}": ${binding!.name} takes no function for it (only for ${[...takes].join(', ')})`);
+    }
     const takes = takesCallback(key) ? 'a function or a boolean' : 'a string, a number or a boolean';
     throw new InvalidArgumentError(`config "${key}" must be ${takes}, got ${typeOfValue(value)}`);
   }
 }
 
 /**
- * Creates a native client from `config` (after {@link checkConfigValues}), turning librdkafka's
- * refusal of it into {@link configRefusal}'s error.
+ * Creates a native client of `binding` from `config` (after {@link checkConfigValues}), turning
+ * librdkafka's refusal of it into {@link configRefusal}'s error.
  */
-export function createWithConfig<T>(config: LibrdkafkaConfig, create: () => T): T {
-  checkConfigValues(config);
+export function createWithConfig<T>(config: LibrdkafkaConfig, create: () => T, binding?: Pick<Binding, 'name' | 'callbackProperties'>): T {
+  checkConfigValues(config, binding);
   try {
     return create();
   } catch (err) {

@@ -1,13 +1,12 @@
 /*
- * The part of node-rdkafka's KafkaConsumer that AIOConsumer calls: the seam where unit tests put a
- * fake (__tests__/helpers/fake-native-consumer.ts).
+ * The part of the binding's KafkaConsumer that AIOConsumer calls (node-rdkafka's and CKJS's are
+ * the same call for call): the seam where unit tests put a fake
+ * (__tests__/helpers/fake-native-consumer.ts).
  */
 import type { TopicPartition, TopicPartitionOffset } from '../core/topic-partition';
-import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
-import { createWithConfig } from './config-refusal';
-import { guardCreation } from './creation-guard';
-import { prepareCodeTables } from './errors';
-import { nodeRdkafka } from './loader';
+import { splitConfig, type LibrdkafkaConfig } from './config';
+import { createGuarded } from './creation-guard';
+import { loadBinding, type Binding, type BindingOption } from './loader';
 import type { NativeLogEvent } from './producer';
 
 /** A message as node-rdkafka's `consume()` hands it out. */
@@ -75,21 +74,19 @@ export interface NativeConsumer {
 export type NativeConsumerFactory = (config: LibrdkafkaConfig) => NativeConsumer;
 
 /**
- * The default factory: node-rdkafka's `KafkaConsumer`, with topic-level properties
- * (`auto.offset.reset`, …) moved to its topic config, where they count (see `splitConfig`), its
- * creation guarded (src/native/creation-guard.ts).
+ * The factory of the `KafkaConsumer` of the binding `option` names (src/native/loader.ts, loaded
+ * when the first consumer is made), with topic-level properties (`auto.offset.reset`, …) moved to
+ * its topic config, where they count (see `splitConfig`), its creation guarded
+ * (src/native/creation-guard.ts).
  */
-export const createNativeConsumer: NativeConsumerFactory = (config) => {
-  checkBootstrap(config);
-  prepareCodeTables();
-  return guardCreation(
-    createWithConfig(config, () => buildConsumer(config)),
-    config,
-    buildConsumer,
-  );
-};
+export function nativeConsumerFactory(option: BindingOption | undefined): NativeConsumerFactory {
+  return (config) => {
+    const binding = loadBinding(option);
+    return createGuarded(binding, config, (c) => buildConsumer(binding, c));
+  };
+}
 
-function buildConsumer(config: LibrdkafkaConfig): NativeConsumer {
+function buildConsumer(binding: Binding, config: LibrdkafkaConfig): NativeConsumer {
   const [global, topic] = splitConfig(config);
-  return new (nodeRdkafka().KafkaConsumer)(global, topic) as NativeConsumer;
+  return new binding.module.KafkaConsumer(global, topic) as NativeConsumer;
 }

@@ -20,9 +20,10 @@
  * (src/native/redaction.ts) and turns node-rdkafka's report of a refused creation into an
  * InvalidArgumentError, with or without the probe.
  */
-import type { LibrdkafkaConfig } from './config';
-import { checkConfigValues, configRefusal } from './config-refusal';
-import { librdkafkaVersion } from './loader';
+import { checkBootstrap, type LibrdkafkaConfig } from './config';
+import { checkConfigValues, configRefusal, createWithConfig } from './config-refusal';
+import { prepareCodeTables } from './errors';
+import type { Binding } from './loader';
 import { isLibrdkafkaProperty } from './property-index';
 import { redactError, redactorFor, type Redact } from './redaction';
 
@@ -70,7 +71,7 @@ export function loadsPlugins(config: LibrdkafkaConfig): boolean {
  * "consumer" unregisters the built-in ones: found by the config fuzz, not by reading). A probe
  * costs about 2 ms; a missed failure point costs the process.
  */
-export function creationCanCrash(config: LibrdkafkaConfig, version: string = librdkafkaVersion()): boolean {
+export function creationCanCrash(config: LibrdkafkaConfig, version: string): boolean {
   return loadsPlugins(config) && hasInterceptorDoubleFree(version);
 }
 
@@ -139,17 +140,23 @@ function redactEvents(client: object, redact: Redact): void {
 }
 
 /**
- * Guards a native client created from `config` (by `build`, which the probe uses too):
- * its connect probes first when {@link creationCanCrash}, turns a refused creation into
+ * Guards a native client created from `config` (by `build`, which the probe uses too) on a
+ * binding whose librdkafka is `version`: its connect probes first when {@link creationCanCrash}
+ * (never on CKJS 1.10, whose librdkafka 2.15 has the fix), turns a refused creation into
  * {@link configRefusal}'s error, and its events are scrubbed of the configuration's secrets.
  * Returns `client`.
  */
-export function guardCreation<T extends GuardedClient>(client: T, config: LibrdkafkaConfig, build: (config: LibrdkafkaConfig) => ProbeClient): T {
+export function guardCreation<T extends GuardedClient>(
+  client: T,
+  config: LibrdkafkaConfig,
+  build: (config: LibrdkafkaConfig) => ProbeClient,
+  version: string,
+): T {
   const redact = redactorFor(config);
   if (redact !== undefined) redactEvents(client, redact);
   const connect = client.connect;
   const guarded: GuardedClient['connect'] = (metadataOptions, cb) => {
-    const probed = creationCanCrash(config) ? probeCreation(config, build) : Promise.resolve(undefined);
+    const probed = creationCanCrash(config, version) ? probeCreation(config, build) : Promise.resolve(undefined);
     void probed.then((refusal) => {
       if (refusal !== undefined) {
         cb(refusal);
@@ -163,6 +170,18 @@ export function guardCreation<T extends GuardedClient>(client: T, config: Librdk
   };
   (client as GuardedClient).connect = guarded;
   return client;
+}
+
+/**
+ * A native client of `binding` made by `build` from `config`: the bootstrap servers checked, the
+ * binding's error tables ready, the configuration's values checked for that binding and
+ * librdkafka's refusal of it typed ({@link createWithConfig}), its creation guarded
+ * ({@link guardCreation}).
+ */
+export function createGuarded<T extends ProbeClient>(binding: Binding, config: LibrdkafkaConfig, build: (config: LibrdkafkaConfig) => T): T {
+  checkBootstrap(config);
+  prepareCodeTables(binding);
+  return guardCreation(createWithConfig(config, () => build(config), binding), config, build, binding.librdkafkaVersion);
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type AIOErrorCode,
   type MessageTarget,
 } from '../core/errors';
-import { librdkafkaErrorCodes, librdkafkaErrorText } from './loader';
+import { loadBinding, type Binding } from './loader';
 
 /*
  * librdkafka gives no retriable flag for most errors node-rdkafka surfaces (delivery reports and
@@ -98,22 +98,24 @@ let codeByNumber: Map<number, string> | undefined;
 let codeByText: Map<string, string> | undefined;
 
 /**
- * Builds the code tables now, while the client is created, rather than at the first error: that
- * may come from librdkafka in the background, after the code that created the client has gone
- * (a failed connect's attempt running out).
+ * Builds the code tables now, from the binding a client is created on, rather than at the first
+ * error: that may come from librdkafka in the background, after the code that created the client
+ * has gone (a failed connect's attempt running out). Both bindings have the same table (the same
+ * 175 names and numbers, the same texts), so one table serves every client; it is built again
+ * only when the first had no texts (a module object whose `librdkafka.js` was not found).
  */
-export function prepareCodeTables(): void {
-  if (codeByNumber === undefined) buildCodeTables();
+export function prepareCodeTables(binding: Binding): void {
+  if (codeByText === undefined || codeByText.size === 0) buildCodeTables(binding);
 }
 
-function buildCodeTables(): void {
+function buildCodeTables(binding: Binding = loadBinding()): void {
   codeByNumber = new Map();
   codeByText = new Map();
-  for (const [name, value] of Object.entries(librdkafkaErrorCodes())) {
+  for (const [name, value] of Object.entries(binding.module.CODES.ERRORS)) {
     if (name === 'ERR__BEGIN' || name === 'ERR__END') continue;
     // Aliases share a number: the first (librdkafka's current) name wins, as for texts.
     if (!codeByNumber.has(value)) codeByNumber.set(value, name);
-    const text = librdkafkaErrorText(value);
+    const text = binding.errorText(value);
     // The first name wins for the (rare) codes that share a text.
     if (text !== undefined && !codeByText.has(text.toLowerCase())) codeByText.set(text.toLowerCase(), name);
   }
@@ -139,11 +141,13 @@ interface NativeErrorLike {
 }
 
 /**
- * Recovers librdkafka's code name from a node-rdkafka error.
+ * Recovers librdkafka's code name from a binding's error.
  *
- * node-rdkafka sets a numeric `code` on errors from synchronous calls, but delivery reports and
- * client error events reach JavaScript as a bare message (`code` -1, text split into `origin` and
- * a lower-cased `message`), so the name is looked up from librdkafka's own error texts.
+ * Both bindings set a numeric `code` on errors from synchronous calls. node-rdkafka hands delivery
+ * reports' failures and client error events over as a bare message (`code` -1, text split into
+ * `origin` and a lower-cased `message`), so the name is looked up from librdkafka's own error
+ * texts; CKJS gives a failed delivery report librdkafka's numeric code (its client error events
+ * are text only, librdkafka's whole text).
  */
 export function nativeCodeName(err: unknown): AIOErrorCode {
   if (typeof err === 'number') return codeName(err);
@@ -159,12 +163,15 @@ export function nativeCodeName(err: unknown): AIOErrorCode {
 /**
  * librdkafka's text of an error node-rdkafka handed over as text only: it splits
  * "Broker: Message size too large" into `origin` and a lower-cased `message`; joined again here.
+ * CKJS hands a client error event over whole, as librdkafka wrote it ("Local: This instance has
+ * been fenced by a newer instance", `origin` "kafka", no code): taken as it is.
  */
 export function nativeErrorText(err: unknown): string | undefined {
   if (typeof err !== 'object' || err === null) return undefined;
   const e = err as NativeErrorLike;
   if (typeof e.message !== 'string' || e.message === '') return undefined;
-  return typeof e.origin === 'string' && e.origin !== 'unknown' ? `${e.origin}: ${e.message}` : e.message;
+  if (typeof e.origin !== 'string' || e.origin === 'unknown' || /^(Local|Broker): /.test(e.message)) return e.message;
+  return `${e.origin}: ${e.message}`;
 }
 
 /**

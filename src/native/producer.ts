@@ -1,12 +1,12 @@
 /*
- * The part of node-rdkafka's Producer that AIOProducer calls, and nothing more: the seam where
- * unit tests put a fake (__tests__/helpers/fake-native-producer.ts).
+ * The part of the binding's Producer that AIOProducer calls, and nothing more (node-rdkafka's and
+ * CKJS's are the same call for call): the seam where unit tests put a fake
+ * (__tests__/helpers/fake-native-producer.ts).
  */
-import { checkBootstrap, splitConfig, type LibrdkafkaConfig } from './config';
-import { createWithConfig } from './config-refusal';
-import { guardCreation } from './creation-guard';
-import { prepareCodeTables } from './errors';
-import { nodeRdkafka } from './loader';
+import { createWithBackgroundPoll } from './background-poll';
+import { splitConfig, type LibrdkafkaConfig } from './config';
+import { createGuarded } from './creation-guard';
+import { loadBinding, type Binding, type BindingOption } from './loader';
 
 import type { NativeHeader } from '../core/headers';
 
@@ -71,6 +71,11 @@ export interface NativeProducer {
   on(event: 'event.stats', listener: (stats: { message: string }) => void): unknown;
   on(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
   removeListener(event: 'event.log', listener: (log: NativeLogEvent) => void): unknown;
+  /**
+   * Set by the seam (never by the binding): Buffer header values reach the broker byte for byte,
+   * so they need not be NUL-free UTF-8 (CKJS). Absent: node-rdkafka's C-string rule.
+   */
+  readonly binaryHeaderValues?: boolean;
 }
 
 /** A transactional call's answer: node-rdkafka's `LibrdKafkaError`, or null. */
@@ -118,22 +123,72 @@ export function hasTransactions(native: NativeProducer): native is NativeTransac
 /** Builds the native producer from a full librdkafka configuration. */
 export type NativeProducerFactory = (config: LibrdkafkaConfig) => NativeProducer;
 
-/** node-rdkafka's `Producer` from `config`, topic-level properties where they count. */
-function buildProducer(config: LibrdkafkaConfig): NativeProducer {
-  const [global, topic] = splitConfig(config);
-  return new (nodeRdkafka().Producer)(global, topic) as NativeProducer;
+/**
+ * The factory of `binding`'s `Producer`: topic-level properties where they count, its creation
+ * guarded (src/native/creation-guard.ts).
+ */
+function producerFactory(binding: Binding): NativeProducerFactory {
+  const build = (config: LibrdkafkaConfig): NativeProducer => {
+    const [global, topic] = splitConfig(config);
+    return new binding.module.Producer(global, topic) as NativeProducer;
+  };
+  return (config) => createGuarded(binding, config, build);
 }
 
 /**
- * The default factory: node-rdkafka's `Producer`, with topic-level properties where they count,
- * its creation guarded (src/native/creation-guard.ts).
+ * The factory of the `Producer` of the binding `option` names (loaded at the first call), without
+ * the background poll: for tests and benchmarks that drive the native producer themselves.
  */
-export const createNativeProducer: NativeProducerFactory = (config) => {
-  checkBootstrap(config);
-  prepareCodeTables();
-  return guardCreation(
-    createWithConfig(config, () => buildProducer(config)),
-    config,
-    buildProducer,
-  );
-};
+export function nativeProducerFactory(option?: BindingOption): NativeProducerFactory {
+  return (config) => producerFactory(loadBinding(option))(config);
+}
+
+/** CKJS's Producer: librdkafka's background thread serves the main queue once this is on. */
+interface PollsInBackground {
+  setPollInBackground(on: boolean): unknown;
+  isConnected(): boolean;
+}
+
+/**
+ * Turns CKJS's background poll on the moment a connect succeeds. Never before (CKJS reads the
+ * librdkafka handle before checking it is connected: the process dies, SIGSEGV) and never off
+ * again (after a disconnect the same read crashes; turned off while reports are queued, two
+ * threads would serve them). Once on, a JavaScript `poll()` returns at once: only that thread
+ * serves the queue, so one partition's reports reach JavaScript in order.
+ */
+function pollInBackgroundOnceConnected(native: NativeProducer): void {
+  const producer = native as NativeProducer & PollsInBackground;
+  const connect = producer.connect;
+  producer.connect = (metadataOptions, cb) =>
+    connect.call(producer, metadataOptions, (err) => {
+      if (err == null && producer.isConnected()) producer.setPollInBackground(true);
+      cb(err);
+    });
+}
+
+/** A native producer as {@link openNativeProducer} made it. */
+export interface OpenedNativeProducer {
+  native: NativeProducer;
+  /** Whether a librdkafka thread serves its reports the moment they come (see `backgroundPoll`). */
+  backgroundPoll: boolean;
+}
+
+/**
+ * The native producer for `config` on the binding `option` names (src/native/loader.ts), with its
+ * reports served from a librdkafka thread when `backgroundPoll` is wanted: on node-rdkafka through
+ * this package's plugin (when it was built and librdkafka takes it), on CKJS through its own
+ * `setPollInBackground`, turned on once connected.
+ */
+export function openNativeProducer(option: BindingOption | undefined, config: LibrdkafkaConfig, backgroundPoll: boolean): OpenedNativeProducer {
+  const binding = loadBinding(option);
+  const factory = producerFactory(binding);
+  let opened: OpenedNativeProducer;
+  if (binding.backgroundPoll === 'plugin') {
+    opened = createWithBackgroundPoll(factory, config, backgroundPoll);
+  } else {
+    opened = { native: factory(config), backgroundPoll };
+    if (backgroundPoll) pollInBackgroundOnceConnected(opened.native);
+  }
+  if (binding.binaryHeaderValues) Object.defineProperty(opened.native, 'binaryHeaderValues', { value: true });
+  return opened;
+}

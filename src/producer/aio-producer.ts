@@ -8,12 +8,12 @@ import { noop } from '../core/noop';
 import { settlesWithin } from '../core/timeouts';
 import { connectTrace } from '../core/tracing';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
-import { createWithBackgroundPoll, missingPluginWarning } from '../native/background-poll';
+import { missingPluginWarning } from '../native/background-poll';
 import { bootstrapOf, type LibrdkafkaConfig, type ProducerConfig } from '../native/config';
 import { connectNative } from '../native/connect';
 import { asAIOError } from '../native/errors';
 import { NativeFatalSignals, probeFatal } from '../native/fatal';
-import { createNativeProducer, hasTransactions, type NativeProducer } from '../native/producer';
+import { hasTransactions, openNativeProducer, type NativeProducer } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 import { BatchResults, type BatchMessage, type BatchResult } from './batch';
 import { deliveryPromise, newDelivery, partitionOf, type Delivery, type Enqueued } from './delivery';
@@ -47,7 +47,8 @@ export interface AIOProducer<K = Buffer | string | null, V = Buffer | string | n
 }
 
 /**
- * An async/await Kafka producer over node-rdkafka. One instance serves any number of concurrent
+ * An async/await Kafka producer over librdkafka (node-rdkafka or @confluentinc/kafka-javascript:
+ * the `binding` option). One instance serves any number of concurrent
  * callers; create it with {@link AIOProducer.connect} and close it with {@link AIOProducer.close}
  * (or `await using`).
  *
@@ -80,6 +81,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
         fatal: () => this.fatalError,
         enterFatal: (err) => this.enterFatal(err),
         report: (err, context) => this.events.error(err, context),
+        holdReports: () => this.#pipeline.holdReports(),
       });
     }
     this.#native = native;
@@ -150,10 +152,12 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     const { keySerializer, valueSerializer, ...producerOptions } = options ?? {};
     const resolved = resolveOptions(producerOptions, resolvedConfig);
     const serialization = new Serialization<K, V, Delivery>(keySerializer, valueSerializer);
-    const factory = internal.createNative ?? createNativeProducer;
     // The background poll needs librdkafka itself: never with a unit test's fake.
     const wantsBackground = resolved.backgroundPoll && internal.createNative === undefined;
-    const { native, backgroundPoll } = createWithBackgroundPoll(factory, resolvedConfig, wantsBackground);
+    const { native, backgroundPoll } =
+      internal.createNative === undefined
+        ? openNativeProducer(resolved.binding, resolvedConfig, wantsBackground)
+        : { native: internal.createNative(resolvedConfig), backgroundPoll: false };
     const transactional = typeof resolvedConfig['transactional.id'] === 'string' && resolvedConfig['transactional.id'] !== '';
     const producer = new AIOProducer<K, V>(native, resolved, serialization, transactional);
     // Connected after connect() gave up: release what librdkafka opened.
@@ -400,9 +404,8 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
    * whatever is left rejects with `ProducerClosedError`: `possiblyDelivered: true` when librdkafka
    * had it (it may or may not have been delivered), `false` when it was still waiting for room or
    * in a serializer (never sent, whatever the serializer returns later); the poll timer stops and
-   * the client disconnects (a disconnect still running at the limit ends in the background). Every
-   * call has settled when the Promise resolves. Idempotent: every call returns the same Promise.
-   * Afterwards nothing of the producer keeps the process alive, but such a disconnect until it ends.
+   * the client disconnects (past the limit, in the background). Every call has settled when the
+   * Promise resolves; idempotent. Then nothing of the producer holds the process but that disconnect.
    */
   override close(options: CloseOptions = {}): Promise<void> {
     return super.close(options);

@@ -3,6 +3,7 @@ import type { ProduceHeaders } from '../core/headers';
 import { loggerOption, type Logger } from '../core/logger';
 import { booleanOption, checkOptionsObject, durationOption } from '../core/validation';
 import { checkConfig, type LibrdkafkaConfig } from '../native/config';
+import { bindingOption, type BindingOption } from '../native/loader';
 import type { NativeProducerFactory } from '../native/producer';
 import type { DeliveryReport } from './delivery-report';
 
@@ -19,14 +20,23 @@ export const DEFAULT_MESSAGE_TIMEOUT_MS = 30_000;
 /** Options of {@link AIOProducer.connect}: how the wrapper behaves (librdkafka's own go in the config). */
 export interface AIOProducerOptions {
   /**
+   * The native binding the producer runs on: `'node-rdkafka'` (librdkafka 2.12, compiled at
+   * install), `'@confluentinc/kafka-javascript'` (CKJS: librdkafka 2.15, prebuilt binaries), or
+   * one of those modules itself (`require('@confluentinc/kafka-javascript')`, for bundlers). The
+   * guarantees are the same on both; README.md ("Choosing a binding") says what differs.
+   * @default the `AIO_BINDING` environment variable if set, else node-rdkafka if it loads, else CKJS
+   */
+  binding?: BindingOption;
+  /**
    * Serve delivery reports (and errors, statistics, log lines) from a librdkafka thread the moment
    * they arrive, instead of at the next poll tick: an awaited produce resolves one broker round
-   * trip after librdkafka sent it, and nothing spins while the producer waits. It is a small
-   * librdkafka plugin built at install time (Linux; native/poller.c) whose thread blocks in
-   * librdkafka's poll; node-rdkafka hands what it serves to JavaScript, as it does for every
-   * poll. `linger.ms` and every other setting keep their meaning. Where the plugin is not built
-   * the producer polls on its timer alone (said once, at debug level, to the logger). `false`:
-   * the timer alone.
+   * trip after librdkafka sent it, and nothing spins while the producer waits. On node-rdkafka it
+   * is a small librdkafka plugin built at install time (Linux; native/poller.c) whose thread
+   * blocks in librdkafka's poll; node-rdkafka hands what it serves to JavaScript, as it does for
+   * every poll. On @confluentinc/kafka-javascript it is librdkafka's own background thread
+   * (`setPollInBackground`), nothing to build. `linger.ms` and every other setting keep their
+   * meaning. Where the plugin is not built the producer polls on its timer alone (said once, at
+   * warn level, to the logger). `false`: the timer alone.
    * @default true
    */
   backgroundPoll?: boolean;
@@ -105,10 +115,11 @@ export interface ProduceOptions<K = Buffer | string | null> {
    * Headers: an object map (`{ 'trace-id': 'abc', tag: ['a', 'b'] }`, one header per property or
    * array element, in order; an `undefined` value sends none) or a list of records, in order.
    * Values are strings (sent as UTF-8) or Buffers. node-rdkafka sends header values as C strings,
-   * so a Buffer reaches the broker unchanged only when it is NUL-free UTF-8: any other Buffer (binary
-   * data, a NUL byte) is refused with `InvalidArgumentError` naming the header, instead of
-   * arriving with U+FFFD in place of its invalid bytes or cut at its first NUL. Encode binary
-   * values first (`buf.toString('base64')`).
+   * so there a Buffer reaches the broker unchanged only when it is NUL-free UTF-8: any other Buffer
+   * (binary data, a NUL byte) is refused with `InvalidArgumentError` naming the header, instead of
+   * arriving with U+FFFD in place of its invalid bytes or cut at its first NUL; encode binary
+   * values first (`buf.toString('base64')`). @confluentinc/kafka-javascript sends any Buffer byte
+   * for byte.
    * @example { 'trace-id': 'abc', source: Buffer.from('web') }
    * @example [{ 'trace-id': 'abc' }, { tag: 'a' }, { tag: 'b' }]
    */
@@ -181,6 +192,8 @@ export interface ResolvedOptions {
   logger: Logger | undefined;
   propagateTraceContext: boolean;
   backgroundPoll: boolean;
+  /** As given (checked, not loaded): the binding is loaded by connect. */
+  binding: BindingOption | undefined;
   /** As given; undefined: the default, which depends on whether the background poll runs. */
   pollIntervalMs: number | undefined;
   idlePollIntervalMs: number;
@@ -319,6 +332,7 @@ export function resolveOptions(options: AIOProducerOptions, config: LibrdkafkaCo
     logger: loggerOption(options.logger),
     propagateTraceContext: booleanOption('option propagateTraceContext', options.propagateTraceContext, false),
     backgroundPoll: booleanOption('option backgroundPoll', options.backgroundPoll, true),
+    binding: bindingOption('option binding', options.binding),
     pollIntervalMs:
       options.pollIntervalMs === undefined ? undefined : durationOption('option pollIntervalMs', options.pollIntervalMs, 1, { finite: true }),
     idlePollIntervalMs: durationOption('option idlePollIntervalMs', options.idlePollIntervalMs, 1000, { positive: true, finite: true }),

@@ -45,15 +45,17 @@ export function emptyNativeMessage(): NativeMessage {
 }
 
 /**
- * Checks a call's arguments and converts them for node-rdkafka into `into` (which it returns),
+ * Checks a call's arguments and converts them for the binding into `into` (which it returns),
  * so the hot path can reuse one object. Throws {@link InvalidArgumentError} naming the first
- * problem; librdkafka checks the size against `message.max.bytes` itself.
+ * problem; librdkafka checks the size against `message.max.bytes` itself. `binaryHeaders`: the
+ * binding sends Buffer header values byte for byte (see core/headers.ts).
  */
 export function toNativeMessage(
   topic: string,
   value: unknown,
   options: ProduceOptions | undefined,
   into: NativeMessage = emptyNativeMessage(),
+  binaryHeaders = false,
 ): NativeMessage {
   const problem = topicProblem(topic);
   if (problem !== undefined) throw new InvalidArgumentError(`topic ${problem}`);
@@ -85,7 +87,7 @@ export function toNativeMessage(
       `timestamp for topic "${topic}" must be a positive integer number of ms since the epoch, got ${describe(timestamp)}`,
     );
   }
-  const headers = toNativeHeaders(topic, options.headers);
+  const headers = toNativeHeaders(topic, options.headers, binaryHeaders);
   // node-rdkafka copies a string key as a C string (cut at a NUL); a Buffer keeps every byte.
   const nativeKey = typeof key === 'string' && key.includes('\0') ? Buffer.from(key) : key;
   return fill(into, topic, buffer, partition ?? null, nativeKey, timestamp, headers);

@@ -63,6 +63,14 @@ export class PendingRegistry<E> {
     return this.#nextId;
   }
 
+  /** Whether an entry with an id below `limit` is pending. */
+  hasBelow(limit: number): boolean {
+    // The side Map iterates in id order and holds only ids older than the ring's; the ring's
+    // oldest pending id is #base (#advance keeps it on an occupied slot while the ring has any).
+    if (this.#stragglers !== undefined) for (const id of this.#stragglers.keys()) return id < limit;
+    return this.#inRing > 0 && this.#base < limit;
+  }
+
   /** Removes and returns the entries whose id is below `limit`, oldest first, with their ids. */
   takeBelow(limit: number): Array<[number, E]> {
     const taken: Array<[number, E]> = [];

@@ -62,6 +62,8 @@ export class ProducePipeline<K, V> {
    * (which copies what it keeps) and copied when the message has to wait for room.
    */
   readonly #outgoing = emptyNativeMessage();
+  /** The binding sends Buffer header values byte for byte (CKJS): see core/headers.ts. */
+  readonly #binaryHeaders: boolean;
   #state = State.Open;
   /** close() stopped waiting: nothing more is sent, even what was accepted before it began. */
   #gaveUp = false;
@@ -74,6 +76,7 @@ export class ProducePipeline<K, V> {
     this.#options = options;
     this.#serialization = serialization;
     this.#host = host;
+    this.#binaryHeaders = native.binaryHeaderValues === true;
     this.#waiting = new AdmissionQueue(options.enqueueTimeoutMs);
     this.#intake = new ReportIntake(native, host, options.deliveryTimeoutMs, {
       settle: (delivery, err, report) => this.#settle(delivery, err, report),
@@ -104,6 +107,11 @@ export class ProducePipeline<K, V> {
    */
   untrackedLane(topic: string): boolean {
     return this.#untrackedLane && !producerChannels.produce.active && !this.#intake.untracked.owesLate(topic);
+  }
+
+  /** A transaction's abort begins: its reports are settled in produce order (report-order.ts). */
+  holdReports(): void {
+    this.#intake.order.hold();
   }
 
   /** Connected: polls, on the timer alone or with librdkafka's background poll thread. */
@@ -190,7 +198,7 @@ export class ProducePipeline<K, V> {
    */
   sendUntracked(topic: string, value: V, options: ProduceOptions<K>): void {
     this.#assertOpen(topic);
-    const message = toNativeMessage(topic, value, options as ProduceOptions, this.#outgoing);
+    const message = toNativeMessage(topic, value, options as ProduceOptions, this.#outgoing, this.#binaryHeaders);
     // Call order is send order: awaitable messages waiting for room go first.
     if (this.#waiting.length > 0) throw queueFullError(message, this.#waiting.length);
     if (!this.#hasRoom()) throw queueFullError(message, 0);
@@ -258,7 +266,7 @@ export class ProducePipeline<K, V> {
       if (this.#state === State.Closing && !this.#gaveUp) this.#assertNotFatal(topic);
       else this.#assertOpen(topic);
       const wireOptions = key === options?.key ? (options as ProduceOptions | undefined) : { ...options, key };
-      message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing);
+      message = toNativeMessage(topic as string, value, wireOptions, this.#outgoing, this.#binaryHeaders);
       if (delivery.traceHeaders !== undefined) message.headers = withTraceHeaders(message.headers, delivery.traceHeaders);
     } catch (err) {
       return this.#refuse(delivery, asAIOError(err, 'produce refused'), sync);
@@ -305,6 +313,7 @@ export class ProducePipeline<K, V> {
     if (sent) {
       if (this.#intake.pending.take(delivery.id) === undefined) return; // its report is being settled
       this.#intake.late.remember(delivery.id, delivery);
+      if (this.#intake.order.holding) queueMicrotask(() => this.#intake.order.release());
     } else {
       // Waiting for room, or being serialized: dropped (what the serializers return is not sent).
       if (!this.#serialization.drop(delivery)) this.#waiting.cancel(delivery);
@@ -425,15 +434,14 @@ export class ProducePipeline<K, V> {
     waitingError: (waiting: Waiting) => AIOKafkaError,
     later: boolean,
   ): void {
-    const failed: Array<[Delivery, AIOKafkaError]> = [];
-    for (const waiting of this.#waiting.drain()) failed.push([waiting.delivery, waitingError(waiting)]);
-    for (const delivery of this.#intake.pending.takeAll()) failed.push([delivery, pendingError(delivery)]);
-    const untracked = this.#intake.untracked.takeAll();
+    const settleInFlight = this.#intake.takeAll(pendingError);
+    const waiting: Array<[Delivery, AIOKafkaError]> = [];
+    for (const entry of this.#waiting.drain()) waiting.push([entry.delivery, waitingError(entry)]);
     // Decided now, settled maybe later: an abort in between must not give a second outcome.
-    for (const [delivery] of failed) delivery.decided = true;
+    for (const [delivery] of waiting) delivery.decided = true;
     const settleAll = (): void => {
-      for (const [delivery, err] of failed) this.#settle(delivery, err, undefined);
-      this.#intake.failUntracked(untracked, pendingError);
+      settleInFlight();
+      for (const [delivery, err] of waiting) this.#settle(delivery, err, undefined);
       this.notifyIfIdle();
     };
     if (later) queueMicrotask(settleAll);

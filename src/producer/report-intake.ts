@@ -15,6 +15,7 @@ import { fatalDeliveryError, type Delivery } from './delivery';
 import { toDeliveryReport, type DeliveryReport } from './delivery-report';
 import { LateDeliveries, deliveryTimeoutError } from './late-deliveries';
 import { PendingRegistry } from './pending';
+import { ReportOrder } from './report-order';
 import { ReportTurns } from './report-turns';
 import { UntrackedMessages, type TopicCount } from './untracked';
 
@@ -45,6 +46,8 @@ export class ReportIntake {
   readonly untracked: UntrackedMessages;
   /** Messages failed by deliveryTimeoutMs (or an abort) whose report has not come yet. */
   readonly late: LateDeliveries;
+  /** Reports held in a transaction's abort, settled in produce order (report-order.ts). */
+  readonly order: ReportOrder<Delivery>;
   readonly #native: NativeProducer;
   readonly #host: IntakeProducer;
   readonly #pipeline: IntakePipeline;
@@ -66,6 +69,7 @@ export class ReportIntake {
     this.#deadlines = timeoutMs === Infinity ? undefined : new DeliveryDeadlines(timeoutMs);
     this.untracked = new UntrackedMessages(timeoutMs);
     this.late = new LateDeliveries(host.emitter, host.events);
+    this.order = new ReportOrder<Delivery>(this.pending, (delivery, err, report) => this.settleReport(delivery, err, report));
   }
 
   /** Messages sent and not yet reported, failed or given up on. */
@@ -102,9 +106,29 @@ export class ReportIntake {
         this.#pipeline.settle(delivery, deliveryTimeoutError(delivery, this.#timeoutMs), undefined);
       }
       this.#expireBelow = 0;
+      // A hold waiting for the messages failed now ends.
+      this.order.release();
     }
     const overdue = this.untracked.takeExpired();
     if (overdue !== undefined) this.failUntracked(overdue, (target) => deliveryTimeoutError(target, this.#timeoutMs));
+  }
+
+  /**
+   * Takes every message in flight out at once, for the pipeline's failAll (close gave up, or a
+   * fatal error): the registered ones are decided now; returns what settles them all, the reports
+   * held since an abort began first (their outcomes are known, and in order), then the rest with
+   * `error` (an untracked one with its topic and partition -1).
+   */
+  takeAll(error: (target: MessageTarget) => AIOKafkaError): () => void {
+    const held = this.order.takeAll();
+    const pending = this.pending.takeAll();
+    for (const delivery of pending) delivery.decided = true;
+    const untracked = this.untracked.takeAll();
+    return () => {
+      for (const r of held) this.settleReport(r.delivery, r.err, r.report);
+      for (const delivery of pending) this.#pipeline.settle(delivery, error(delivery), undefined);
+      this.failUntracked(untracked, error);
+    };
   }
 
   /**
@@ -132,6 +156,13 @@ export class ReportIntake {
       if (this.late.size > 0) this.late.report(id, err, report);
       return;
     }
+    if (this.order.holding) this.order.add(id, delivery, err, report);
+    else this.settleReport(delivery, err, report);
+    this.#pipeline.reported();
+  };
+
+  /** Settles a registered message with its report: failed (typed; a fatal one stops the producer) or delivered. */
+  settleReport(delivery: Delivery, err: Error | null, report: NativeDeliveryReport): void {
     if (err) {
       const typed = this.#failure(err, { topic: report.topic ?? delivery.topic, partition: report.partition ?? delivery.partition });
       this.#pipeline.settle(delivery, typed, undefined);
@@ -139,8 +170,7 @@ export class ReportIntake {
     } else {
       this.#pipeline.settle(delivery, null, toDeliveryReport(report));
     }
-    this.#pipeline.reported();
-  };
+  }
 
   /** A report with no opaque: an untracked message's (a failure goes to `deliveryError`), a late one's, or not ours. */
   #onUntrackedReport(err: Error | null, report: NativeDeliveryReport): void {

@@ -47,6 +47,8 @@ export interface TransactionsHost {
   enterFatal(err: AIOKafkaError): void;
   /** A failure no caller hears of (close's abort): the producer's `error` event, or its logger. */
   report(err: AIOKafkaError, context: string): void;
+  /** An abort begins: the producer settles the reports of what was produced before it in produce order (report-order.ts). */
+  holdReports(): void;
 }
 
 /** A native transactional call in flight: its answer to the caller, and when node-rdkafka returned. */
@@ -309,6 +311,8 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
     if (this.#aborting !== undefined) return this.#aborting;
     const aborting = this.#queue('abort', async (call) => {
       if (this.#refusedAtTurn(call)) return;
+      // librdkafka's abort serves reports from a second thread: keep each partition's order.
+      this.#host.holdReports();
       await this.#native(call, timeoutMs, (cb) => this.#host.native.abortTransaction(nativeTimeoutMs(timeoutMs), cb), 'aborted');
     });
     this.#aborting = aborting;

@@ -4,7 +4,8 @@
  * that it runs as it is, from src/ under ts-jest as well as from dist/.
  *
  * It drives librdkafka's mock-cluster C API (rdkafka_mock.h) through koffi, from the librdkafka
- * shared library bundled with node-rdkafka: it creates a bare rd_kafka_t handle, a mock cluster
+ * of a binding (node-rdkafka's, or @confluentinc/kafka-javascript's: `librdkafka()` below): it
+ * creates a bare rd_kafka_t handle, a mock cluster
  * on it, the topics it was asked for, and sends the brokers' addresses to the parent over IPC.
  * Then it answers the parent's requests ({ type: 'call', id, op, args }) one by one, each once
  * the C call has returned, i.e. once the fault is in effect: { type: 'result', id, error? }.
@@ -37,29 +38,60 @@ function die(message) {
   process.exit(1);
 }
 
-/** @type {{ brokers: number, topics: Array<{ name: string, partitions: number, replicationFactor?: number }>, groupInitialRebalanceDelayMs: number }} */
+/** @type {{ brokers: number, topics: Array<{ name: string, partitions: number, replicationFactor?: number }>, groupInitialRebalanceDelayMs: number, binding?: string }} */
 const options = JSON.parse(process.argv[2] ?? '{"brokers":3,"topics":[],"groupInitialRebalanceDelayMs":0}');
 
-/** The librdkafka shared library node-rdkafka itself links against. */
-function librdkafkaPath() {
-  const root = dirname(require.resolve('node-rdkafka/package.json'));
-  const names = ['librdkafka.so.1', 'librdkafka.so', 'librdkafka.1.dylib', 'librdkafka.dylib'];
+const NODE_RDKAFKA = 'node-rdkafka';
+const CKJS = '@confluentinc/kafka-javascript';
+
+/**
+ * Where a binding's librdkafka is, under its package folder: the shared library beside its addon
+ * (node-rdkafka; CKJS built from source with CKJS_LINKING=dynamic), else the addon itself, into
+ * which CKJS's prebuilt binary links librdkafka statically (the mock API's symbols exported).
+ * @param {string} name
+ * @returns {string | undefined}
+ */
+function libraryOf(name) {
+  let root;
+  try {
+    root = dirname(require.resolve(`${name}/package.json`));
+  } catch {
+    return undefined;
+  }
+  const names = ['librdkafka.so.1', 'librdkafka.so', 'librdkafka.1.dylib', 'librdkafka.dylib', 'librdkafka.dll'];
   for (const dir of [join(root, 'build', 'deps'), join(root, 'build', 'Release')]) {
-    for (const name of names) {
-      if (existsSync(join(dir, name))) return join(dir, name);
+    for (const file of names) {
+      if (existsSync(join(dir, file))) return join(dir, file);
     }
   }
-  if (existsSync(join(root, 'build', 'Release', 'librdkafka.dll'))) return join(root, 'build', 'Release', 'librdkafka.dll');
-  throw new Error(`no librdkafka shared library under ${join(root, 'build')}`);
+  const addon = join(root, 'build', 'Release', name === CKJS ? 'confluent-kafka-javascript.node' : 'node-librdkafka.node');
+  return existsSync(addon) ? addon : undefined;
+}
+
+/**
+ * The librdkafka of the binding asked for (`options.binding`), else node-rdkafka's, else CKJS's.
+ * @returns {{ binding: string, path: string }}
+ */
+function librdkafka() {
+  const order = options.binding ? [options.binding] : [NODE_RDKAFKA, CKJS];
+  for (const binding of order) {
+    const path = libraryOf(binding);
+    if (path !== undefined) return { binding, path };
+  }
+  const none = order.length === 1 ? `${order[0]} is not installed` : `neither ${order.join(' nor ')} is installed`;
+  throw new Error(`no librdkafka found: ${none} (with its native build)`);
 }
 
 /** @type {import('koffi')} */
 let koffi;
 /** @type {import('koffi').LibraryHandle} */
 let lib;
+/** @type {{ binding: string, path: string }} */
+let found;
 try {
   koffi = require('koffi');
-  lib = koffi.load(librdkafkaPath());
+  found = librdkafka();
+  lib = koffi.load(found.path);
 } catch (err) {
   die(`cannot load librdkafka through koffi: ${err instanceof Error ? err.message : String(err)}`);
   throw err;
@@ -87,7 +119,21 @@ const C = {
   partition_set_leader: lib.func('int rd_kafka_mock_partition_set_leader(void *mcluster, const char *topic, int32_t partition, int32_t broker_id)'),
   coordinator_set: lib.func('int rd_kafka_mock_coordinator_set(void *mcluster, const char *key_type, const char *key, int32_t broker_id)'),
   group_initial_rebalance_delay_ms: lib.func('void rd_kafka_mock_group_initial_rebalance_delay_ms(void *mcluster, int32_t delay_ms)'),
+  version_str: lib.func('const char *rd_kafka_version_str()'),
 };
+
+/**
+ * librdkafka >= 2.15's rd_kafka_mock_set_controller_id, else null. Without a controller the mock's
+ * metadata names broker 0, which does not exist, and a request that needs the controller
+ * (describeTopics, CreateTopics) waits for it until its timeout.
+ * @type {((mcluster: unknown, id: number) => void) | null}
+ */
+let setControllerId = null;
+try {
+  setControllerId = lib.func('void rd_kafka_mock_set_controller_id(void *mcluster, int32_t controller_id)');
+} catch {
+  // An older librdkafka (node-rdkafka 3.6's 2.12): no controller.
+}
 
 /**
  * librdkafka's error names (without the ERR_ prefix) and their codes, read from this very
@@ -132,6 +178,7 @@ if (!rk) die(`rd_kafka_new failed: ${errstr.toString('utf8').replace(/\0.*$/s, '
 const mcluster = C.cluster_new(rk, options.brokers);
 if (!mcluster) die('rd_kafka_mock_cluster_new failed');
 C.group_initial_rebalance_delay_ms(mcluster, options.groupInitialRebalanceDelayMs);
+if (setControllerId !== null) setControllerId(mcluster, 1);
 
 /** @param {number | 'all'} id */
 function brokerIds(id) {
@@ -201,4 +248,11 @@ process.on('message', (/** @type {any} */ message) => {
   }
 });
 
-send({ type: 'ready', bootstrapServers: C.bootstraps(mcluster), errorCodes: errorCodes() });
+send({
+  type: 'ready',
+  bootstrapServers: C.bootstraps(mcluster),
+  errorCodes: errorCodes(),
+  binding: found.binding,
+  librdkafkaVersion: C.version_str(),
+  controller: setControllerId !== null,
+});

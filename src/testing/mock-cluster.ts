@@ -1,6 +1,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { bindingFromEnv, isBindingName, type BindingName } from '../core/bindings';
 import { AIOKafkaError, InvalidArgumentError, OperationTimeoutError, type AIOErrorCode } from '../core/errors';
 import { checkTopic, countOption, describe, durationOption } from '../core/validation';
 import { apiKey, errorCode, type MockApi } from './kafka-protocol';
@@ -29,6 +30,13 @@ export interface MockClusterOptions {
   groupInitialRebalanceDelayMs?: number;
   /** How long to wait for the cluster to come up, in ms. @default 20000 */
   startTimeoutMs?: number;
+  /**
+   * Whose librdkafka runs the cluster: node-rdkafka's (2.12 in node-rdkafka 3.6) or
+   * @confluentinc/kafka-javascript's (2.15 in CKJS 1.10, whose mock also has a controller, so
+   * that `describeTopics` is answered). Clients of either binding can use either cluster.
+   * @default the `AIO_BINDING` environment variable if set, else node-rdkafka's if installed, else CKJS's
+   */
+  binding?: BindingName;
 }
 
 /** Options of {@link MockCluster.injectErrors}. */
@@ -59,6 +67,10 @@ export type MockErrorCode = string | number;
 export interface MockCluster {
   /** `host:port,host:port,…` for `bootstrap.servers`. */
   readonly bootstrapServers: string;
+  /** The binding whose librdkafka runs the cluster. */
+  readonly binding: BindingName;
+  /** That librdkafka's version, e.g. `2.12.0`. */
+  readonly librdkafkaVersion: string;
   /** Process id of the process hosting the cluster. */
   readonly pid: number;
   /** Broker ids: 1 to the broker count. */
@@ -144,7 +156,7 @@ function watchOverChild(childPid: number): void {
 
 /** What the child sends. */
 type ChildMessage =
-  | { type: 'ready'; bootstrapServers: string; errorCodes: Record<string, number> }
+  | { type: 'ready'; bootstrapServers: string; errorCodes: Record<string, number>; binding: BindingName; librdkafkaVersion: string }
   | { type: 'error'; message: string }
   | { type: 'result'; id: number; error?: { message: string; call?: string; code?: number; codeName?: string } };
 
@@ -202,6 +214,7 @@ export function startMockCluster(options: MockClusterOptions = {}): Promise<Mock
   let topics: MockTopic[];
   let groupInitialRebalanceDelayMs: number;
   let startTimeoutMs: number;
+  let binding: BindingName | undefined;
   try {
     brokers = options.brokers ?? 3;
     if (!Number.isInteger(brokers) || brokers < 1 || brokers > 32) {
@@ -213,11 +226,15 @@ export function startMockCluster(options: MockClusterOptions = {}): Promise<Mock
       integer: true,
     });
     startTimeoutMs = durationOption('startTimeoutMs', options.startTimeoutMs, 20_000, { positive: true, finite: true });
+    if (options.binding !== undefined && !isBindingName(options.binding)) {
+      throw new InvalidArgumentError(`binding must be "node-rdkafka" or "@confluentinc/kafka-javascript", got ${describe(options.binding)}`);
+    }
+    binding = options.binding ?? bindingFromEnv();
   } catch (err) {
     return Promise.reject(err);
   }
   installExitHook();
-  const child = fork(CHILD, [JSON.stringify({ brokers, topics, groupInitialRebalanceDelayMs })], {
+  const child = fork(CHILD, [JSON.stringify({ brokers, topics, groupInitialRebalanceDelayMs, binding })], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     // The child is plain JavaScript: never inherit loaders such as ts-jest's or --inspect.
     execArgv: [],
@@ -239,7 +256,7 @@ export function startMockCluster(options: MockClusterOptions = {}): Promise<Mock
         // From now on the child must not keep this process alive (a pending call refs it again).
         child.unref();
         child.channel?.unref();
-        resolve(makeHandle(child, message.bootstrapServers, brokers, message.errorCodes, exited));
+        resolve(makeHandle(child, message, brokers, exited));
       }
     };
     const fail = (err: AIOKafkaError): void => {
@@ -293,11 +310,11 @@ async function waitForState(child: ChildProcess, stopped: boolean): Promise<void
 
 function makeHandle(
   child: ChildProcess,
-  bootstrapServers: string,
+  ready: Extract<ChildMessage, { type: 'ready' }>,
   brokers: number,
-  knownCodes: Record<string, number>,
   exited: Promise<void>,
 ): MockCluster {
+  const knownCodes = ready.errorCodes;
   let stopping: Promise<void> | undefined;
   const pid = child.pid!;
   const brokerIds = Object.freeze(Array.from({ length: brokers }, (_, i) => i + 1));
@@ -363,7 +380,9 @@ function makeHandle(
   };
 
   return {
-    bootstrapServers,
+    bootstrapServers: ready.bootstrapServers,
+    binding: ready.binding,
+    librdkafkaVersion: ready.librdkafkaVersion,
     pid,
     brokerIds,
     createTopic: (name, options) =>

@@ -1,10 +1,13 @@
-import Kafka from 'node-rdkafka';
+import type * as NodeRdkafka from 'node-rdkafka';
+import { testBinding } from '../../helpers/binding';
 import { AIOConsumer, AIOProducer, type AIOConsumerOptions, type AIOKafkaError, type ConsumerMessage } from '../../../src';
 import { startMockCluster, type MockCluster } from '../../../src/testing';
 import { itOnMockCluster, randomTopic } from '../../helpers/broker';
 import { record } from '../ledger';
 import { memberConfig } from './common';
 import { sleep } from '../setup';
+
+const Kafka = testBinding();
 
 /*
  * The consumer on the wire while the group and the cluster misbehave: members join and leave,
@@ -90,9 +93,9 @@ class HandlerLog {
 
 /** A plain node-rdkafka client of the group that never joins it: reads committed offsets and watermarks. */
 class GroupProbe {
-  readonly #consumer: Kafka.KafkaConsumer;
+  readonly #consumer: NodeRdkafka.KafkaConsumer;
 
-  private constructor(consumer: Kafka.KafkaConsumer) {
+  private constructor(consumer: NodeRdkafka.KafkaConsumer) {
     this.#consumer = consumer;
   }
 

@@ -1,4 +1,5 @@
-import Kafka from 'node-rdkafka';
+import type * as NodeRdkafka from 'node-rdkafka';
+import { testBinding } from '../../helpers/binding';
 import { AIOConsumer, AIOProducer, type AIOKafkaError, type TopicPartition } from '../../../src';
 import { startMockCluster, type MockCluster } from '../../../src/testing';
 import { itOnMockCluster, randomTopic } from '../../helpers/broker';
@@ -6,6 +7,8 @@ import { until } from '../../helpers/until';
 import { record } from '../ledger';
 import { sleep } from '../setup';
 import { memberConfig } from './common';
+
+const Kafka = testBinding();
 
 /*
  * A user pause or resume given while a rebalance has the partition unassigned (issue 17, item 4).
@@ -73,7 +76,7 @@ async function joinAndLeave(group: string, topic: string): Promise<void> {
       'enable.auto.commit': false,
       'session.timeout.ms': 6000,
       'heartbeat.interval.ms': 300,
-      rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {
+      rebalance_cb: (err: NodeRdkafka.LibrdKafkaError, assignment: NodeRdkafka.Assignment[]) => {
         if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
           // Paused at once: B is only here to move the partitions, not to read them.
           b.assign(assignment);

@@ -1,9 +1,12 @@
-import Kafka from 'node-rdkafka';
+import type * as NodeRdkafka from 'node-rdkafka';
+import { testBinding } from '../../helpers/binding';
 import { AIOProducer, type AIOKafkaError } from '../../../src';
 import { startMockCluster, type MockCluster } from '../../../src/testing';
 import { randomTopic } from '../../helpers/broker';
 import { readTopic } from '../../helpers/read-topic';
 import { timeGroupJoin } from './group-join';
+
+const Kafka = testBinding();
 
 /*
  * The fault-injecting mock cluster against real clients over TCP: each fault is checked by what
@@ -33,11 +36,11 @@ async function connect(config: Record<string, string | number | boolean> = {}): 
 }
 
 /** The cluster's metadata for `topic`, through a plain node-rdkafka client (fresh each call: no cache). */
-async function topicMetadata(topic: string): Promise<Kafka.TopicMetadata> {
+async function topicMetadata(topic: string): Promise<NodeRdkafka.TopicMetadata> {
   const client = new Kafka.Producer({ 'bootstrap.servers': cluster.bootstrapServers, 'allow.auto.create.topics': false });
   await new Promise<void>((resolve, reject) => client.connect({ timeout: 10_000 }, (err) => (err ? reject(err) : resolve())));
   try {
-    const metadata = await new Promise<Kafka.Metadata>((resolve, reject) =>
+    const metadata = await new Promise<NodeRdkafka.Metadata>((resolve, reject) =>
       client.getMetadata({ topic, timeout: 10_000 }, (err, m) => (err ? reject(err) : resolve(m))),
     );
     const found = metadata.topics.find((t) => t.name === topic);

@@ -1,4 +1,7 @@
-import Kafka from 'node-rdkafka';
+import type * as NodeRdkafka from 'node-rdkafka';
+import { testBinding } from '../../helpers/binding';
+
+const Kafka = testBinding();
 
 /**
  * Joins `group` on `topic` with a plain node-rdkafka consumer and returns how long it took from
@@ -17,7 +20,7 @@ export async function timeGroupJoin(
       'bootstrap.servers': bootstrapServers,
       'group.id': group,
       'enable.auto.commit': false,
-      rebalance_cb: (err: Kafka.LibrdKafkaError, assignment: Kafka.Assignment[]) => {
+      rebalance_cb: (err: NodeRdkafka.LibrdKafkaError, assignment: NodeRdkafka.Assignment[]) => {
         if (err.code === Kafka.CODES.ERRORS.ERR__ASSIGN_PARTITIONS) {
           consumer.assign(assignment);
           assignedAt ??= Date.now();

@@ -3,6 +3,7 @@ import {
   AbortedError,
   AdminClosedError,
   AIOKafkaError,
+  BindingUnavailableError,
   ClientClosedError,
   ConsumerClosedError,
   DeliveryError,
@@ -14,7 +15,9 @@ import {
   QueueFullError,
   SerializationError,
   TransactionError,
+  UnsupportedByBindingError,
   UnsupportedByClusterError,
+  WorkerThreadError,
   isAIOKafkaError,
 } from '../../../src/core/errors';
 
@@ -37,6 +40,9 @@ describe('error classes', () => {
     [new SerializationError('m', { topic: 't', part: 'key', cause: new Error('x') }), 'SerializationError', 'AIO_SERIALIZATION', false],
     [new AbortedError('m', { possiblyDelivered: false, cause: undefined }), 'AbortedError', 'AIO_ABORTED', false],
     [new UnsupportedByClusterError('m', 'CreateTopics'), 'UnsupportedByClusterError', 'ERR__UNSUPPORTED_FEATURE', false],
+    [new UnsupportedByBindingError('m', { binding: 'node-rdkafka', supportedBy: '@confluentinc/kafka-javascript' }), 'UnsupportedByBindingError', 'AIO_UNSUPPORTED_BY_BINDING', false],
+    [new BindingUnavailableError('m'), 'BindingUnavailableError', 'AIO_BINDING_UNAVAILABLE', false],
+    [new WorkerThreadError('m'), 'WorkerThreadError', 'AIO_WORKER_THREAD', false],
   ];
 
   it('covers every error class src/core/errors.ts defines', () => {

@@ -105,6 +105,20 @@ describe('checkConfigValues', () => {
     expect(() => checkConfigValues({ rebalance_cb: {} } as never)).toThrow(/config "rebalance_cb" must be a function or a boolean, got an object/);
   });
 
+  it('on CKJS, a function only for the callback properties it binds: another one is refused, naming the key and what it takes', () => {
+    const ckjs = { name: '@confluentinc/kafka-javascript' as const, callbackProperties: new Set(['rebalance_cb', 'offset_commit_cb', 'oauthbearer_token_refresh_cb']) };
+    expect(() => checkConfigValues({ rebalance_cb: () => undefined, oauthbearer_token_refresh_cb: () => undefined }, ckjs)).not.toThrow();
+    for (const key of ['error_cb', 'stats_cb', 'background_event_cb', 'ssl.certificate.verify_cb']) {
+      const create = jest.fn();
+      expect(() => createWithConfig({ [key]: () => undefined }, create, ckjs)).toThrow(
+        new InvalidArgumentError(`config "${key}": @confluentinc/kafka-javascript takes no function for it (only for rebalance_cb, offset_commit_cb, oauthbearer_token_refresh_cb)`),
+      );
+      expect(create).not.toHaveBeenCalled();
+    }
+    // node-rdkafka: no such limit here.
+    expect(() => checkConfigValues({ error_cb: () => undefined }, { name: 'node-rdkafka', callbackProperties: undefined })).not.toThrow();
+  });
+
   it.each([1, '15', 9, 'SIGTERM'])('refuses internal.termination.signal %p: librdkafka would take the signal over in the whole process', (signal) => {
     expect(() => checkConfigValues({ 'internal.termination.signal': signal })).toThrow(/config "internal.termination.signal" must be 0 \(its default\) in Node.js/);
     expect(() => checkConfigValues({ 'internal.termination.signal': 0 })).not.toThrow();

@@ -37,12 +37,8 @@ class FakeClient extends EventEmitter implements ProbeClient {
   }
 }
 
-// The librdkafka version the guard reads (node-rdkafka's librdkafkaVersion): set per test.
+// The librdkafka version of the binding the guard is given: set per test.
 let version = '2.12.0';
-jest.mock('../../../src/native/loader', () => ({
-  ...jest.requireActual('../../../src/native/loader'),
-  librdkafkaVersion: () => version,
-}));
 beforeEach(() => (version = '2.12.0'));
 
 const plugin = { 'plugin.library.paths': '/opt/plugins/monitoring.so' };
@@ -100,11 +96,16 @@ describe('guardCreation', () => {
     const probes: FakeClient[] = [];
     const real = new FakeClient({});
     const config = { ...risky, 'ssl.key.location': '/secret/client.key' };
-    guardCreation(real, config, (c) => {
-      const probe = new FakeClient(c, 'ssl.key.location failed: error:0A080002:SSL routines::system lib (/secret/client.key)');
-      probes.push(probe);
-      return probe;
-    });
+    guardCreation(
+      real,
+      config,
+      (c) => {
+        const probe = new FakeClient(c, 'ssl.key.location failed: error:0A080002:SSL routines::system lib (/secret/client.key)');
+        probes.push(probe);
+        return probe;
+      },
+      version,
+    );
     const err = await connectOnce(real);
     expect(err).toBeInstanceOf(InvalidArgumentError);
     expect(err!.message).toMatch(/^librdkafka refused config "ssl.key.location": ssl.key.location failed/);
@@ -119,12 +120,17 @@ describe('guardCreation', () => {
     const real = new FakeClient({});
     const origConnect = real.connect.bind(real);
     real.connect = (o, cb) => (order.push('real connect'), origConnect(o, cb));
-    guardCreation(real, risky, (c) => {
-      const probe = new FakeClient(c);
-      const probeConnect = probe.connect.bind(probe);
-      probe.connect = (o, cb) => (order.push('probe connect'), probeConnect(o, (err) => (order.push('probe gone'), cb(err))));
-      return probe;
-    });
+    guardCreation(
+      real,
+      risky,
+      (c) => {
+        const probe = new FakeClient(c);
+        const probeConnect = probe.connect.bind(probe);
+        probe.connect = (o, cb) => (order.push('probe connect'), probeConnect(o, (err) => (order.push('probe gone'), cb(err))));
+        return probe;
+      },
+      version,
+    );
     const err = await connectOnce(real);
     expect(err).toMatchObject({ code: -195 });
     expect(order).toEqual(['probe connect', 'probe gone', 'real connect']);
@@ -134,7 +140,7 @@ describe('guardCreation', () => {
     version = '2.13.0';
     const build = jest.fn();
     const real = new FakeClient({});
-    guardCreation(real, risky, build);
+    guardCreation(real, risky, build, version);
     await connectOnce(real);
     expect(build).not.toHaveBeenCalled();
     expect(real.calls).toEqual(['connect']);
@@ -143,7 +149,7 @@ describe('guardCreation', () => {
   it('without a plugin: no probe; a refused creation still becomes an InvalidArgumentError', async () => {
     const build = jest.fn();
     const real = new FakeClient({}, 'Unsupported SASL mechanism: GSSAPI');
-    guardCreation(real, { 'security.protocol': 'sasl_ssl' }, build);
+    guardCreation(real, { 'security.protocol': 'sasl_ssl' }, build, version);
     const err = await connectOnce(real);
     expect(build).not.toHaveBeenCalled();
     expect(err).toBeInstanceOf(InvalidArgumentError);
@@ -152,7 +158,7 @@ describe('guardCreation', () => {
 
   it("scrubs the configuration's secrets from log lines and error events before any listener sees them", () => {
     const real = new FakeClient({});
-    guardCreation(real, { 'ssl.key.location': '/secret/client.key' }, jest.fn());
+    guardCreation(real, { 'ssl.key.location': '/secret/client.key' }, jest.fn(), version);
     const logs: string[] = [];
     const errors: Error[] = [];
     real.on('event.log', (log: { message: string }) => logs.push(log.message));

@@ -4,7 +4,8 @@ import {
   InvalidArgumentError,
   QueueFullError,
 } from '../../../src/core/errors';
-import { asAIOError, codeName, fromLibrdkafka, nativeCodeName } from '../../../src/native/errors';
+import { asAIOError, codeName, fatalFromLog, fromLibrdkafka, nativeCodeName } from '../../../src/native/errors';
+import { echoesFatal } from '../../../src/native/fatal';
 
 // node-rdkafka's own error class: what the native layer really hands us.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -101,5 +102,31 @@ it('makes a commit refused during a rebalance retriable', () => {
   expect(fromLibrdkafka({ message: 'Broker: Group rebalance in progress', code: 27 }, { kind: 'client' })).toMatchObject({
     code: 'ERR_REBALANCE_IN_PROGRESS',
     retriable: true,
+  });
+});
+
+describe('echoesFatal: librdkafka’s error event after the FATAL log line it echoes', () => {
+  const logged = fatalFromLog({
+    fac: 'FATAL',
+    message: '[thrd:main]: Fatal error: Local: This instance has been fenced by a newer instance: Failed to add partitions to transaction: Local: This instance has been fenced by a newer instance',
+  })!;
+
+  it('node-rdkafka’s shape: origin and a lower-cased message, joined again', () => {
+    expect(echoesFatal(logged, { message: 'this instance has been fenced by a newer instance', origin: 'local', code: -1 })).toBe(true);
+  });
+
+  it('CKJS’s shape: the whole text as message, origin beside it', () => {
+    expect(echoesFatal(logged, { message: 'Local: This instance has been fenced by a newer instance', origin: 'kafka' })).toBe(true);
+  });
+
+  it('another error is no echo', () => {
+    expect(echoesFatal(logged, { message: 'Local: All broker connections are down', origin: 'kafka' })).toBe(false);
+  });
+});
+
+describe('nativeCodeName of a client error event', () => {
+  it('CKJS’s whole text (origin "kafka", no code) and node-rdkafka’s split text name the same code', () => {
+    expect(nativeCodeName({ message: 'Local: This instance has been fenced by a newer instance', origin: 'kafka' })).toBe('ERR__FENCED');
+    expect(nativeCodeName({ message: 'this instance has been fenced by a newer instance', origin: 'local', code: -1 })).toBe('ERR__FENCED');
   });
 });

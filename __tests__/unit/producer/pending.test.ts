@@ -37,7 +37,14 @@ describe('PendingRegistry', () => {
         expect(registry.take(pick)).toBe(model.get(pick));
         model.delete(pick);
       }
-      if (step % 100 === 0) expect(registry.size).toBe(model.size);
+      if (step % 100 === 0) {
+        expect(registry.size).toBe(model.size);
+        // hasBelow(limit): is the oldest pending id (the model's first key) below limit?
+        const oldest = model.keys().next().value;
+        for (const limit of [oldest ?? registry.nextId, (oldest ?? 0) + 1, registry.nextId]) {
+          expect(registry.hasBelow(limit)).toBe(oldest !== undefined && oldest < limit);
+        }
+      }
     }
     expect(registry.size).toBe(model.size);
     expect(registry.takeAll()).toEqual([...model.values()]);
@@ -51,6 +58,8 @@ describe('PendingRegistry', () => {
     for (let i = 0; i < 100_000; i++) registry.take(registry.add(i));
     const recent = [registry.add(1), registry.add(2), registry.add(3)];
     expect(registry.size).toBe(4);
+    expect(registry.hasBelow(straggler)).toBe(false);
+    expect(registry.hasBelow(straggler + 1)).toBe(true);
     expect(registry.takeBelow(recent[1]!)).toEqual([
       [straggler, -1],
       [recent[0], 1],

@@ -30,6 +30,8 @@ interface Harness {
   fatal: { error: AIOKafkaError | undefined; entered: AIOKafkaError[] };
   /** What transactions reported with no caller to hear it (the producer's `error` event). */
   reported: Array<{ err: AIOKafkaError; context: string }>;
+  /** The native calls made when the host was asked to hold the reports (report-order.ts). */
+  holds: string[][];
 }
 
 /** Transactions over the fake native producer, with a host that keeps the producer's fatal state. */
@@ -38,6 +40,7 @@ function harness(): Harness {
   const deliveries: Harness['deliveries'] = [];
   const fatal: Harness['fatal'] = { error: undefined, entered: [] };
   const reported: Harness['reported'] = [];
+  const holds: string[][] = [];
   const host: TransactionsHost = {
     native,
     produce: () => new Promise<DeliveryReport>((resolve, reject) => void deliveries.push({ resolve, reject: (e) => reject(e) })),
@@ -47,8 +50,9 @@ function harness(): Harness {
       fatal.error ??= err;
     },
     report: (err, context) => void reported.push({ err, context }),
+    holdReports: () => void holds.push(native.names()),
   };
-  return { native, transactions: new Transactions(host), deliveries, fatal, reported };
+  return { native, transactions: new Transactions(host), deliveries, fatal, reported, holds };
 }
 
 async function begun(h: Harness) {
@@ -129,6 +133,26 @@ describe('Transactions', () => {
     h.native.answer('commitTransaction');
     await committing;
     expect(tx.state).toBe('committed');
+  });
+
+  it('abort has the producer hold its reports (settled in produce order) just before librdkafka aborts; commit does not', async () => {
+    const h = harness();
+    const committed = await begun(h);
+    void committed.produce('t', 'a');
+    const committing = committed.commit();
+    h.deliveries[0]!.resolve({ topic: 't', partition: 0, offset: 0, size: 1 });
+    await settle();
+    h.native.answer('commitTransaction');
+    await committing;
+    expect(h.holds).toEqual([]);
+    const aborted = await begun(h);
+    void aborted.produce('t', 'b').catch(() => {});
+    const aborting = aborted.abort();
+    await settle();
+    expect(h.holds).toEqual([['beginTransaction', 'commitTransaction', 'beginTransaction']]);
+    expect(h.native.names().at(-1)).toBe('abortTransaction');
+    h.native.answer('abortTransaction');
+    await aborting;
   });
 
   it('a failed message makes commit refuse without asking librdkafka (abortable); the rejection is handled', async () => {
