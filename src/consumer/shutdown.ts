@@ -8,7 +8,7 @@ import type { ClientEvents } from '../core/client-events';
 import { ConsumerClosedError, type AIOKafkaError } from '../core/errors';
 import type { Leases } from '../core/lease';
 import { disconnectNative } from '../core/lifecycle';
-import { settlesWithin, startTimer } from '../core/timeouts';
+import { delay, settlesWithin } from '../core/timeouts';
 import type { NativeConsumer } from '../native/consumer';
 import type { CommitPlanner } from './commit-planner';
 import { COMMIT_TIMEOUT_MS, type Committer } from './committer';
@@ -94,7 +94,7 @@ export class Shutdown {
       // Confirmed (the next plan tells what a late step added) or refused: plan again, after a pause.
       if (failure !== undefined) {
         const pause = Math.min(FINAL_COMMIT_RETRY_MAX_MS, FINAL_COMMIT_RETRY_MS * 2 ** round, deadline - Date.now());
-        await new Promise<void>((resolve) => startTimer(resolve, pause));
+        await delay(pause);
       }
     }
     if (failure !== undefined) this.#parts.events.error(failure, 'final commit failed');

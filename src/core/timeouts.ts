@@ -26,6 +26,16 @@ export function startTimer(fn: () => void, delayMs: number, unref = false): Node
   return unref ? timer.unref() : timer;
 }
 
+/** What is left of a limit of `limitMs` begun at `startedAt` (`performance.now()`), never below 0; Infinity stays Infinity. */
+export function remainingMs(startedAt: number, limitMs: number): number {
+  return Math.max(0, limitMs - (performance.now() - startedAt));
+}
+
+/** Resolves after `delayMs` (under {@link startTimer}'s rule: past what a timer holds, never). */
+export function delay(delayMs: number): Promise<void> {
+  return new Promise<void>((resolve) => startTimer(resolve, delayMs));
+}
+
 /**
  * Waits for `promise`, at most `timeoutMs`: resolves true when it settled in time (whatever its
  * outcome), false when the limit passed first. Leaves no timer behind.

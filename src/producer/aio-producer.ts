@@ -5,7 +5,7 @@ import { AIOKafkaError, InvalidArgumentError, InvalidStateError } from '../core/
 import type { SerializerOptions } from '../core/serde';
 import { disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
-import { settlesWithin } from '../core/timeouts';
+import { remainingMs, settlesWithin } from '../core/timeouts';
 import { connectTrace } from '../core/tracing';
 import { callTimeoutMs, checkOptionsObject, describe } from '../core/validation';
 import { missingPluginWarning } from '../native/background-poll';
@@ -173,7 +173,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     if (producer.#transactions !== undefined) {
       try {
         // What is left of connect's limit: connect is one wait, however many steps it takes.
-        await producer.#transactions.init(Math.max(1, resolved.connectTimeoutMs - (performance.now() - started)));
+        await producer.#transactions.init(Math.max(1, remainingMs(started, resolved.connectTimeoutMs)));
       } catch (err) {
         await producer.close({ timeoutMs: 0 });
         throw err;
@@ -421,7 +421,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     // An open transaction is aborted, within the same limit.
     await this.#transactions?.close(timeoutMs);
     try {
-      await this.flush(Math.max(0, timeoutMs - (performance.now() - started)));
+      await this.flush(remainingMs(started, timeoutMs));
     } catch {
       // Timed out: what is still pending is rejected below.
     }
@@ -432,7 +432,7 @@ export class AIOProducer<K = Buffer | string | null, V = Buffer | string | null>
     // close waits for it until its limit, then lets it finish in the background.
     const running = this.#transactions?.running();
     const disconnected = running === undefined ? this.#disconnect() : running.then(() => this.#disconnect());
-    await settlesWithin(disconnected, Math.max(0, timeoutMs - (performance.now() - started)));
+    await settlesWithin(disconnected, remainingMs(started, timeoutMs));
     this.#pipeline.closed();
   }
 

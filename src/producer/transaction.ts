@@ -11,7 +11,7 @@ import { ConsumerClosedError, InvalidArgumentError, InvalidStateError, ProducerC
 import { defineAsyncDispose } from '../core/dispose';
 import { lendNative, type LendsNative } from '../core/lease';
 import { Serial } from '../core/serial';
-import { nativeTimeoutMs } from '../core/timeouts';
+import { nativeTimeoutMs, remainingMs } from '../core/timeouts';
 import type { TopicPartitionOffset } from '../core/topic-partition';
 import { callTimeoutMs, checkTopic, describe } from '../core/validation';
 import type { NativeTransactionCallback, NativeTransactions } from '../native/producer';
@@ -294,7 +294,7 @@ export class Transaction<K = Buffer | string | null, V = Buffer | string | null>
         this.#apply('abortable', failed);
         return this.#settle(call, failed);
       }
-      const left = Math.max(0, timeoutMs - (performance.now() - started));
+      const left = remainingMs(started, timeoutMs);
       await this.#native(call, left, (cb) => this.#host.native.commitTransaction(nativeTimeoutMs(left), cb), 'committed');
     });
   }

@@ -13,7 +13,7 @@
 import pDefer from 'p-defer';
 import { AIOErrorCodes, InvalidStateError, OperationTimeoutError, ProducerClosedError, TransactionError, type AIOKafkaError } from '../core/errors';
 import { noop } from '../core/noop';
-import { callWithDeadline, LIBRDKAFKA_GRACE_MS, nativeTimeoutMs, settlesWithin, startTimer } from '../core/timeouts';
+import { callWithDeadline, delay, LIBRDKAFKA_GRACE_MS, nativeTimeoutMs, remainingMs, settlesWithin } from '../core/timeouts';
 import { fromTransactional } from '../native/errors';
 import type { NativeTransactionCallback } from '../native/producer';
 import { DEFAULT_TRANSACTION_TIMEOUT_MS, Transaction, type NativeCall, type TransactionOwner, type TransactionsHost } from './transaction';
@@ -127,7 +127,7 @@ export class Transactions implements TransactionOwner {
     const aborted = (async () => {
       await this.#beginning;
       const open = this.#active;
-      if (open !== undefined) await this.#abortAtClose(open, () => Math.max(0, timeoutMs - (performance.now() - started)));
+      if (open !== undefined) await this.#abortAtClose(open, () => remainingMs(started, timeoutMs));
     })();
     const inTime = await settlesWithin(aborted, timeoutMs);
     this.#closing = 'closed';
@@ -151,7 +151,7 @@ export class Transactions implements TransactionOwner {
         if (err instanceof InvalidStateError) return;
         const typed = err as AIOKafkaError;
         if (typed.retriable && left() > ABORT_RETRY_PAUSE_MS) {
-          await new Promise<void>((resolve) => startTimer(resolve, ABORT_RETRY_PAUSE_MS));
+          await delay(ABORT_RETRY_PAUSE_MS);
           continue;
         }
         this.#host.report(typed, 'close: the open transaction could not be aborted; the coordinator keeps it open until transaction.timeout.ms');
