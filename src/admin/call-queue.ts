@@ -56,9 +56,7 @@ export class AdminCallQueue {
     this.#waiting.clear();
     const inFlight = this.#inFlight;
     if (inFlight === undefined || (await settlesWithin(inFlight.answered, timeoutMs))) return undefined;
-    inFlight.call.reject(
-      new AdminClosedError(`${inFlight.call.what}: the admin client closed (after ${timeoutMs} ms) before the answer came; its outcome is unknown`),
-    );
+    inFlight.call.reject(closedInFlight(inFlight.call.what, timeoutMs));
     return { answered: inFlight.answered };
   }
 
@@ -87,4 +85,9 @@ export class AdminCallQueue {
     await answered;
     this.#inFlight = undefined;
   }
+}
+
+/** The error of an admin call still in flight when close reached its limit (`timeoutMs`): outcome unknown. */
+export function closedInFlight(what: string, timeoutMs: number): AdminClosedError {
+  return new AdminClosedError(`${what}: the admin client closed (after ${timeoutMs} ms) before the answer came; its outcome is unknown`);
 }

@@ -4,7 +4,7 @@
  * disconnected. The first session also learns what the cluster serves, from librdkafka's log of
  * its ApiVersions answer (broker-apis.ts): `connect()` runs that one.
  */
-import { AdminClosedError, type AIOKafkaError } from '../core/errors';
+import type { AIOKafkaError } from '../core/errors';
 import { disconnectNative } from '../core/lifecycle';
 import { noop } from '../core/noop';
 import { settlesWithin } from '../core/timeouts';
@@ -13,6 +13,7 @@ import { bootstrapOf, type LibrdkafkaConfig } from '../native/config';
 import { connectNative } from '../native/connect';
 import type { NativeLogEvent } from '../native/producer';
 import { ApiVersionsReader, type BrokerApis } from './broker-apis';
+import { closedInFlight } from './call-queue';
 
 /**
  * How long, at most, a session waits after the connection for librdkafka's log of the
@@ -79,7 +80,7 @@ export class Sessions {
 
   /**
    * Waits for the sessions under way, up to `timeoutMs`; past it their calls reject with
-   * {@link AdminClosedError} (outcome unknown) and each session ends in the background: its
+   * `AdminClosedError` (outcome unknown) and each session ends in the background: its
    * client disconnects once node-rdkafka answered (disconnecting under a call would block the
    * event loop until the call's native timeout).
    */
@@ -87,7 +88,7 @@ export class Sessions {
     if (this.#running.size === 0) return;
     if (await settlesWithin(Promise.allSettled([...this.#running].map((running) => running.work)), timeoutMs)) return;
     for (const running of this.#running) {
-      running.giveUp(new AdminClosedError(`${running.what}: the admin client closed (after ${timeoutMs} ms) before the answer came; its outcome is unknown`));
+      running.giveUp(closedInFlight(running.what, timeoutMs));
     }
   }
 
