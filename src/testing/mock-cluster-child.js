@@ -82,9 +82,14 @@ function librdkafka() {
   throw new Error(`no librdkafka found: ${none} (with its native build)`);
 }
 
+/*
+ * koffi stays on its 2.x line (package.json): its package carries every platform's prebuilt binary,
+ * where 3.x moved them to optional dependencies that `--omit=optional` (a CKJS install, README.md)
+ * leaves out, and koffi then compiled itself with cmake.
+ */
 /** @type {import('koffi')} */
 let koffi;
-/** @type {import('koffi').LibraryHandle} */
+/** @type {import('koffi').IKoffiLib} */
 let lib;
 /** @type {{ binding: string, path: string }} */
 let found;
