@@ -326,9 +326,10 @@ export class AIOAdmin extends ClientBase {
    * Calls still queued reject with {@link AdminClosedError} at once, as do calls made afterwards.
    * The calls in flight (on the AdminClient, and listTopics or the offsets calls on their own
    * short-lived clients) are let finish until the limit; past it, each rejects with
-   * `AdminClosedError` (its outcome unknown), and the AdminClient is released in the background
-   * once the binding answered (disconnecting under the call would block the event loop until its
-   * native timeout).
+   * `AdminClosedError` (its outcome unknown); one that runs in a child process (describeGroups,
+   * deleteGroups on CKJS) is stopped, so that its child does not keep the process alive; and the
+   * AdminClient is released in the background once the binding answered (disconnecting under the
+   * call would block the event loop until its native timeout).
    */
   override close(options: CloseOptions = {}): Promise<void> {
     return super.close(options);
@@ -337,8 +338,11 @@ export class AIOAdmin extends ClientBase {
   protected async closeClient(timeoutMs: number): Promise<void> {
     // The AdminClient's calls and the short-lived clients' ones (listTopics, offsets), at once.
     const [running] = await Promise.all([this.#queue.close(timeoutMs), this.#sessions.close(timeoutMs)]);
-    if (running === undefined) this.#disconnect();
-    else void running.answered.then(() => this.#disconnect());
+    if (running === undefined) return this.#disconnect();
+    // A call given up on that runs in a child process (describeGroups, deleteGroups) is stopped,
+    // and answers: its child would keep the process alive up to the call's limit.
+    this.#native.operations?.stopIsolated();
+    void running.answered.then(() => this.#disconnect());
   }
 
   /** Nothing runs on the AdminClient itself: the calls made after a fatal error are refused with it. */

@@ -31,6 +31,15 @@ export function operationsFor(binding: Binding, admin: object, config: Librdkafk
   const ckjs = admin as CkjsAdminClient;
   if (binding.name !== '@confluentinc/kafka-javascript' || typeof ckjs.describeTopics !== 'function') return undefined;
   const dir = isolatedAdminDir(binding);
+  /** The isolated calls still running, each by what stops it. */
+  const running = new Set<() => void>();
+  const isolated = <T>(op: 'describeGroups' | 'deleteGroups', args: unknown[], timeoutMs: number, cb: NativeCallback<T>): void => {
+    const stop = runIsolated<T>(dir(), config, op, args, timeoutMs, (err, result) => {
+      running.delete(stop);
+      cb(err, result);
+    });
+    running.add(stop);
+  };
   return {
     metadata: (timeoutMs, cb) => {
       if (ckjs._client === undefined) throw new Error('Client is disconnected');
@@ -45,12 +54,15 @@ export function operationsFor(binding: Binding, admin: object, config: Librdkafk
       ),
     deleteRecords: (offsets, timeoutMs, cb) => ckjs.deleteRecords(offsets, { timeout: timeoutMs, operationTimeout: timeoutMs }, cb),
     listGroups: (timeoutMs, cb) => ckjs.listGroups({ timeout: timeoutMs }, cb),
-    describeGroups: (groups, timeoutMs, cb) => runIsolated(dir(), config, 'describeGroups', [groups], timeoutMs, cb),
-    deleteGroups: (groups, timeoutMs, isolated, cb) => {
-      if (isolated) runIsolated(dir(), config, 'deleteGroups', [groups], timeoutMs, cb);
+    describeGroups: (groups, timeoutMs, cb) => isolated('describeGroups', [groups], timeoutMs, cb),
+    deleteGroups: (groups, timeoutMs, inChild, cb) => {
+      if (inChild) isolated('deleteGroups', [groups], timeoutMs, cb);
       else ckjs.deleteGroups(groups, { timeout: timeoutMs }, cb);
     },
     listConsumerGroupOffsets: (group, partitions, timeoutMs, cb) =>
       ckjs.listConsumerGroupOffsets([{ groupId: group, partitions }], { timeout: timeoutMs, requireStableOffsets: false }, cb),
+    stopIsolated: () => {
+      for (const stop of running) stop();
+    },
   };
 }

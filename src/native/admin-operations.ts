@@ -124,6 +124,12 @@ export interface NativeAdminOperations {
   /** `isolated`: in a child process (the cluster's support of DeleteGroups is unknown). */
   deleteGroups(groups: string[], timeoutMs: number, isolated: boolean, cb: NativeCallback<NativeDeletedGroup[]>): void;
   listConsumerGroupOffsets(group: string, partitions: Array<{ topic: string; partition: number }>, timeoutMs: number, cb: NativeCallback<NativeGroupOffsets[]>): void;
+  /**
+   * Stops the calls still running in child processes: close gave up on them (they rejected
+   * closed), and a child left running would keep this process alive up to its call's limit.
+   * Each one's callback then answers that it was stopped.
+   */
+  stopIsolated(): void;
 }
 
 /** What the admin seam hands out: the AdminClient's operations, when its binding has them. */

@@ -3,8 +3,9 @@
  * process on (src/native/admin-operations.ts). The child gets the binding's folder and the
  * configuration on its stdin (never on its command line: the configuration may hold secrets),
  * answers with one line, and is killed if it outlives the call's limit by more than librdkafka's
- * grace, or when this process exits. A child that dies without answering (the crash it is there
- * to contain) fails the call, saying so.
+ * grace, when the admin client that started it closes without waiting for it any longer, or when
+ * this process exits. A child that dies without answering (the crash it is there to contain)
+ * fails the call, saying so.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -39,6 +40,8 @@ export function isolatedAdminDir(binding: Binding): () => string {
  * Runs `op(...args, { timeout: timeoutMs }, cb)` on an AdminClient of the binding in `dir` made
  * from `config`, in a child process; calls `cb` once with the result, the binding's error (a
  * numeric `code`), or an {@link AIOKafkaError} when the child died without answering.
+ * @returns what stops the call: it kills the child (its pipes would keep this process alive up
+ *   to the call's limit), and `cb` then answers that the call was stopped.
  * @throws {InvalidArgumentError} when `config` holds a function (it cannot be sent to the child).
  */
 export function runIsolated<T>(
@@ -48,7 +51,7 @@ export function runIsolated<T>(
   args: unknown[],
   timeoutMs: number,
   cb: NativeCallback<T>,
-): void {
+): () => void {
   for (const [key, value] of Object.entries(config)) {
     if (typeof value === 'function') {
       throw new InvalidArgumentError(`${op}: config "${key}" is a function, which cannot reach the child process this call runs in (see docs/api.md)`);
@@ -64,6 +67,7 @@ export function runIsolated<T>(
   running.add(child);
   const killer = setTimeout(() => child.kill('SIGKILL'), timeoutMs + LIBRDKAFKA_GRACE_MS + 5_000);
   killer.unref();
+  let stopped = false;
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -80,7 +84,11 @@ export function runIsolated<T>(
       else cb(null, answer.result as T);
       return;
     }
-    const how = signal !== null ? `was killed by ${signal}` : `exited with code ${String(code)}`;
+    const how = stopped
+      ? 'was stopped (its admin client closed)'
+      : signal !== null
+        ? `was killed by ${signal}`
+        : `exited with code ${String(code)}`;
     const last = stderr.trim().split('\n').pop();
     cb(
       new AIOKafkaError(
@@ -93,4 +101,9 @@ export function runIsolated<T>(
     );
   });
   child.stdin.end(JSON.stringify({ dir, config, op, args, timeoutMs }));
+  return () => {
+    if (!running.has(child)) return;
+    stopped = true;
+    child.kill('SIGKILL');
+  };
 }

@@ -9,9 +9,11 @@ import {
   type OffsetSpec,
 } from '../../../src';
 import { MAX_TIMER_MS } from '../../../src/core/timeouts';
+import { CKJS } from '../../../src/core/bindings';
 import type { NativeAdmin, NativeAdminFactories } from '../../../src/native/admin';
+import type { NativeAdminOperations } from '../../../src/native/admin-operations';
 import { nativeError } from '../../helpers/fake-native-producer';
-import { fakeCluster, type FakeClusterOptions } from './fake-cluster-client';
+import { ALL_TOPIC_APIS, fakeCluster, type FakeClusterOptions } from './fake-cluster-client';
 
 /*
  * AIOAdmin against a fake native AdminClient whose calls answer when the test says so, with jest
@@ -46,6 +48,34 @@ function fakeAdmin(cluster: FakeClusterOptions = {}): {
     createOffsetsClient: (config) => clients.create(config),
   };
   return { factories, calls, disconnects: () => disconnects, cluster: clients };
+}
+
+/**
+ * Gives the fake AdminClient a describeGroups that runs "in a child process" (answering when the
+ * test says so) and the stopIsolated that stops it, as CKJS's operations do (native/admin-ckjs.ts).
+ */
+function childOperations(factories: NativeAdminFactories): {
+  running: () => boolean;
+  stops: () => number;
+  answer: (err: Error | null) => void;
+} {
+  let pending: ((err: Error | null, result: { groups: [] }) => void) | undefined;
+  let stops = 0;
+  const answer = (err: Error | null): void => {
+    const cb = pending;
+    pending = undefined;
+    cb?.(err, { groups: [] });
+  };
+  const operations: Pick<NativeAdminOperations, 'describeGroups' | 'stopIsolated'> = {
+    describeGroups: (_groups, _timeoutMs, cb) => void (pending = cb),
+    stopIsolated: () => {
+      stops++;
+      answer(new Error('describeGroups: the call was stopped (its admin client closed)'));
+    },
+  };
+  const createAdmin = factories.createAdmin;
+  factories.createAdmin = (config) => Object.assign(createAdmin(config), { binding: CKJS, operations: operations as NativeAdminOperations });
+  return { running: () => pending !== undefined, stops: () => stops, answer };
 }
 
 /** The outcome of `promise` so far: 'pending', 'ok' or the rejection. */
@@ -240,6 +270,41 @@ describe('AIOAdmin: the client lifecycle every client shares (fake clients, issu
     await jest.advanceTimersByTimeAsync(0);
     expect(disconnects()).toBe(1);
     expect(created.state).toBeInstanceOf(AdminClosedError);
+  });
+
+  // Review of 37f6132: describeGroups and deleteGroups run in a child process on CKJS; close
+  // rejected the call on time but left the child running, whose pipes kept the process alive up
+  // to the call's limit plus about 15 s.
+  test('close({ timeoutMs }) stops a call given up on that runs in a child process; the disconnect follows its answer', async () => {
+    const { factories, disconnects } = fakeAdmin({ apis: [...ALL_TOPIC_APIS, 'DescribeGroups'] });
+    const child = childOperations(factories);
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const described = track(admin.describeGroups(['g'], { timeoutMs: 60_000 }));
+    await jest.advanceTimersByTimeAsync(0);
+    expect(child.running()).toBe(true);
+    const closed = track(admin.close({ timeoutMs: 100 }));
+    await jest.advanceTimersByTimeAsync(99);
+    expect(child.stops()).toBe(0);
+    await jest.advanceTimersByTimeAsync(1);
+    expect(closed.state).toBe('ok');
+    expect(described.state).toBeInstanceOf(AdminClosedError);
+    expect(child.stops()).toBe(1);
+    expect(child.running()).toBe(false);
+    await jest.advanceTimersByTimeAsync(0);
+    expect(disconnects()).toBe(1);
+  });
+
+  test('close() stops nothing when the call in a child process answered in time', async () => {
+    const { factories } = fakeAdmin({ apis: [...ALL_TOPIC_APIS, 'DescribeGroups'] });
+    const child = childOperations(factories);
+    const admin = await AIOAdmin.connectWith({}, {}, { factories });
+    const described = admin.describeGroups(['g'], { timeoutMs: 60_000 });
+    await jest.advanceTimersByTimeAsync(0);
+    const closed = admin.close({ timeoutMs: 1000 });
+    child.answer(null);
+    await expect(described).resolves.toEqual([]);
+    await closed;
+    expect(child.stops()).toBe(0);
   });
 
   // Review of d64f993: close answered only the AdminClient's calls; listTopics and the offsets
