@@ -3,21 +3,13 @@ import { join } from 'node:path';
 import { AIOProducer, InvalidArgumentError } from '../../src';
 import { startMockCluster } from '../../src/testing';
 import { onMockCluster } from '../helpers/broker';
+import { isAlive } from '../helpers/run-node';
 
 const describeMock = onMockCluster ? describe : describe.skip;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function waitUntilGone(pid: number, limitMs = 10_000): Promise<boolean> {
   for (let waited = 0; waited < limitMs; waited += 50) {
-    if (!alive(pid)) return true;
+    if (!isAlive(pid)) return true;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return false;
@@ -30,10 +22,10 @@ describeMock('startMockCluster', () => {
     const producer = await AIOProducer.connect({ 'bootstrap.servers': cluster.bootstrapServers });
     await expect(producer.produce('mock-test', 'v')).resolves.toMatchObject({ topic: 'mock-test' });
     await producer.close();
-    expect(alive(cluster.pid)).toBe(true);
+    expect(isAlive(cluster.pid)).toBe(true);
     await cluster.stop();
     await cluster.stop(); // idempotent
-    expect(alive(cluster.pid)).toBe(false);
+    expect(isAlive(cluster.pid)).toBe(false);
     await expect(cluster.pause()).rejects.toThrow(/stopped/);
   });
 
@@ -54,7 +46,7 @@ describeMock('startMockCluster', () => {
       parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
       parent.once('exit', () => reject(new Error('parent exited early')));
     });
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     parent.kill(signal);
     expect(await waitUntilGone(pid)).toBe(true);
   });

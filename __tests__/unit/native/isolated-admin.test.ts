@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AIOKafkaError, InvalidArgumentError } from '../../../src';
 import { runIsolated } from '../../../src/native/isolated-admin';
+import { isAlive } from '../../helpers/run-node';
 import { until } from '../../helpers/until';
 
 /*
@@ -51,15 +52,6 @@ function describeGroup(group: string, timeoutMs = 30_000): { answer: Promise<{ e
   return { answer, stop };
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 test("answers with the binding's result, the call's timeout passed on", async () => {
   const { answer } = describeGroup('orders', 1234);
   await expect(answer).resolves.toEqual({ err: null, result: { groups: [{ groupId: 'orders', timeout: 1234 }] } });
@@ -80,12 +72,12 @@ test('stop() kills a child that still runs: the call answers that it was stopped
   const { answer, stop } = describeGroup('hang');
   await until('the child running the call', () => existsSync(pidFile) && readFileSync(pidFile, 'utf8') !== '');
   const pid = Number(readFileSync(pidFile, 'utf8'));
-  expect(alive(pid)).toBe(true);
+  expect(isAlive(pid)).toBe(true);
   stop();
   const { err } = await answer;
   expect(err).toBeInstanceOf(AIOKafkaError);
   expect(err!.message).toMatch(/^describeGroups: the binding's call was stopped \(its admin client closed\)/);
-  expect(alive(pid)).toBe(false);
+  expect(isAlive(pid)).toBe(false);
   // Once answered, stopping again does nothing.
   stop();
 });
