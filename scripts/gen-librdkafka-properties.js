@@ -1,23 +1,25 @@
 #!/usr/bin/env node
 /*
  * Generates src/native/librdkafka-properties.ts, the table of librdkafka's configuration
- * properties, from librdkafka's own source: the `rd_kafka_properties[]` array of
- * src/rdkafka_conf.c, which is where librdkafka itself decides what a name means, which scope it
+ * properties, and src/native/librdkafka-config.ts, their TypeScript interfaces with librdkafka's
+ * descriptions (scripts/librdkafka-config-types.js), from librdkafka's own source: the
+ * `rd_kafka_properties[]` array of src/rdkafka_conf.c, which is where librdkafka itself decides what a name means, which scope it
  * has, and which values are secrets (`_RK_SENSITIVE`: librdkafka redacts them in its own dumps).
  *
  *   node scripts/gen-librdkafka-properties.js            # from node-rdkafka's bundled librdkafka
  *   node scripts/gen-librdkafka-properties.js path/to/librdkafka
  *
- * It writes the module and prints how many properties it found. A unit test
- * (__tests__/unit/native/librdkafka-properties.test.ts) regenerates the text from the installed
+ * It writes both modules and prints how many properties it found. A unit test
+ * (__tests__/unit/native/librdkafka-properties.test.ts) regenerates both texts from the installed
  * source and compares: a librdkafka upgrade that changes the table fails it until this is re-run.
  *
  * The source is parsed as it is compiled on Linux with plugins (the build node-rdkafka makes):
  * the few `#if` blocks inside the array are resolved that way, and anything else fails loudly.
  */
 'use strict';
-const { readFileSync, writeFileSync } = require('node:fs');
+const { readdirSync, readFileSync, writeFileSync } = require('node:fs');
 const { dirname, join } = require('node:path');
+const { renderConfigTypes } = require('./librdkafka-config-types');
 
 /** The preprocessor symbols defined in the Linux build (everything else: undefined). */
 const DEFINED = new Set(['WITH_PLUGINS', '__linux__', 'SO_KEEPALIVE', 'TCP_NODELAY']);
@@ -109,8 +111,9 @@ function skipQuoted(text, i) {
   throw new Error('unterminated literal');
 }
 
+/** `text` without its C comments (a `//` inside a string literal, as in a URL, stays). */
 function stripComments(text) {
-  return text.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
+  return text.replace(/("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')|\/\*[\s\S]*?\*\/|\/\/[^\n]*/g, (match, literal) => literal ?? '');
 }
 
 /** The entries (the text inside each top-level `{...}`) of the array that starts at `from`. */
@@ -148,8 +151,26 @@ function cNumber(token) {
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
-/** One property from the text of its initializer. */
-function parseEntry(entry) {
+/**
+ * The text of a description: C string literals joined, with the string macros between them
+ * (`"...=" RD_KAFKA_IDEMP_MAX_INFLIGHT_STR "..."`) replaced by their values from `macros`.
+ */
+function cText(token, macros) {
+  const pieces = [...token.matchAll(/"((?:[^"\\]|\\.)*)"|([A-Za-z_]\w*)/g)].map((m) => {
+    if (m[2] === undefined) return m[1].replace(/\\(.)/g, '$1');
+    if (!(m[2] in macros)) throw new Error(`unknown string macro ${m[2]} in a description`);
+    return macros[m[2]];
+  });
+  return pieces.length === 0 ? undefined : pieces.join('');
+}
+
+/** The string macros (`#define NAME "text"`) of librdkafka's headers' text. */
+function stringMacros(headers) {
+  return Object.fromEntries([...headers.matchAll(/^#define\s+(\w+)\s+"((?:[^"\\]|\\.)*)"/gm)].map((m) => [m[1], m[2]]));
+}
+
+/** One property from the text of its initializer (`macros`: the string macros its description may use). */
+function parseEntry(entry, macros) {
   const fields = splitTopLevel(entry);
   if (fields.length === 0 || fields[0] === '0') return undefined;
   const scope = fields[0].split('|').map((flag) => flag.trim());
@@ -186,12 +207,47 @@ function parseEntry(entry) {
     if (min !== undefined) property.min = min;
     if (max !== undefined) property.max = max;
   }
+  const named = namedValues(designated.s2i);
   if ((type === 'enum' || type === 'flags' || type === 'string' || type === 'kafka-string') && designated.s2i !== undefined) {
-    property.values = splitTopLevel(designated.s2i.trim().replace(/^\{|\}$/g, ''))
-      .map((pair) => cString(splitTopLevel(pair.replace(/^\{|\}$/g, ''))[1] ?? ''))
-      .filter((value) => value !== undefined);
+    property.values = named.map(([, value]) => value);
   }
+  // Not part of the table (render() leaves it out): what librdkafka-config.ts is written from.
+  property.doc = {
+    description: cText(designated.desc ?? positional[1] ?? '', macros),
+    defaultValue: defaultOf(type, designated, positional, named),
+    hidden: scope.includes('_RK_HIDDEN') || undefined,
+    names: type === 'integer' && named.length > 0 ? named.map(([, value]) => value) : undefined,
+  };
   return property;
+}
+
+/** The `{value, "name"}` pairs of an `.s2i` initializer, as `[value token, name]`. */
+function namedValues(s2i) {
+  if (s2i === undefined) return [];
+  return splitTopLevel(s2i.trim().replace(/^\{|\}$/g, ''))
+    .map((pair) => splitTopLevel(pair.replace(/^\{|\}$/g, '')))
+    .map(([value, name]) => [value, cString(name ?? '')])
+    .filter(([, name]) => name !== undefined);
+}
+
+/**
+ * A property's default as librdkafka's CONFIGURATION.md shows it (`rd_kafka_conf_properties_show`):
+ * the string, the number, true/false, the enumeration's name, the flags' names; undefined when
+ * it is written with a constant this script cannot read.
+ */
+function defaultOf(type, designated, positional, named) {
+  if (type === 'string' || type === 'kafka-string' || type === 'pattern-list') return cString(designated.sdef ?? positional[5] ?? '');
+  if (type === 'float') return cNumber(designated.ddef ?? '0');
+  const token = designated.vdef ?? positional[4] ?? '0';
+  if (type === 'integer') return cNumber(token);
+  if (type === 'boolean') return cNumber(token) === undefined ? undefined : cNumber(token) !== 0;
+  if (type === 'enum') return named.find(([value]) => value === token || (cNumber(value) !== undefined && cNumber(value) === cNumber(token)))?.[1];
+  if (type === 'flags') {
+    const bits = cNumber(token);
+    if (bits === undefined || named.some(([value]) => cNumber(value) === undefined)) return undefined;
+    return named.filter(([value]) => (cNumber(value) & bits) !== 0).map(([, name]) => name).join(', ');
+  }
+  return undefined;
 }
 
 /** librdkafka's version from rdkafka.h's RD_KAFKA_VERSION (0xMMmmrrxx). */
@@ -203,12 +259,12 @@ function versionOf(header) {
 }
 
 /** The properties of rdkafka_conf.c's `rd_kafka_properties[]`, in librdkafka's order. */
-function parseProperties(confSource) {
+function parseProperties(confSource, macros) {
   const at = confSource.indexOf('rd_kafka_properties[] =');
   const end = confSource.indexOf('/* End */', at);
   if (at < 0 || end < 0) throw new Error('rd_kafka_properties[] not found');
   return arrayEntries(preprocess(confSource.slice(at, confSource.indexOf('};', end) + 2)), 0)
-    .map(parseEntry)
+    .map((entry) => parseEntry(entry, macros))
     .filter((property) => property !== undefined);
 }
 
@@ -219,7 +275,9 @@ function literal(value) {
 
 /** The TypeScript module's text for librdkafka `version`'s properties. */
 function render(properties, version) {
-  const lines = properties.map((p) => `  { ${Object.entries(p).map(([k, v]) => `${k}: ${literal(v)}`).join(', ')} },`);
+  const lines = properties.map(
+    (p) => `  { ${Object.entries(p).filter(([k]) => k !== 'doc').map(([k, v]) => `${k}: ${literal(v)}`).join(', ')} },`,
+  );
   return `/*
  * GENERATED by scripts/gen-librdkafka-properties.js from librdkafka ${version}'s src/rdkafka_conf.c
  * (rd_kafka_properties[]): do not edit; re-run the script after a librdkafka upgrade (a unit test
@@ -275,8 +333,11 @@ ${lines.join('\n')}
 function generate(librdkafkaDir) {
   const confSource = readFileSync(join(librdkafkaDir, 'src', 'rdkafka_conf.c'), 'utf8');
   const version = versionOf(readFileSync(join(librdkafkaDir, 'src', 'rdkafka.h'), 'utf8'));
-  const properties = parseProperties(confSource);
-  return { text: render(properties, version), count: properties.length, version };
+  const headers = readdirSync(join(librdkafkaDir, 'src'))
+    .filter((name) => name.endsWith('.h'))
+    .map((name) => readFileSync(join(librdkafkaDir, 'src', name), 'utf8'));
+  const properties = parseProperties(confSource, stringMacros(headers.join('\n')));
+  return { text: render(properties, version), configText: renderConfigTypes(properties, version), count: properties.length, version };
 }
 
 /** node-rdkafka's bundled librdkafka source, or undefined when it is not installed with it. */
@@ -289,13 +350,15 @@ function bundledLibrdkafka() {
 }
 
 const OUTPUT = join(__dirname, '..', 'src', 'native', 'librdkafka-properties.ts');
+const CONFIG_OUTPUT = join(__dirname, '..', 'src', 'native', 'librdkafka-config.ts');
 
-module.exports = { generate, bundledLibrdkafka, OUTPUT };
+module.exports = { generate, bundledLibrdkafka, OUTPUT, CONFIG_OUTPUT };
 
 if (require.main === module) {
   const dir = process.argv[2] ?? bundledLibrdkafka();
   if (dir === undefined) throw new Error('node-rdkafka is not installed: pass the librdkafka source folder');
-  const { text, count, version } = generate(dir);
+  const { text, configText, count, version } = generate(dir);
   writeFileSync(OUTPUT, text);
-  console.log(`${OUTPUT}: ${count} properties of librdkafka ${version}`);
+  writeFileSync(CONFIG_OUTPUT, configText);
+  console.log(`${OUTPUT}: ${count} properties of librdkafka ${version}; their types: ${CONFIG_OUTPUT}`);
 }

@@ -97,10 +97,23 @@ describe('typed configurations', () => {
       ts.forEachChild(node, visit);
     };
     visit(file);
+    // The text as an editor shows it: the generated comment's line breaks join into spaces.
     const doc = (name: string): string =>
-      ts.displayPartsToString(configType!.getProperty(name)!.getDocumentationComment(checker));
-    expect(doc('linger.ms')).toMatch(/Alias for `queue.buffering.max.ms`/);
+      ts.displayPartsToString(configType!.getProperty(name)!.getDocumentationComment(checker)).replace(/\s+/g, ' ');
+    const tags = (name: string): string[] =>
+      configType!.getProperty(name)!.getJsDocTags(checker).map((tag) => `@${tag.name} ${ts.displayPartsToString(tag.text)}`.trim());
+    expect(doc('linger.ms')).toMatch(/^Alias for `queue.buffering.max.ms`: Delay in milliseconds/);
+    expect(doc('linger.ms')).toMatch(/Range: 0 \.\. 900000\./);
+    expect(tags('linger.ms')).toEqual(['@default 5']);
     expect(doc('enable.idempotence')).toMatch(/exactly once/);
+    // String macros in librdkafka's description are expanded: "must be less than or equal to 5".
+    expect(doc('enable.idempotence')).toMatch(/`max.in.flight.requests.per.connection=5` \(must be less than or equal to 5\)/);
+    expect(tags('ssl.endpoint.identification.algorithm')).toEqual(['@default https']);
+    // A property of both levels has both levels' documentation: global, then topic-level.
+    expect(tags('compression.type')).toEqual(['@default none', '@default inherit']);
+    expect(doc('sasl.password')).toMatch(/A secret/);
+    expect(tags('produce.offset.report')).toEqual(['@default false', '@deprecated librdkafka marks it deprecated.']);
     expect(configType!.getProperty('dr_msg_cb')).toBeUndefined();
+    expect(configType!.getProperty('error_cb')).toBeUndefined();
   }, 60_000);
 });

@@ -27,6 +27,27 @@ export async function producerConfigs(): Promise<void> {
   // @ts-expect-error TS2353 owned by the producer: delivery reports settle the promises
   await AIOProducer.connect({ 'bootstrap.servers': brokers, dr_msg_cb: true });
 
+  // acks as librdkafka takes it: -1 to 1000 or 'all', as a number or a string.
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, acks: 0, 'request.required.acks': '-1' });
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, acks: '1', 'enable.idempotence': false });
+  // @ts-expect-error TS2322 not a boolean
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, 'enable.idempotence': 'yes' });
+  // @ts-expect-error TS2322 'inherit' is a topic-level codec only, and the producer hands compression to both levels
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, 'compression.codec': 'inherit' });
+  // @ts-expect-error TS2353 a callback librdkafka takes only from C (no binding takes a function for it)
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, error_cb: () => {} });
+  // @ts-expect-error TS2353 a hidden property (librdkafka's test mocks): through unlistedConfig()
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, 'test.mock.num.brokers': 3 });
+  // The one callback a binding takes beside those the clients own (CKJS's OAUTHBEARER refresh).
+  await AIOProducer.connect({
+    'bootstrap.servers': brokers,
+    'security.protocol': 'sasl_ssl',
+    'sasl.mechanisms': 'OAUTHBEARER',
+    oauthbearer_token_refresh_cb: async (config: string) => ({ tokenValue: config, lifetime: Date.now() + 60_000 }),
+  });
+  // @ts-expect-error TS2322 a callback, not a string
+  await AIOProducer.connect({ 'bootstrap.servers': brokers, oauthbearer_token_refresh_cb: 'refresh' });
+
   // node-rdkafka's own typed interfaces.
   const native: ProducerGlobalConfig & ProducerTopicConfig = { 'bootstrap.servers': brokers, acks: 1, 'enable.idempotence': false };
   await AIOProducer.connect(native);
@@ -54,6 +75,10 @@ export async function consumerConfigs(): Promise<void> {
   await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.idd': 'g' }, { topics: ['t'] });
   // @ts-expect-error TS2353 a producer property, not a consumer one
   await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', 'linger.ms': 5 }, { topics: ['t'] });
+  // @ts-expect-error TS2353 owned by the consumer: it handles rebalances itself
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', rebalance_cb: true }, { topics: ['t'] });
+  // @ts-expect-error TS2353 no binding takes a function for it
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', consume_cb: () => {} }, { topics: ['t'] });
 
   // group.id is required: the consumer consumes as a group member.
   // @ts-expect-error TS2345 no group.id
@@ -64,7 +89,10 @@ export async function consumerConfigs(): Promise<void> {
   // node-rdkafka's own typed interfaces, once their type says group.id is there (they leave it optional).
   const native: ConsumerGlobalConfig & ConsumerTopicConfig & { 'group.id': string } = { 'bootstrap.servers': brokers, 'group.id': 'g' };
   await AIOConsumer.connect(native, { topics: ['t'] });
+  // node-rdkafka's global interface alone lets offset.store.method be 'none', which librdkafka's
+  // topic level refuses: the consumer hands a property of both levels to both.
   const globalOnly: ConsumerGlobalConfig & { 'group.id': string } = { 'bootstrap.servers': brokers, 'group.id': 'g' };
+  // @ts-expect-error TS2345 its offset.store.method may be 'none'
   await AIOConsumer.connect(globalOnly, { topics: ['t'] });
   const optionalGroup: ConsumerGlobalConfig = { 'bootstrap.servers': brokers, 'group.id': 'g' };
   // @ts-expect-error TS2345 node-rdkafka's interface alone may lack group.id

@@ -1,16 +1,15 @@
 /*
  * The librdkafka configuration as the clients take it, and how it is handed to node-rdkafka.
  */
-
-import type {
-  ConsumerGlobalConfig,
-  ConsumerTopicConfig,
-  GlobalConfig,
-  ProducerGlobalConfig,
-  ProducerTopicConfig,
-} from 'node-rdkafka';
 import { InvalidArgumentError } from '../core/errors';
 import { describe, showValue, typeOfValue } from '../core/validation';
+import type {
+  LibrdkafkaConsumerGlobalConfig,
+  LibrdkafkaConsumerTopicConfig,
+  LibrdkafkaGlobalConfig,
+  LibrdkafkaProducerGlobalConfig,
+  LibrdkafkaProducerTopicConfig,
+} from './librdkafka-config';
 import { BOTH_LEVELS, TOPIC_PROPERTIES } from './property-index';
 
 /**
@@ -23,48 +22,37 @@ export type LibrdkafkaConfig = Record<string, string | number | boolean | Functi
 /** A value librdkafka can take for a property that no type lists: it parses strings itself. */
 export type UnlistedConfigValue = string | number | boolean;
 
-type IsAny<T> = 0 extends 1 & T ? true : false;
-
-/**
- * A property's type as librdkafka takes it: node-rdkafka hands every value to librdkafka as a
- * string, so a number may be written as a numeric string (`'5'`) and a boolean as
- * `'true'`/`'false'`, as configs read from the environment often are. Anything else (an
- * enumeration, a free string, a callback) stays as node-rdkafka declares it.
- */
-type AsLibrdkafkaTakesIt<T> =
-  IsAny<T> extends true ? T : [T] extends [number] ? T | `${number}` : [T] extends [boolean] ? T | 'true' | 'false' : T;
-
-/** `acks`: librdkafka takes -1 (or `'all'`), 0 or 1; node-rdkafka's types say only `number`. */
-type AcksValue = number | 'all' | '-1' | '0' | '1';
-
-/** Where node-rdkafka's generated types are looser than librdkafka (`any`, or `number` for `acks`). */
-interface Corrections {
-  acks: AcksValue;
-  'request.required.acks': AcksValue;
-  'linger.ms': number | `${number}`;
-  'queue.buffering.max.ms': number | `${number}`;
+/** What both bindings read from the configuration themselves, beside librdkafka's properties. */
+interface BindingProperties {
+  /**
+   * `false` turns off the binding's client events (errors, statistics, logs): the producer
+   * refuses it, since fatal errors would go unseen.
+   * @default true
+   */
+  event_cb?: boolean;
 }
 
-/** The type `T` gives property `K`, never when it has none. */
-type PropertyOf<T, K> = K extends keyof T ? Exclude<T[K], undefined> : never;
-
 /**
- * librdkafka's properties as node-rdkafka's `config.d.ts` lists them (generated from librdkafka's
- * CONFIGURATION.md, with its descriptions and defaults as JSDoc), global `G` and topic-level `T`,
- * minus those a client owns. A property of both levels takes what either level takes, so that
- * node-rdkafka's global interface alone is accepted too.
+ * The properties of `T`, each with its type and JSDoc, as one object type: unlike an interface,
+ * it is assignable to {@link LibrdkafkaConfig} (an object type has an implicit index signature).
  */
-type Listed<G, T, Owned extends PropertyKey> = {
-  [K in keyof (G & T) as K extends Owned ? never : K]?: K extends keyof Corrections
-    ? Corrections[K]
-    : AsLibrdkafkaTakesIt<PropertyOf<G, K> | PropertyOf<T, K>>;
-};
+type Flat<T> = { [K in keyof T]: T[K] };
+
+/*
+ * The types below are librdkafka's own (librdkafka-config.ts, generated from rdkafka_conf.c by
+ * scripts/gen-librdkafka-properties.js, with its descriptions, ranges and defaults as JSDoc), so
+ * the published declarations need neither binding's. A number may be written as a numeric
+ * string (`'5'`) and a boolean as `'true'`/`'false'`: both bindings hand librdkafka every value
+ * as a string. A property of both levels takes what both levels take (`compression.codec` has no
+ * `'inherit'` globally, `offset.store.method` no `'none'` at the topic level): splitConfig()
+ * hands it to both.
+ */
 
 /**
  * The configuration of {@link AIOProducer.connect}: librdkafka's global and topic-level producer
  * properties, checked and completed by the compiler: a misspelt name (`'bootstrap.server'`) or
- * a value librdkafka would refuse (`acks: 'everyone'`) does not compile. node-rdkafka's own
- * `ProducerGlobalConfig & ProducerTopicConfig` is accepted as it is.
+ * a value librdkafka would refuse (`acks: 'everyone'`) does not compile. node-rdkafka's (and
+ * CKJS's) own `ProducerGlobalConfig & ProducerTopicConfig` is accepted as it is.
  *
  * A property these types do not list (a newer librdkafka's, a plugin's, `test.mock.*`) goes
  * through {@link unlistedConfig}, spread into the object: the listed keys beside it are still
@@ -83,23 +71,25 @@ type Listed<G, T, Owned extends PropertyKey> = {
  * };
  * ```
  */
-export type ProducerConfig = Listed<ProducerGlobalConfig, ProducerTopicConfig, 'dr_cb' | 'dr_msg_cb'>;
+export type ProducerConfig = Flat<LibrdkafkaProducerGlobalConfig & LibrdkafkaProducerTopicConfig & BindingProperties>;
 
 /**
  * The configuration of {@link AIOConsumer.connect}: librdkafka's global and topic-level consumer
  * properties, checked like {@link ProducerConfig}; node-rdkafka's
  * `ConsumerGlobalConfig & ConsumerTopicConfig` is accepted once its type has `group.id` (which it
- * leaves optional): `ConsumerGlobalConfig & { 'group.id': string }`. `group.id` is required (the
- * consumer consumes as a group member); `rebalance_cb`, `offset_commit_cb` and `consume_cb` are
- * not listed: the consumer owns rebalances, commits and consumption.
+ * leaves optional): `ConsumerGlobalConfig & ConsumerTopicConfig & { 'group.id': string }` (the
+ * global interface alone allows `offset.store.method: 'none'`, which the topic level, where the
+ * consumer also hands it, refuses). `group.id` is required (the
+ * consumer consumes as a group member); `rebalance_cb` and `offset_commit_cb` are not listed: the
+ * consumer owns rebalances and commits (and `consume_cb` takes no JavaScript function).
  */
-export type ConsumerConfig = Listed<ConsumerGlobalConfig, ConsumerTopicConfig, 'rebalance_cb' | 'offset_commit_cb' | 'consume_cb'> & { 'group.id': string };
+export type ConsumerConfig = Flat<LibrdkafkaConsumerGlobalConfig & LibrdkafkaConsumerTopicConfig & BindingProperties & { 'group.id': string }>;
 
 /**
  * The configuration of {@link AIOAdmin.connect}: librdkafka's global properties, checked like
  * {@link ProducerConfig}; node-rdkafka's `GlobalConfig` is accepted as it is.
  */
-export type AdminConfig = Listed<GlobalConfig, {}, never>;
+export type AdminConfig = Flat<LibrdkafkaGlobalConfig & BindingProperties>;
 
 /** A property name that one of the client configurations lists. */
 type ListedName = keyof ProducerConfig | keyof ConsumerConfig | keyof AdminConfig;

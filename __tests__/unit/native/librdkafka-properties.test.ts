@@ -14,9 +14,10 @@ import {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const generator = require('../../../scripts/gen-librdkafka-properties.js') as {
-  generate(dir: string): { text: string; count: number; version: string };
+  generate(dir: string): { text: string; configText: string; count: number; version: string };
   bundledLibrdkafka(): string | undefined;
   OUTPUT: string;
+  CONFIG_OUTPUT: string;
 };
 
 const source = generator.bundledLibrdkafka();
@@ -27,6 +28,12 @@ describe('the generated table of librdkafka properties', () => {
     const { text, version } = generator.generate(source!);
     expect(version).toBe(LIBRDKAFKA_PROPERTIES_VERSION);
     expect(readFileSync(generator.OUTPUT, 'utf8')).toBe(text);
+  });
+
+  withSource("has its TypeScript interfaces (librdkafka-config.ts) generated from the same source", () => {
+    const { configText, version } = generator.generate(source!);
+    expect(configText).toContain(`from librdkafka ${version}'s src/rdkafka_conf.c`);
+    expect(readFileSync(generator.CONFIG_OUTPUT, 'utf8')).toBe(configText);
   });
 
   withSource('holds every property declared in the source, _RK_SENSITIVE ones marked', () => {
