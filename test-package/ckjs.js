@@ -17,6 +17,7 @@ const { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } = require('
 const { join, relative } = require('node:path');
 const { excerpt } = require('./doc-tests');
 const { cleanEnv, envFor, run } = require('./env');
+const { RUN_ON_EVERY_NODE, compile, wholePrograms } = require('./programs');
 
 const ROOT = join(__dirname, '..');
 
@@ -82,6 +83,24 @@ async function ckjsApp(node, work, tarball, { check, newApp, fixture, json }) {
     seen.partitions === 1 &&
     seen.nodeRdkafka === false;
   check(where, '(g) producer (background poll), consumer, admin describeTopics and the embedded cluster run on CKJS', ok, seen === undefined ? excerpt(`${result.stdout}${result.stderr}`) : JSON.stringify(seen));
+  await typeCheck(where, app, env, node, check);
+}
+
+/** A config value librdkafka refuses: it must not compile (the configs are not `any`). */
+const REFUSED_CONFIG = "import { AIOProducer } from 'aio-rdkafka';\nawait AIOProducer.connect({ 'bootstrap.servers': 'localhost:9092', acks: 'everyone' });\n";
+
+/** (g) TypeScript in the CKJS app: the declarations need nothing of node-rdkafka. */
+async function typeCheck(where, app, env, node, check) {
+  const tools = await run('npm', ['install', '--save-dev', '--omit=optional', '--no-audit', '--no-fund', 'typescript@~5.9', `@types/node@${node.major}`], { cwd: app, env });
+  if (!check(where, '(g) npm install --save-dev typescript @types/node', tools.code === 0, tools.code === 0 ? '' : excerpt(tools.stderr))) return;
+  const ts = require(join(app, 'node_modules', 'typescript'));
+  const programs = await wholePrograms(app, env);
+  for (const config of await compile(app, join(app, 'programs'), programs, ts, env, RUN_ON_EVERY_NODE)) {
+    check(where, `(g) the docs' programs type-check without node-rdkafka under ${config.id}, strict, skipLibCheck false`, config.ok, config.ok ? '' : excerpt(config.output));
+  }
+  const [refused] = await compile(app, join(app, 'refused'), [{ name: 'refused', code: REFUSED_CONFIG }], ts, env, ['nodenext-esm/ES2022']);
+  const output = refused?.output ?? '';
+  check(where, "(g) a config value librdkafka refuses does not compile (acks: 'everyone')", refused !== undefined && !refused.ok && /\brefused\.ts.*TS2322/.test(output) && !output.includes('TS2307'), excerpt(output));
 }
 
 module.exports = { ckjsApp };
