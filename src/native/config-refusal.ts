@@ -5,10 +5,11 @@
  * client in connect (a file it cannot read, a SASL mechanism it does not have, a conflict
  * between settings). Both say which key, never the value of a secret or unknown key.
  */
-import { AIOKafkaError, InvalidArgumentError } from '../core/errors';
+import { BINDING_NAMES } from '../core/bindings';
+import { AIOKafkaError, InvalidArgumentError, UnsupportedByBindingError } from '../core/errors';
 import { showValue, typeOfValue } from '../core/validation';
 import type { LibrdkafkaConfig } from './config';
-import type { Binding } from './loader';
+import { CALLBACK_PROPERTIES, type Binding } from './loader';
 import { canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
 
@@ -123,13 +124,23 @@ export function checkConfigValues(config: LibrdkafkaConfig, binding?: Pick<Bindi
     }
     if (value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') continue;
     if (typeof value === 'function' && takesCallback(key)) {
-      const takes = binding?.callbackProperties;
-      if (takes === undefined || takes.has(canonicalName(key))) continue;
-      throw new InvalidArgumentError(`config "${key}": ${binding!.name} takes no function for it (only for ${[...takes].join(', ')})`);
+      if (binding === undefined || binding.callbackProperties.has(canonicalName(key))) continue;
+      throw callbackRefusal(key, binding);
     }
     const takes = takesCallback(key) ? 'a function or a boolean' : 'a string, a number or a boolean';
     throw new InvalidArgumentError(`config "${key}" must be ${takes}, got ${typeOfValue(value)}`);
   }
+}
+
+/**
+ * The error for a function under `key`, which `binding` takes none for: an
+ * {@link UnsupportedByBindingError} naming the binding that does take one, if one does.
+ */
+function callbackRefusal(key: string, binding: Pick<Binding, 'name' | 'callbackProperties'>): InvalidArgumentError | UnsupportedByBindingError {
+  const message = `config "${key}": ${binding.name} takes no function for it (only for ${[...binding.callbackProperties].join(', ')})`;
+  const other = BINDING_NAMES.find((name) => name !== binding.name && CALLBACK_PROPERTIES[name].has(canonicalName(key)));
+  if (other === undefined) return new InvalidArgumentError(message);
+  return new UnsupportedByBindingError(`${message}; ${other} does (binding: '${other}')`, { binding: binding.name, supportedBy: other });
 }
 
 /**

@@ -59,21 +59,27 @@ export interface Binding {
    * every header value to a C string: only NUL-free UTF-8 arrives unchanged.
    */
   readonly binaryHeaderValues: boolean;
-  /**
-   * The callback properties the binding takes a function for; undefined: any librdkafka has one
-   * for (node-rdkafka binds what it knows and leaves the rest). CKJS throws "Invalid callback
-   * type" for a function under any other name, from inside its connect.
-   */
-  readonly callbackProperties: ReadonlySet<string> | undefined;
+  /** The callback properties the binding takes a function for ({@link CALLBACK_PROPERTIES}). */
+  readonly callbackProperties: ReadonlySet<string>;
   /** The installed package's folder; undefined for a module object found nowhere in Node's module cache. */
   readonly packageDir: string | undefined;
 }
 
+/**
+ * The callback properties each binding takes a function for: its `Conf::ConfigureCallback`
+ * (src/config.cc). node-rdkafka 3.6 drops a function under any other name without a word; CKJS
+ * 1.10 throws "Invalid callback type" for one, from inside its connect. (`event_cb` both read
+ * themselves, as a boolean.)
+ */
+export const CALLBACK_PROPERTIES: Readonly<Record<BindingName, ReadonlySet<string>>> = {
+  [NODE_RDKAFKA]: new Set(['rebalance_cb', 'offset_commit_cb']),
+  [CKJS]: new Set(['rebalance_cb', 'offset_commit_cb', 'oauthbearer_token_refresh_cb']),
+};
+
 /** What each binding is and does, by name. */
 const TRAITS: Readonly<Record<BindingName, Pick<Binding, 'backgroundPoll' | 'binaryHeaderValues' | 'callbackProperties'>>> = {
-  [NODE_RDKAFKA]: { backgroundPoll: 'plugin', binaryHeaderValues: false, callbackProperties: undefined },
-  // CKJS 1.10's Conf::ConfigureCallback (src/config.cc); event_cb it reads itself, as a boolean.
-  [CKJS]: { backgroundPoll: 'native', binaryHeaderValues: true, callbackProperties: new Set(['rebalance_cb', 'offset_commit_cb', 'oauthbearer_token_refresh_cb']) },
+  [NODE_RDKAFKA]: { backgroundPoll: 'plugin', binaryHeaderValues: false, callbackProperties: CALLBACK_PROPERTIES[NODE_RDKAFKA] },
+  [CKJS]: { backgroundPoll: 'native', binaryHeaderValues: true, callbackProperties: CALLBACK_PROPERTIES[CKJS] },
 };
 
 const byName = new Map<BindingName, Binding>();

@@ -1,5 +1,7 @@
-import { AIOKafkaError, AIOProducer, InvalidArgumentError } from '../../../src';
+import { AIOKafkaError, AIOProducer, InvalidArgumentError, UnsupportedByBindingError } from '../../../src';
+import { CKJS, NODE_RDKAFKA } from '../../../src/core/bindings';
 import { checkConfigValues, configRefusal, createWithConfig } from '../../../src/native/config-refusal';
+import { CALLBACK_PROPERTIES } from '../../../src/native/loader';
 
 /** Every text of an error and its cause chain: messages, stacks, other string fields. */
 function allText(err: unknown): string {
@@ -106,7 +108,7 @@ describe('checkConfigValues', () => {
   });
 
   it('on CKJS, a function only for the callback properties it binds: another one is refused, naming the key and what it takes', () => {
-    const ckjs = { name: '@confluentinc/kafka-javascript' as const, callbackProperties: new Set(['rebalance_cb', 'offset_commit_cb', 'oauthbearer_token_refresh_cb']) };
+    const ckjs = { name: CKJS, callbackProperties: CALLBACK_PROPERTIES[CKJS] } as const;
     expect(() => checkConfigValues({ rebalance_cb: () => undefined, oauthbearer_token_refresh_cb: () => undefined }, ckjs)).not.toThrow();
     for (const key of ['error_cb', 'stats_cb', 'background_event_cb', 'ssl.certificate.verify_cb']) {
       const create = jest.fn();
@@ -115,8 +117,30 @@ describe('checkConfigValues', () => {
       );
       expect(create).not.toHaveBeenCalled();
     }
-    // node-rdkafka: no such limit here.
-    expect(() => checkConfigValues({ error_cb: () => undefined }, { name: 'node-rdkafka', callbackProperties: undefined })).not.toThrow();
+  });
+
+  // Review of 09b4f06: node-rdkafka 3.6 binds rebalance_cb and offset_commit_cb only, and dropped
+  // any other function without a word, the OAUTHBEARER token refresh the types list among them.
+  it('on node-rdkafka, a function only for rebalance_cb and offset_commit_cb: the token refresh callback is refused naming CKJS, which takes it', () => {
+    const nodeRdkafka = { name: NODE_RDKAFKA, callbackProperties: CALLBACK_PROPERTIES[NODE_RDKAFKA] } as const;
+    expect(() => checkConfigValues({ rebalance_cb: () => undefined, offset_commit_cb: () => undefined }, nodeRdkafka)).not.toThrow();
+    const create = jest.fn();
+    const err = (() => {
+      try {
+        createWithConfig({ oauthbearer_token_refresh_cb: () => undefined }, create, nodeRdkafka);
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(err).toBeInstanceOf(UnsupportedByBindingError);
+    expect(err).toMatchObject({ code: 'AIO_UNSUPPORTED_BY_BINDING', binding: NODE_RDKAFKA, supportedBy: CKJS });
+    expect((err as Error).message).toBe(
+      `config "oauthbearer_token_refresh_cb": node-rdkafka takes no function for it (only for rebalance_cb, offset_commit_cb); ${CKJS} does (binding: '${CKJS}')`,
+    );
+    expect(() => checkConfigValues({ error_cb: () => undefined }, nodeRdkafka)).toThrow(
+      new InvalidArgumentError('config "error_cb": node-rdkafka takes no function for it (only for rebalance_cb, offset_commit_cb)'),
+    );
+    expect(create).not.toHaveBeenCalled();
   });
 
   it.each([1, '15', 9, 'SIGTERM'])('refuses internal.termination.signal %p: librdkafka would take the signal over in the whole process', (signal) => {
