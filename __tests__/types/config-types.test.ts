@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
+import { ckjsDir } from '../helpers/binding';
 
 /*
  * The public types, checked by the compiler itself: the typed configurations
@@ -28,14 +29,14 @@ const OPTIONS: ts.CompilerOptions = {
 };
 
 /** Compiles `text` as the types file `FILE`; returns its diagnostics and the program. */
-function compile(text: string, file = FILE): { diagnostics: readonly ts.Diagnostic[]; program: ts.Program } {
-  const host = ts.createCompilerHost(OPTIONS);
+function compile(text: string, file = FILE, options = OPTIONS): { diagnostics: readonly ts.Diagnostic[]; program: ts.Program } {
+  const host = ts.createCompilerHost(options);
   const read = host.readFile.bind(host);
   host.readFile = (name) => (name === file ? text : read(name));
   const original = host.getSourceFile.bind(host);
   host.getSourceFile = (name, version, onError, create) =>
     name === file ? ts.createSourceFile(name, text, version) : original(name, version, onError, create);
-  const program = ts.createProgram([file], OPTIONS, host);
+  const program = ts.createProgram([file], options, host);
   const diagnostics = ts.getPreEmitDiagnostics(program).filter((d) => d.file?.fileName === file);
   return { diagnostics, program };
 }
@@ -46,7 +47,7 @@ function describeDiagnostic(d: ts.Diagnostic): string {
 }
 
 /** With the directives removed, each line they marked fails with exactly the code they name. */
-function expectDirectivesMet(file: string, source: string, atLeast: number): void {
+function expectDirectivesMet(file: string, source: string, atLeast: number, options = OPTIONS): void {
   const lines = source.split('\n');
   const expected: string[] = [];
   const stripped = lines.map((line, i) => {
@@ -56,7 +57,7 @@ function expectDirectivesMet(file: string, source: string, atLeast: number): voi
     return '';
   });
   expect(expected.length).toBeGreaterThanOrEqual(atLeast);
-  const { diagnostics } = compile(stripped.join('\n'), file);
+  const { diagnostics } = compile(stripped.join('\n'), file, options);
   const got = diagnostics.map((d) => `line ${d.file!.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}: TS${d.code}`);
   expect(got).toEqual(expected);
 }
@@ -115,5 +116,62 @@ describe('typed configurations', () => {
     expect(tags('produce.offset.report')).toEqual(['@default false', '@deprecated librdkafka marks it deprecated.']);
     expect(configType!.getProperty('dr_msg_cb')).toBeUndefined();
     expect(configType!.getProperty('error_cb')).toBeUndefined();
+  }, 60_000);
+});
+
+/*
+ * CKJS's own configuration types, which its users already have, taken as they are. CKJS is not in
+ * the repository's node_modules: the program finds it where the suites' CKJS run does
+ * (bench/peers/node_modules, NODE_PATH), through `paths`. Without it these are skipped, unless
+ * AIO_TEST_BOTH_BINDINGS is set (CI): then they fail.
+ */
+const CKJS_DIR = ckjsDir();
+const CKJS_FILE = join(__dirname, 'ckjs-config.types.ts');
+const CKJS_TYPES = `
+import type { ConsumerGlobalConfig, ConsumerTopicConfig, GlobalConfig, ProducerGlobalConfig, ProducerTopicConfig } from '@confluentinc/kafka-javascript';
+import { AIOAdmin, AIOConsumer, AIOProducer, type AdminConfig, type ConsumerConfig, type ProducerConfig } from '../../src';
+
+const binding = '@confluentinc/kafka-javascript';
+declare const producer: ProducerGlobalConfig & ProducerTopicConfig;
+declare const consumer: ConsumerGlobalConfig & ConsumerTopicConfig & { 'group.id': string };
+declare const admin: GlobalConfig;
+
+export async function ckjsConfigs(): Promise<void> {
+  await AIOProducer.connect(producer, { binding });
+  await AIOConsumer.connect(consumer, { topics: ['t'], binding });
+  await AIOAdmin.connect(admin, { binding });
+  const asProducer: ProducerConfig = producer;
+  const asConsumer: ConsumerConfig = consumer;
+  const asAdmin: AdminConfig = admin;
+
+  // What CKJS's librdkafka 2.15 takes and node-rdkafka's 2.12 does not, in CKJS's type and ours.
+  const newer: ConsumerGlobalConfig & ConsumerTopicConfig & { 'group.id': string } = {
+    'bootstrap.servers': 'localhost:9092',
+    'group.id': 'g',
+    'max.poll.records': 100,
+    'sasl.oauthbearer.metadata.authentication.type': 'aws_iam',
+  };
+  const ours: ConsumerConfig = newer;
+  await AIOConsumer.connect(ours, { topics: ['t'], binding });
+  // @ts-expect-error TS2322 CKJS's type is still checked against ours: a value no librdkafka takes
+  const wrong: ConsumerConfig = { ...newer, 'sasl.oauthbearer.metadata.authentication.type': 'gcp' };
+  return void [asProducer, asConsumer, asAdmin, wrong];
+}
+`;
+
+const CKJS_NAME = CKJS_DIR !== undefined ? "CKJS's own configuration types" : "CKJS's own configuration types (@confluentinc/kafka-javascript is not installed: unchecked)";
+(CKJS_DIR !== undefined || process.env.AIO_TEST_BOTH_BINDINGS ? describe : describe.skip)(CKJS_NAME, () => {
+  const options = (): ts.CompilerOptions => {
+    if (CKJS_DIR === undefined) throw new Error('AIO_TEST_BOTH_BINDINGS is set, but @confluentinc/kafka-javascript is not installed (bench/peers/node_modules, NODE_PATH)');
+    return { ...OPTIONS, paths: { '@confluentinc/kafka-javascript': [CKJS_DIR] } };
+  };
+
+  it('are assignable to ProducerConfig, ConsumerConfig and AdminConfig, every @ts-expect-error meeting an error', () => {
+    const { diagnostics } = compile(CKJS_TYPES, CKJS_FILE, options());
+    expect(diagnostics.map(describeDiagnostic)).toEqual([]);
+  }, 60_000);
+
+  it('refuse each marked line with the error code its directive names', () => {
+    expectDirectivesMet(CKJS_FILE, CKJS_TYPES, 1, options());
   }, 60_000);
 });

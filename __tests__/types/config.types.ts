@@ -104,6 +104,24 @@ export async function consumerConfigs(): Promise<void> {
   // @ts-expect-error TS2345 a run-time configuration may lack group.id
   await AIOConsumer.connect(fromEnvironment, { topics: ['t'] });
 
+  // What only CKJS's newer librdkafka (2.15) takes: the types are the union of both bindings'
+  // librdkafka (node-rdkafka's 2.12 refuses these when the client is created).
+  await AIOConsumer.connect(
+    {
+      'bootstrap.servers': brokers,
+      'group.id': 'g',
+      'max.poll.records': 100,
+      'fetch.min.bytes': 0,
+      'sasl.oauthbearer.metadata.authentication.type': 'aws_iam',
+      'sasl.oauthbearer.sub.claim.name': 'sub',
+    },
+    { topics: ['t'], binding: '@confluentinc/kafka-javascript' },
+  );
+  // @ts-expect-error TS2322 no librdkafka version takes it
+  await AIOConsumer.connect({ 'bootstrap.servers': brokers, 'group.id': 'g', 'sasl.oauthbearer.metadata.authentication.type': 'gcp' }, { topics: ['t'] });
+  // @ts-expect-error TS2322 a listed name now, written directly
+  unlistedConfig({ 'max.poll.records': 100 });
+
   const annotated: ConsumerConfig = { 'bootstrap.servers': brokers, 'group.id': 'g', 'isolation.level': 'read_committed' };
   await AIOConsumer.connect(annotated, { topics: ['t'] });
 }

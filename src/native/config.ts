@@ -41,7 +41,9 @@ type Flat<T> = { [K in keyof T]: T[K] };
 /*
  * The types below are librdkafka's own (librdkafka-config.ts, generated from rdkafka_conf.c by
  * scripts/gen-librdkafka-properties.js, with its descriptions, ranges and defaults as JSDoc), so
- * the published declarations need neither binding's. A number may be written as a numeric
+ * the published declarations need neither binding's. They are the union of the librdkafka
+ * versions the two bindings bundle (node-rdkafka's 2.12, CKJS's 2.15): what only one takes
+ * compiles, and its JSDoc says which (the other refuses it when the client is created). A number may be written as a numeric
  * string (`'5'`) and a boolean as `'true'`/`'false'`: both bindings hand librdkafka every value
  * as a string. A property of both levels takes what both levels take (`compression.codec` has no
  * `'inherit'` globally, `offset.store.method` no `'none'` at the topic level): splitConfig()
@@ -51,10 +53,10 @@ type Flat<T> = { [K in keyof T]: T[K] };
 /**
  * The configuration of {@link AIOProducer.connect}: librdkafka's global and topic-level producer
  * properties, checked and completed by the compiler: a misspelt name (`'bootstrap.server'`) or
- * a value librdkafka would refuse (`acks: 'everyone'`) does not compile. node-rdkafka's (and
+ * a value no bundled librdkafka takes (`acks: 'everyone'`) does not compile. node-rdkafka's (and
  * CKJS's) own `ProducerGlobalConfig & ProducerTopicConfig` is accepted as it is.
  *
- * A property these types do not list (a newer librdkafka's, a plugin's, `test.mock.*`) goes
+ * A property these types do not list (a librdkafka newer than the bindings', a plugin's, `test.mock.*`) goes
  * through {@link unlistedConfig}, spread into the object: the listed keys beside it are still
  * checked. librdkafka checks every name and value again when the client is created, and a
  * refusal is an `InvalidArgumentError` naming the property.
