@@ -151,12 +151,17 @@ function cString(token) {
 }
 
 /** A numeric bound (`1000`, `INT_MAX`, `900.0 * 1000.0`, `0x7fffffff`), or undefined. */
-function cNumber(token) {
-  const expression = token.replace(/\b[A-Z_][A-Z0-9_]*\b/g, (name) => (name in CONSTANTS ? String(CONSTANTS[name]) : 'NaN'));
+function cNumberOf(token, constants) {
+  const expression = token.replace(/\b[A-Z_][A-Z0-9_]*\b/g, (name) => (name in constants ? String(constants[name]) : 'NaN'));
   if (!/^[\d\s.+\-*/()xa-fA-FN]*$/.test(expression)) return undefined;
-  // Only digits, operators and hex literals remain: safe to evaluate.
-  const value = Function(`"use strict"; return (${expression.replace(/(\d+\.?\d*)[fFlLuU]+\b/g, '$1')});`)();
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+  // Only digits, operators and hex literals remain: safe to evaluate. Suffixes go (`1.0f`,
+  // `100UL`; a hex literal's digits are kept whole: `0x7fffffff`); without a floating literal the
+  // arithmetic is C's integer arithmetic (`INT_MAX / 1024` truncates), done in BigInt.
+  const literals = /\b(0[xX][0-9a-fA-F]+|\d+(?:\.\d*)?(?:[eE][+-]?\d+)?)[fFlLuU]*\b/g;
+  const floating = /\d\.|\d[eE]/.test(expression) || expression.includes('NaN');
+  const code = expression.replace(literals, (_, literal) => (floating ? literal : `${literal}n`));
+  const value = Number(Function(`"use strict"; return (${code});`)());
+  return Number.isFinite(value) ? value : undefined;
 }
 
 /**
@@ -172,13 +177,26 @@ function cText(token, macros) {
   return pieces.length === 0 ? undefined : pieces.join('');
 }
 
+/**
+ * The numbers librdkafka's headers name (`#define NAME 5`, and enumerators given a value:
+ * `RD_KAFKA_COMPLEVEL_MAX = 12,`), with {@link CONSTANTS}: what a property's bounds and default
+ * may be written with.
+ */
+function numericConstants(headers) {
+  const named = [...headers.matchAll(/^\s*(?:#define\s+)?(RD_KAFKA_\w+)\s*(?:=\s*)?(-?\d+)\s*,?\s*(?:\/[*/].*)?$/gm)];
+  return { ...Object.fromEntries(named.map((m) => [m[1], Number(m[2])])), ...CONSTANTS };
+}
+
 /** The string macros (`#define NAME "text"`) of librdkafka's headers' text. */
 function stringMacros(headers) {
   return Object.fromEntries([...headers.matchAll(/^#define\s+(\w+)\s+"((?:[^"\\]|\\.)*)"/gm)].map((m) => [m[1], m[2]]));
 }
 
-/** One property from the text of its initializer (`macros`: the string macros its description may use). */
-function parseEntry(entry, macros) {
+/**
+ * One property from the text of its initializer (`macros`: the string macros its description may
+ * use; `constants`: the numbers its bounds and default may be written with).
+ */
+function parseEntry(entry, { macros, constants }) {
   const fields = splitTopLevel(entry);
   if (fields.length === 0 || fields[0] === '0') return undefined;
   const scope = fields[0].split('|').map((flag) => flag.trim());
@@ -205,13 +223,13 @@ function parseEntry(entry, macros) {
   if (producer !== consumer) property.clients = producer ? 'producer' : 'consumer';
   if (scope.includes('_RK_DEPRECATED')) property.deprecated = true;
   if (type === 'integer') {
-    const min = cNumber(designated.vmin ?? positional[2] ?? '');
-    const max = cNumber(designated.vmax ?? positional[3] ?? '');
+    const min = cNumberOf(designated.vmin ?? positional[2] ?? '', constants);
+    const max = cNumberOf(designated.vmax ?? positional[3] ?? '', constants);
     if (min !== undefined) property.min = min;
     if (max !== undefined) property.max = max;
   } else if (type === 'float') {
-    const min = cNumber(designated.dmin ?? '');
-    const max = cNumber(designated.dmax ?? '');
+    const min = cNumberOf(designated.dmin ?? '', constants);
+    const max = cNumberOf(designated.dmax ?? '', constants);
     if (min !== undefined) property.min = min;
     if (max !== undefined) property.max = max;
   }
@@ -222,7 +240,7 @@ function parseEntry(entry, macros) {
   // Not part of the table (render() leaves it out): what librdkafka-config.ts is written from.
   property.doc = {
     description: cText(designated.desc ?? positional[1] ?? '', macros),
-    defaultValue: defaultOf(type, designated, positional, named),
+    defaultValue: defaultOf(type, designated, positional, named, constants),
     hidden: scope.includes('_RK_HIDDEN') || undefined,
     names: type === 'integer' && named.length > 0 ? named.map(([, value]) => value) : undefined,
   };
@@ -243,17 +261,18 @@ function namedValues(s2i) {
  * the string, the number, true/false, the enumeration's name, the flags' names; undefined when
  * it is written with a constant this script cannot read.
  */
-function defaultOf(type, designated, positional, named) {
+function defaultOf(type, designated, positional, named, constants) {
+  const number = (token) => cNumberOf(token, constants);
   if (type === 'string' || type === 'kafka-string' || type === 'pattern-list') return cString(designated.sdef ?? positional[5] ?? '');
-  if (type === 'float') return cNumber(designated.ddef ?? '0');
+  if (type === 'float') return number(designated.ddef ?? '0');
   const token = designated.vdef ?? positional[4] ?? '0';
-  if (type === 'integer') return cNumber(token);
-  if (type === 'boolean') return cNumber(token) === undefined ? undefined : cNumber(token) !== 0;
-  if (type === 'enum') return named.find(([value]) => value === token || (cNumber(value) !== undefined && cNumber(value) === cNumber(token)))?.[1];
+  if (type === 'integer') return number(token);
+  if (type === 'boolean') return number(token) === undefined ? undefined : number(token) !== 0;
+  if (type === 'enum') return named.find(([value]) => value === token || (number(value) !== undefined && number(value) === number(token)))?.[1];
   if (type === 'flags') {
-    const bits = cNumber(token);
-    if (bits === undefined || named.some(([value]) => cNumber(value) === undefined)) return undefined;
-    return named.filter(([value]) => (cNumber(value) & bits) !== 0).map(([, name]) => name).join(', ');
+    const bits = number(token);
+    if (bits === undefined || named.some(([value]) => number(value) === undefined)) return undefined;
+    return named.filter(([value]) => (number(value) & bits) !== 0).map(([, name]) => name).join(', ');
   }
   return undefined;
 }
@@ -267,12 +286,12 @@ function versionOf(header) {
 }
 
 /** The properties of rdkafka_conf.c's `rd_kafka_properties[]`, in librdkafka's order. */
-function parseProperties(confSource, macros) {
+function parseProperties(confSource, context) {
   const at = confSource.indexOf('rd_kafka_properties[] =');
   const end = confSource.indexOf('/* End */', at);
   if (at < 0 || end < 0) throw new Error('rd_kafka_properties[] not found');
   return arrayEntries(preprocess(confSource.slice(at, confSource.indexOf('};', end) + 2)), 0)
-    .map((entry) => parseEntry(entry, macros))
+    .map((entry) => parseEntry(entry, context))
     .filter((property) => property !== undefined);
 }
 
@@ -363,7 +382,8 @@ function readSource(librdkafkaDir) {
   const headers = readdirSync(join(librdkafkaDir, 'src'))
     .filter((name) => name.endsWith('.h'))
     .map((name) => readFileSync(join(librdkafkaDir, 'src', name), 'utf8'));
-  return { version, binding: bindingOf(librdkafkaDir), properties: parseProperties(confSource, stringMacros(headers.join('\n'))) };
+  const context = { macros: stringMacros(headers.join('\n')), constants: numericConstants(headers.join('\n')) };
+  return { version, binding: bindingOf(librdkafkaDir), properties: parseProperties(confSource, context) };
 }
 
 /**

@@ -43,7 +43,9 @@ function quote(value) {
 
 /** The TypeScript type of property `p` (an alias resolved to its target). */
 function valueType(p) {
-  if (p.type === 'enum') return p.values.map(quote).join(' | ');
+  // librdkafka matches an enumeration's value ignoring case (rd_kafka_conf_s2i_find): lower case
+  // as its table writes it, and upper case as Kafka's own documentation does (`SASL_SSL`).
+  if (p.type === 'enum') return [...new Set(p.values.flatMap((v) => [v, v.toUpperCase()]))].map(quote).join(' | ');
   const base = VALUE_TYPES[p.type];
   if (base === undefined) throw new Error(`no value type for ${p.name} (${p.type})`);
   // An integer with named values (`acks: 'all'`): librdkafka takes the names too.
@@ -61,6 +63,7 @@ function docLines(p, target) {
     facts.push(`Range: ${target.doc.ranges.join('; ')}: each refuses a value outside its own when the client is created.`);
   } else if (target.min !== undefined && target.max !== undefined) facts.push(`Range: ${target.min} .. ${target.max}.`);
   if (target.doc.names !== undefined) facts.push(`Also takes: ${target.doc.names.join(', ')}.`);
+  if (target.type === 'enum') facts.push('librdkafka ignores the case of the value: upper case is typed too.');
   // What not every librdkafka version takes: the alias's own absence first, then its target's.
   for (const note of [...(p === target ? [] : (p.doc.notes ?? [])), ...(target.doc.notes ?? [])]) facts.push(note);
   if (target.sensitive === true) facts.push('A secret: librdkafka redacts it in its own dumps, and so do the errors of this package.');

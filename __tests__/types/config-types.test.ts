@@ -114,6 +114,13 @@ describe('typed configurations', () => {
     expect(tags('compression.type')).toEqual(['@default none', '@default inherit']);
     expect(doc('sasl.password')).toMatch(/A secret/);
     expect(tags('produce.offset.report')).toEqual(['@default false', '@deprecated librdkafka marks it deprecated.']);
+    // Bounds and defaults written with hex literals, C integer division and header constants
+    // (review of 09b4f06: they read 0 .. 7, 2097151.999..., and nothing).
+    expect(doc('enabled_events')).toMatch(/Range: 0 \.\. 2147483647\./);
+    expect(doc('compression.level')).toMatch(/Range: -1 \.\. 12\./);
+    expect(tags('compression.level')).toEqual(['@default -1']);
+    expect(tags('queuing.strategy')).toContain('@default fifo');
+    expect(doc('security.protocol')).toMatch(/librdkafka ignores the case of the value: upper case is typed too\./);
     expect(configType!.getProperty('dr_msg_cb')).toBeUndefined();
     expect(configType!.getProperty('error_cb')).toBeUndefined();
   }, 60_000);

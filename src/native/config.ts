@@ -38,6 +38,15 @@ interface BindingProperties {
  */
 type Flat<T> = { [K in keyof T]: T[K] };
 
+/** The type `T` gives property `K`, never when it has none. */
+type PropertyOf<T, K> = K extends keyof T ? Exclude<T[K], undefined> : never;
+
+/**
+ * A client's global properties `G` and topic-level ones `T` as one object type: a property of
+ * both levels takes what either takes, as node-rdkafka's and CKJS's own global interfaces do.
+ */
+type Levels<G, T> = { [K in keyof (G & T)]: PropertyOf<G, K> | PropertyOf<T, K> };
+
 /*
  * The types below are librdkafka's own (librdkafka-config.ts, generated from rdkafka_conf.c by
  * scripts/gen-librdkafka-properties.js, with its descriptions, ranges and defaults as JSDoc), so
@@ -45,9 +54,10 @@ type Flat<T> = { [K in keyof T]: T[K] };
  * versions the two bindings bundle (node-rdkafka's 2.12, CKJS's 2.15): what only one takes
  * compiles, and its JSDoc says which (the other refuses it when the client is created). A number may be written as a numeric
  * string (`'5'`) and a boolean as `'true'`/`'false'`: both bindings hand librdkafka every value
- * as a string. A property of both levels takes what both levels take (`compression.codec` has no
- * `'inherit'` globally, `offset.store.method` no `'none'` at the topic level): splitConfig()
- * hands it to both.
+ * as a string. A property of both levels takes what either level takes, so that the bindings'
+ * own global interfaces fit: splitConfig() hands it to both, and a value one level refuses
+ * (`compression.codec: 'inherit'` globally, `offset.store.method: 'none'` at the topic level)
+ * is refused when the client is created.
  */
 
 /**
@@ -73,19 +83,17 @@ type Flat<T> = { [K in keyof T]: T[K] };
  * };
  * ```
  */
-export type ProducerConfig = Flat<LibrdkafkaProducerGlobalConfig & LibrdkafkaProducerTopicConfig & BindingProperties>;
+export type ProducerConfig = Flat<Levels<LibrdkafkaProducerGlobalConfig, LibrdkafkaProducerTopicConfig> & BindingProperties>;
 
 /**
  * The configuration of {@link AIOConsumer.connect}: librdkafka's global and topic-level consumer
  * properties, checked like {@link ProducerConfig}; node-rdkafka's
- * `ConsumerGlobalConfig & ConsumerTopicConfig` is accepted once its type has `group.id` (which it
- * leaves optional): `ConsumerGlobalConfig & ConsumerTopicConfig & { 'group.id': string }` (the
- * global interface alone allows `offset.store.method: 'none'`, which the topic level, where the
- * consumer also hands it, refuses). `group.id` is required (the
- * consumer consumes as a group member); `rebalance_cb` and `offset_commit_cb` are not listed: the
+ * `ConsumerGlobalConfig & ConsumerTopicConfig` (or its global interface alone) is accepted once
+ * its type has `group.id` (which it leaves optional): `ConsumerGlobalConfig & { 'group.id':
+ * string }`. `group.id` is required (the consumer consumes as a group member); `rebalance_cb` and `offset_commit_cb` are not listed: the
  * consumer owns rebalances and commits (and `consume_cb` takes no JavaScript function).
  */
-export type ConsumerConfig = Flat<LibrdkafkaConsumerGlobalConfig & LibrdkafkaConsumerTopicConfig & BindingProperties & { 'group.id': string }>;
+export type ConsumerConfig = Flat<Levels<LibrdkafkaConsumerGlobalConfig, LibrdkafkaConsumerTopicConfig> & BindingProperties & { 'group.id': string }>;
 
 /**
  * The configuration of {@link AIOAdmin.connect}: librdkafka's global properties, checked like

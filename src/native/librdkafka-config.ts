@@ -144,9 +144,11 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
    * simultaneously or the client cannot refresh metadata within
    * `metadata.recovery.rebootstrap.trigger.ms` or it's requested in a metadata response.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default rebootstrap
    */
-  'metadata.recovery.strategy'?: 'none' | 'rebootstrap';
+  'metadata.recovery.strategy'?: 'none' | 'NONE' | 'rebootstrap' | 'REBOOTSTRAP';
 
   /**
    * If a client configured to rebootstrap using `metadata.recovery.strategy=rebootstrap` is
@@ -325,9 +327,11 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
   /**
    * Allowed broker IP address families: any, v4, v6
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default any
    */
-  'broker.address.family'?: 'any' | 'v4' | 'v6';
+  'broker.address.family'?: 'any' | 'ANY' | 'v4' | 'V4' | 'v6' | 'V6';
 
   /**
    * Maximum time allowed for broker connection setup (TCP connection setup as well SSL and SASL
@@ -401,7 +405,7 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
   /**
    * See `rd_kafka_conf_set_events()`
    *
-   * Range: 0 .. 7.
+   * Range: 0 .. 2147483647.
    *
    * @default 0
    */
@@ -534,9 +538,11 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
   /**
    * Protocol used to communicate with brokers.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default plaintext
    */
-  'security.protocol'?: 'plaintext' | 'ssl' | 'sasl_plaintext' | 'sasl_ssl';
+  'security.protocol'?: 'plaintext' | 'PLAINTEXT' | 'ssl' | 'SSL' | 'sasl_plaintext' | 'SASL_PLAINTEXT' | 'sasl_ssl' | 'SASL_SSL';
 
   /**
    * A cipher suite is a named combination of authentication, encryption, MAC and key exchange
@@ -690,9 +696,11 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
    * https - Server (broker) hostname verification as specified in RFC2818. none - No endpoint
    * verification. OpenSSL >= 1.0.2 required.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default https
    */
-  'ssl.endpoint.identification.algorithm'?: 'none' | 'https';
+  'ssl.endpoint.identification.algorithm'?: 'none' | 'NONE' | 'https' | 'HTTPS';
 
   /**
    * SASL mechanism to use for authentication. Supported: GSSAPI, PLAIN, SCRAM-SHA-256,
@@ -797,9 +805,11 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
    * following properties must also be be specified: `sasl.oauthbearer.client.id`,
    * `sasl.oauthbearer.client.secret`, and `sasl.oauthbearer.token.endpoint.url`.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default default
    */
-  'sasl.oauthbearer.method'?: 'default' | 'oidc';
+  'sasl.oauthbearer.method'?: 'default' | 'DEFAULT' | 'oidc' | 'OIDC';
 
   /**
    * Public identifier for the application. Must be unique across all clients that the
@@ -867,13 +877,17 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
   /**
    * OAuth grant type to use when communicating with the identity provider.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default client_credentials
    */
-  'sasl.oauthbearer.grant.type'?: 'client_credentials' | 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+  'sasl.oauthbearer.grant.type'?: 'client_credentials' | 'CLIENT_CREDENTIALS' | 'urn:ietf:params:oauth:grant-type:jwt-bearer' | 'URN:IETF:PARAMS:OAUTH:GRANT-TYPE:JWT-BEARER';
 
   /**
    * Algorithm the client should use to sign the assertion sent to the identity provider and in
    * the OAuth alg header in the JWT assertion.
+   *
+   * librdkafka ignores the case of the value: upper case is typed too.
    *
    * @default RS256
    */
@@ -967,12 +981,13 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
    * token flow natively as of now. Configuration values specific of chosen authentication type
    * can be passed through `sasl.oauthbearer.config`.
    *
-   * `aws_iam` is only in librdkafka 2.15.1 (CKJS 1.10): librdkafka 2.12.0 (node-rdkafka 3.6)
-   * refuses it when the client is created.
+   * librdkafka ignores the case of the value: upper case is typed too. `aws_iam` is only in
+   * librdkafka 2.15.1 (CKJS 1.10): librdkafka 2.12.0 (node-rdkafka 3.6) refuses it when the
+   * client is created.
    *
    * @default none
    */
-  'sasl.oauthbearer.metadata.authentication.type'?: 'none' | 'azure_imds' | 'aws_iam';
+  'sasl.oauthbearer.metadata.authentication.type'?: 'none' | 'NONE' | 'azure_imds' | 'AZURE_IMDS' | 'aws_iam' | 'AWS_IAM';
 
   /**
    * List of plugin libraries to load (; separated). The library search path is platform
@@ -1019,9 +1034,11 @@ export interface LibrdkafkaGlobalConfig extends CallbacksNamed<
    * configuration value. **NOTE**: Default here is different from the Java client's default
    * behavior, which connects only to the first IP address returned for a hostname.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default use_all_dns_ips
    */
-  'client.dns.lookup'?: 'use_all_dns_ips' | 'resolve_canonical_bootstrap_servers_only';
+  'client.dns.lookup'?: 'use_all_dns_ips' | 'USE_ALL_DNS_IPS' | 'resolve_canonical_bootstrap_servers_only' | 'RESOLVE_CANONICAL_BOOTSTRAP_SERVERS_ONLY';
 
   /**
    * Whether to enable pushing of client metrics to the cluster, if the cluster has a client
@@ -1166,18 +1183,22 @@ export interface LibrdkafkaProducerGlobalConfig extends LibrdkafkaGlobalConfig, 
    * compression codec to use for compressing message sets. This is the default value for all
    * topics, may be overridden by the topic configuration property `compression.codec`.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default none
    */
-  'compression.codec'?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  'compression.codec'?: 'none' | 'NONE' | 'gzip' | 'GZIP' | 'snappy' | 'SNAPPY' | 'lz4' | 'LZ4' | 'zstd' | 'ZSTD';
 
   /**
    * Alias for `compression.codec`: compression codec to use for compressing message sets. This
    * is the default value for all topics, may be overridden by the topic configuration property
    * `compression.codec`.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default none
    */
-  'compression.type'?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd';
+  'compression.type'?: 'none' | 'NONE' | 'gzip' | 'GZIP' | 'snappy' | 'SNAPPY' | 'lz4' | 'LZ4' | 'zstd' | 'ZSTD';
 
   /**
    * Maximum number of messages batched in one MessageSet. The total MessageSet size is also
@@ -1303,9 +1324,11 @@ export interface LibrdkafkaConsumerGlobalConfig extends LibrdkafkaGlobalConfig, 
    * protocol introduced in KIP-848. Available protocols: classic or consumer. Default is
    * `classic`, but will change to `consumer` in next releases.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default classic
    */
-  'group.protocol'?: 'classic' | 'consumer';
+  'group.protocol'?: 'classic' | 'CLASSIC' | 'consumer' | 'CONSUMER';
 
   /**
    * Server side assignor to use. Keep it null to make server select a suitable assignor for the
@@ -1387,7 +1410,7 @@ export interface LibrdkafkaConsumerGlobalConfig extends LibrdkafkaGlobalConfig, 
    * fetch.message.max.bytes. This property has higher priority than queued.min.messages. This
    * property is not supported for share consumers.
    *
-   * Range: 1 .. 2097151.9990234375.
+   * Range: 1 .. 2097151.
    *
    * @default 65536
    */
@@ -1481,11 +1504,13 @@ export interface LibrdkafkaConsumerGlobalConfig extends LibrdkafkaGlobalConfig, 
    * Offset commit store method: 'file' - DEPRECATED: local file store (offset.store.path,
    * et.al), 'broker' - broker commit store (requires Apache Kafka 0.8.2 or later on the broker).
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default broker
    *
    * @deprecated librdkafka marks it deprecated.
    */
-  'offset.store.method'?: 'none' | 'file' | 'broker';
+  'offset.store.method'?: 'none' | 'NONE' | 'file' | 'FILE' | 'broker' | 'BROKER';
 
   /**
    * Controls how to read messages written transactionally: `read_committed` - only return
@@ -1493,9 +1518,11 @@ export interface LibrdkafkaConsumerGlobalConfig extends LibrdkafkaGlobalConfig, 
    * even transactional messages which have been aborted. This property is not supported for
    * share consumers.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default read_committed
    */
-  'isolation.level'?: 'read_uncommitted' | 'read_committed';
+  'isolation.level'?: 'read_uncommitted' | 'READ_UNCOMMITTED' | 'read_committed' | 'READ_COMMITTED';
 
   /**
    * Emit RD_KAFKA_RESP_ERR__PARTITION_EOF event whenever the consumer reaches the end of a
@@ -1612,9 +1639,13 @@ export interface LibrdkafkaProducerTopicConfig extends LibrdkafkaTopicConfig, Ca
    * Producer queuing strategy. FIFO preserves produce ordering, while LIFO prioritizes new
    * messages.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
+   * @default fifo
+   *
    * @deprecated librdkafka marks it deprecated.
    */
-  'queuing.strategy'?: 'fifo' | 'lifo';
+  'queuing.strategy'?: 'fifo' | 'FIFO' | 'lifo' | 'LIFO';
 
   /**
    * No longer used.
@@ -1643,23 +1674,31 @@ export interface LibrdkafkaProducerTopicConfig extends LibrdkafkaTopicConfig, Ca
    * Compression codec to use for compressing message sets. inherit = inherit global
    * compression.codec configuration.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default inherit
    */
-  'compression.codec'?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'inherit';
+  'compression.codec'?: 'none' | 'NONE' | 'gzip' | 'GZIP' | 'snappy' | 'SNAPPY' | 'lz4' | 'LZ4' | 'zstd' | 'ZSTD' | 'inherit' | 'INHERIT';
 
   /**
    * Alias for `compression.codec`: Compression codec to use for compressing message sets.
    * inherit = inherit global compression.codec configuration.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default inherit
    */
-  'compression.type'?: 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd' | 'inherit';
+  'compression.type'?: 'none' | 'NONE' | 'gzip' | 'GZIP' | 'snappy' | 'SNAPPY' | 'lz4' | 'LZ4' | 'zstd' | 'ZSTD' | 'inherit' | 'INHERIT';
 
   /**
    * Compression level parameter for algorithm selected by configuration property
    * `compression.codec`. Higher values will result in better compression at the cost of more CPU
    * usage. Usable range is algorithm-dependent: [0-9] for gzip; [0-12] for lz4; only 0 for
    * snappy; -1 = codec-dependent default compression level.
+   *
+   * Range: -1 .. 12.
+   *
+   * @default -1
    */
   'compression.level'?: LibrdkafkaNumber;
 }
@@ -1713,9 +1752,11 @@ export interface LibrdkafkaConsumerTopicConfig extends LibrdkafkaTopicConfig {
    * an error (ERR__AUTO_OFFSET_RESET) which is retrieved by consuming messages and checking
    * 'message->err'.
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default largest
    */
-  'auto.offset.reset'?: 'smallest' | 'earliest' | 'beginning' | 'largest' | 'latest' | 'end' | 'error';
+  'auto.offset.reset'?: 'smallest' | 'SMALLEST' | 'earliest' | 'EARLIEST' | 'beginning' | 'BEGINNING' | 'largest' | 'LARGEST' | 'latest' | 'LATEST' | 'end' | 'END' | 'error' | 'ERROR';
 
   /**
    * Path to local file for storing offsets. If the path is a directory a filename will be
@@ -1746,11 +1787,13 @@ export interface LibrdkafkaConsumerTopicConfig extends LibrdkafkaTopicConfig {
    * et.al), 'broker' - broker commit store (requires "group.id" to be configured and Apache
    * Kafka 0.8.2 or later on the broker.).
    *
+   * librdkafka ignores the case of the value: upper case is typed too.
+   *
    * @default broker
    *
    * @deprecated librdkafka marks it deprecated.
    */
-  'offset.store.method'?: 'file' | 'broker';
+  'offset.store.method'?: 'file' | 'FILE' | 'broker' | 'BROKER';
 
   /**
    * Maximum number of messages to dispatch in one `rd_kafka_consume_callback*()` call (0 =
