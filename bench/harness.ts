@@ -435,6 +435,35 @@ export function runQueueWaitSeconds(pid: number): number {
   }
 }
 
+/** CPU seconds of this process's threads, by kind (see {@link threadCpuSeconds}). */
+export interface ThreadCpu {
+  /** The JavaScript thread. */
+  main: number;
+  /** Node's other threads: V8's workers (GC, compilers), libuv's pool, the inspector. */
+  node: number;
+  /** librdkafka's threads, rdk:*: main, broker*, bg, and the plugin's poll thread (named after rdk:main, which starts it). */
+  librdkafka: number;
+}
+
+/**
+ * CPU seconds each kind of this process's threads has spent running so far
+ * (/proc/self/task/<tid>/schedstat, first field: nanoseconds on a CPU, not the kernel's ticks);
+ * undefined where /proc does not say (not Linux). A thread that ended is not counted.
+ */
+export function threadCpuSeconds(): ThreadCpu | undefined {
+  try {
+    const out: ThreadCpu = { main: 0, node: 0, librdkafka: 0 };
+    for (const tid of readdirSync('/proc/self/task')) {
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      out[Number(tid) === process.pid ? 'main' : name.startsWith('rdk:') ? 'librdkafka' : 'node'] += ns / 1e9;
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Peak resident set size of this process so far, in MiB. */
 export function peakRssMiB(): number {
   return round(process.resourceUsage().maxRSS / 1024, 1);
