@@ -413,6 +413,15 @@ export function attempter(scenario: string, errors: Array<{ what: string; error:
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Idle CPU (peers-child.ts idle mode): seconds from the first message to the measured window.
+ * V8 collects garbage once the process goes quiet (its memory reducer: two mark-compacts and
+ * V8's worker threads, 10-30 ms in all), seen about 8 s after the process started, or 16-17 s
+ * when V8 put it off once. With 1 s here that alone put every client near 0.1% of a core in a
+ * 15 s window, more for a bigger heap, and how much of it fell inside varied run to run.
+ */
+export const IDLE_SETTLE_SECONDS = pick({ full: 25, quick: 25, smoke: 1 });
+
 /** CPU seconds (user + system) of this process since `since`. */
 export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);

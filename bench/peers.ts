@@ -17,6 +17,7 @@
  */
 import {
   CORES,
+  IDLE_SETTLE_SECONDS,
   captureEnvironment,
   describeConfig,
   median,
@@ -148,13 +149,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     lingers: [0, 5],
     idleRepeats: pick({ full: 3, quick: 2, smoke: 1 }),
     idleSeconds: pick({ full: 60, quick: 20, smoke: 1 }),
-    /**
-     * From the first message to the idle window. V8 collects garbage about 8 s after the process
-     * started (its memory reducer: a scavenge and two mark-compacts, 10-30 ms of the JavaScript
-     * thread and V8's workers); with 1 s here that alone put every client near 0.1% of a core in a
-     * 15 s window, more for a bigger heap, and how much of it fell inside varied run to run.
-     */
-    idleSettleSeconds: pick({ full: 15, quick: 12, smoke: 1 }),
+    idleSettleSeconds: IDLE_SETTLE_SECONDS,
     steadyRepeats: pick({ full: 3, quick: 2, smoke: 1 }),
     steadyRate: pick({ full: 1000, quick: 1000, smoke: 200 }),
     steadySeconds: pick({ full: 3, quick: 2, smoke: 0.5 }),
