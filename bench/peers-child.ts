@@ -100,9 +100,10 @@ async function idle(task: Extract<ChildTask, { mode: 'idle' }>): Promise<IdleRun
     const cpu = process.cpuUsage();
     const t0 = now();
     await sleep(task.seconds * 1000);
+    // Read before the process's CPU: the reading of /proc counts in both, not in the threads alone.
+    const threads1 = threadCpuSeconds();
     const cpuSeconds = cpuSecondsSince(cpu);
     const wall = (now() - t0) / 1000;
-    const threads1 = threadCpuSeconds();
     const pct = (seconds: number): number => round((seconds / wall) * 100, 4);
     const threadsPercentOfCore =
       threads0 && threads1
