@@ -413,6 +413,15 @@ export function attempter(scenario: string, errors: Array<{ what: string; error:
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Idle CPU (peers-child.ts idle mode): seconds from the first message to the measured window.
+ * V8 collects garbage once the process goes quiet (its memory reducer: two mark-compacts and
+ * V8's worker threads, 10-30 ms in all), seen about 8 s after the process started, or 16-17 s
+ * when V8 put it off once. With 1 s here that alone put every client near 0.1% of a core in a
+ * 15 s window, more for a bigger heap, and how much of it fell inside varied run to run.
+ */
+export const IDLE_SETTLE_SECONDS = pick({ full: 25, quick: 25, smoke: 1 });
+
 /** CPU seconds (user + system) of this process since `since`. */
 export function cpuSecondsSince(since: NodeJS.CpuUsage): number {
   const d = process.cpuUsage(since);
@@ -432,6 +441,35 @@ export function runQueueWaitSeconds(pid: number): number {
     return total / 1e9;
   } catch {
     return NaN;
+  }
+}
+
+/** CPU seconds of this process's threads, by kind (see {@link threadCpuSeconds}). */
+export interface ThreadCpu {
+  /** The JavaScript thread. */
+  main: number;
+  /** Node's other threads: V8's workers (GC, compilers), libuv's pool, the inspector. */
+  node: number;
+  /** librdkafka's threads, rdk:*: main, broker*, bg, and the plugin's poll thread (named after rdk:main, which starts it). */
+  librdkafka: number;
+}
+
+/**
+ * CPU seconds each kind of this process's threads has spent running so far
+ * (/proc/self/task/<tid>/schedstat, first field: nanoseconds on a CPU, not the kernel's ticks);
+ * undefined where /proc does not say (not Linux). A thread that ended is not counted.
+ */
+export function threadCpuSeconds(): ThreadCpu | undefined {
+  try {
+    const out: ThreadCpu = { main: 0, node: 0, librdkafka: 0 };
+    for (const tid of readdirSync('/proc/self/task')) {
+      const ns = Number(readFileSync(`/proc/self/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      const name = readFileSync(`/proc/self/task/${tid}/comm`, 'utf8').trim();
+      out[Number(tid) === process.pid ? 'main' : name.startsWith('rdk:') ? 'librdkafka' : 'node'] += ns / 1e9;
+    }
+    return out;
+  } catch {
+    return undefined;
   }
 }
 

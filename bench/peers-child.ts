@@ -4,12 +4,12 @@
  *
  * argv: one JSON object, a ChildTask. result: the matching *Run type.
  */
-import { childMain, cpuSecondsSince, latencySummary, peakRssMiB, round, sleep } from './harness';
+import { childMain, cpuSecondsSince, latencySummary, peakRssMiB, round, sleep, threadCpuSeconds, type ThreadCpu } from './harness';
 import { BATCH_SIZE, PEERS, openPeer, settingsOf, type PeerId, type PeerProducer } from './peer-clients';
 
 export type ChildTask =
   | { mode: 'latency'; client: PeerId; bootstrap: string; lingers: number[]; messages: number; warmup: number; topic: string }
-  | { mode: 'idle'; client: PeerId; bootstrap: string; lingerMs: number; seconds: number; topic: string }
+  | { mode: 'idle'; client: PeerId; bootstrap: string; lingerMs: number; seconds: number; settleSeconds: number; topic: string }
   | { mode: 'steady'; client: PeerId; bootstrap: string; lingers: number[]; rate: number; seconds: number; warmupSeconds: number; topic: string }
   | { mode: 'pipelined'; client: PeerId; bootstrap: string; lingerMs: number; messages: number; warmup: number; window: number; topic: string };
 
@@ -30,6 +30,8 @@ export interface IdleRun {
   seconds: number;
   cpuSeconds: number;
   cpuPercentOfCore: number;
+  /** The same CPU by kind of thread, % of a core (Linux only). */
+  threadsPercentOfCore?: ThreadCpu;
 }
 export interface SteadyRun {
   /** AIOProducer clients: whether the background poll was on. */
@@ -92,14 +94,29 @@ async function idle(task: Extract<ChildTask, { mode: 'idle' }>): Promise<IdleRun
   const p = await openPeer(task.client, task.bootstrap, task.lingerMs);
   try {
     await p.send(task.topic, 0, 1);
-    // Let connection set-up settle before measuring.
-    await sleep(1000);
+    // Let connection set-up, and V8's own work after start-up, settle before measuring (see settleSeconds in peers.ts).
+    await sleep(task.settleSeconds * 1000);
+    const threads0 = threadCpuSeconds();
     const cpu = process.cpuUsage();
     const t0 = now();
     await sleep(task.seconds * 1000);
+    // Read before the process's CPU: the reading of /proc counts in both, not in the threads alone.
+    const threads1 = threadCpuSeconds();
     const cpuSeconds = cpuSecondsSince(cpu);
     const wall = (now() - t0) / 1000;
-    return { backgroundPoll: p.backgroundPoll, settings: settingsOf(task.client, task.lingerMs), seconds: round(wall), cpuSeconds: round(cpuSeconds, 5), cpuPercentOfCore: round((cpuSeconds / wall) * 100, 4) };
+    const pct = (seconds: number): number => round((seconds / wall) * 100, 4);
+    const threadsPercentOfCore =
+      threads0 && threads1
+        ? { main: pct(threads1.main - threads0.main), node: pct(threads1.node - threads0.node), librdkafka: pct(threads1.librdkafka - threads0.librdkafka) }
+        : undefined;
+    return {
+      backgroundPoll: p.backgroundPoll,
+      settings: settingsOf(task.client, task.lingerMs),
+      seconds: round(wall),
+      cpuSeconds: round(cpuSeconds, 5),
+      cpuPercentOfCore: pct(cpuSeconds),
+      ...(threadsPercentOfCore ? { threadsPercentOfCore } : {}),
+    };
   } finally {
     await p.close();
   }

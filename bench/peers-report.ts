@@ -23,7 +23,11 @@ function latencyTable(p: PeersResult): Rows {
 }
 
 function idleTable(p: PeersResult): Rows {
-  return [['client', 'seconds', '% of a core', 'per repeat'], ...p.idle.map((r) => [r.client, r.seconds, r.cpuPercentOfCore.toFixed(4), r.runs.map((v) => v.toFixed(4)).join(', ')])];
+  const kind = (r: PeersResult['idle'][number], k: 'main' | 'node' | 'librdkafka'): string => r.threadsPercentOfCore?.[k].toFixed(4) ?? 'n/a';
+  return [
+    ['client', 'seconds', '% of a core', 'JavaScript thread', "Node's other threads", "librdkafka's threads", 'per repeat'],
+    ...p.idle.map((r) => [r.client, r.seconds, r.cpuPercentOfCore.toFixed(4), kind(r, 'main'), kind(r, 'node'), kind(r, 'librdkafka'), r.runs.map((v) => v.toFixed(4)).join(', ')]),
+  ];
 }
 
 function steadyTable(p: PeersResult): Rows {

@@ -12,9 +12,12 @@
  * client, peers-web-server.ts). Repeat r runs the clients in runOrder(clients, r) (ABAB...);
  * tables show medians over the repeats and ratios of medians against baselines of the same run.
  * Clients that are not installed (bench/peers/, `npm run bench:peers-install`) are listed as such.
+ * BENCH_PEERS_PARTS=idle (a comma-separated list of the parts above) runs those parts alone; the
+ * result then goes to bench/results/peers-<parts>.json, leaving peers.json as it was.
  */
 import {
   CORES,
+  IDLE_SETTLE_SECONDS,
   captureEnvironment,
   describeConfig,
   median,
@@ -30,6 +33,7 @@ import {
   VALUE_BYTES,
   type Broker,
   type Environment,
+  type ThreadCpu,
 } from './harness';
 import { availability, execPathOf, hasBackgroundPollOption, BATCH_SIZE, PEERS, TODAY_OPTIONS, BACKGROUND_POLL_OPTION, rdkafkaSettings, settingsOf, type Availability, type PeerId } from './peer-clients';
 import type { ChildTask, IdleRun, LatencyRun, PipelinedRun, SteadyRun } from './peers-child';
@@ -48,6 +52,8 @@ export interface IdleRow {
   seconds: number;
   cpuPercentOfCore: number;
   runs: number[];
+  /** Median over the repeats of each kind of thread's CPU, % of a core (Linux only). */
+  threadsPercentOfCore?: ThreadCpu;
 }
 export interface SteadyRow {
   client: PeerId;
@@ -113,11 +119,24 @@ const SCENARIO = 'peers';
 /** Which clients each measurement compares (those not available are left out and listed). */
 const SETS = {
   latency: ['aio', 'aio-ckjs', 'aio-today', 'raw-immediate', 'ckjs', 'kafkajs', 'platformatic'],
-  idle: ['aio', 'aio-ckjs', 'aio-today', 'raw-map', 'ckjs', 'kafkajs', 'platformatic'],
+  idle: ['aio', 'aio-ckjs', 'aio-today', 'raw-map', 'ckjs', 'kafkajs', 'platformatic', 'driver-only'],
   steady: ['aio', 'aio-ckjs', 'aio-today', 'raw-map', 'ckjs', 'kafkajs', 'platformatic', 'driver-only'],
   pipelined: ['aio', 'aio-ckjs', 'aio-today', 'raw-map', 'ckjs', 'kafkajs', 'platformatic', 'aio-batch', 'raw-dr', 'ckjs-batch'],
   web: ['aio', 'ckjs', 'raw-map'],
 } as const satisfies Record<string, readonly PeerId[]>;
+
+/** The parts of the scenario, in the order they run. */
+const PARTS = ['latency', 'idle', 'steady', 'pipelined', 'web'] as const;
+type Part = (typeof PARTS)[number];
+
+/** BENCH_PEERS_PARTS: the parts to run (all when unset). */
+function partsToRun(): readonly Part[] {
+  const asked = process.env.BENCH_PEERS_PARTS?.split(',').map((p) => p.trim()).filter(Boolean);
+  if (asked === undefined || asked.length === 0) return PARTS;
+  const unknown = asked.filter((p) => !(PARTS as readonly string[]).includes(p));
+  if (unknown.length > 0) throw new Error(`BENCH_PEERS_PARTS: unknown part(s) ${unknown.join(', ')}; the parts are ${PARTS.join(', ')}`);
+  return PARTS.filter((p) => asked.includes(p));
+}
 
 /** Clients without a linger setting: measured at every linger.ms all the same (it changes nothing for them). */
 const SHARED_LINGER = 5;
@@ -128,8 +147,9 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     latencyMessages: pick({ full: 1000, quick: 300, smoke: 20 }),
     latencyWarmup: pick({ full: 200, quick: 50, smoke: 5 }),
     lingers: [0, 5],
-    idleRepeats: pick({ full: 3, quick: 1, smoke: 1 }),
-    idleSeconds: pick({ full: 15, quick: 5, smoke: 1 }),
+    idleRepeats: pick({ full: 3, quick: 2, smoke: 1 }),
+    idleSeconds: pick({ full: 60, quick: 20, smoke: 1 }),
+    idleSettleSeconds: IDLE_SETTLE_SECONDS,
     steadyRepeats: pick({ full: 3, quick: 2, smoke: 1 }),
     steadyRate: pick({ full: 1000, quick: 1000, smoke: 200 }),
     steadySeconds: pick({ full: 3, quick: 2, smoke: 0.5 }),
@@ -146,6 +166,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     /** BENCH_PEERS_WEB_LINGER=0 runs the web test at linger.ms 0 instead (the shared 5 by default). */
     webLingerMs: Number(process.env.BENCH_PEERS_WEB_LINGER ?? SHARED_LINGER),
   };
+  const parts = partsToRun();
   const environment = captureEnvironment();
   const all = [...new Set(Object.values(SETS).flat())] as PeerId[];
   const avail = new Map(all.map((id) => [id, availability(id)]));
@@ -188,7 +209,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
   const web: WebPeerRow[] = [];
   try {
     // ---- Sequential awaited latency
-    {
+    if (parts.includes('latency')) {
       const ids = usable(SETS.latency);
       const runs = new Map<string, LatencyRun[]>();
       for (let r = 0; r < sizes.latencyRepeats; r++) {
@@ -218,31 +239,44 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     }
 
     // ---- Idle CPU: every client at once, each in its own process, side by side on the measured core.
-    {
+    if (parts.includes('idle')) {
       const ids = usable(SETS.idle);
-      const runs = new Map<PeerId, number[]>();
+      const runs = new Map<PeerId, IdleRun[]>();
       for (let r = 0; r < sizes.idleRepeats; r++) {
         progress(SCENARIO, `idle repeat ${r + 1}/${sizes.idleRepeats}: ${ids.join(', ')} side by side, ${sizes.idleSeconds} s`);
         const outs = await Promise.all(
           ids.map((id) =>
             attempt('idle', id, () =>
-              child<IdleRun>({ mode: 'idle', client: id, bootstrap, lingerMs: SHARED_LINGER, seconds: sizes.idleSeconds, topic: `peers-idle-${id}` }, 120_000),
+              child<IdleRun>(
+                { mode: 'idle', client: id, bootstrap, lingerMs: SHARED_LINGER, seconds: sizes.idleSeconds, settleSeconds: sizes.idleSettleSeconds, topic: `peers-idle-${id}` },
+                (sizes.idleSeconds + sizes.idleSettleSeconds) * 1000 + 120_000,
+              ),
             ),
           ),
         );
         outs.forEach((o, i) => {
-          if (o) runs.set(ids[i]!, [...(runs.get(ids[i]!) ?? []), o.cpuPercentOfCore]);
+          if (o) runs.set(ids[i]!, [...(runs.get(ids[i]!) ?? []), o]);
         });
-        progress(SCENARIO, `  ${ids.map((id, i) => `${id} ${outs[i]?.cpuPercentOfCore ?? 'failed'}%`).join(', ')}`);
+        const threadsOf = (t: ThreadCpu | undefined): string => (t ? ` (JS ${t.main}, node ${t.node}, rdk ${t.librdkafka})` : '');
+        progress(SCENARIO, `  ${ids.map((id, i) => `${id} ${outs[i]?.cpuPercentOfCore ?? 'failed'}%${threadsOf(outs[i]?.threadsPercentOfCore)}`).join(', ')}`);
       }
       for (const id of ids) {
         const rs = runs.get(id);
-        if (rs?.length) idle.push({ client: id, seconds: sizes.idleSeconds, cpuPercentOfCore: round(median(rs), 4), runs: rs });
+        if (!rs?.length) continue;
+        const threads = rs.map((x) => x.threadsPercentOfCore).filter((t): t is ThreadCpu => t !== undefined);
+        const byKind = (kind: keyof ThreadCpu): number => round(median(threads.map((t) => t[kind])), 4);
+        idle.push({
+          client: id,
+          seconds: sizes.idleSeconds,
+          cpuPercentOfCore: round(median(rs.map((x) => x.cpuPercentOfCore)), 4),
+          runs: rs.map((x) => x.cpuPercentOfCore),
+          ...(threads.length === rs.length ? { threadsPercentOfCore: { main: byKind('main'), node: byKind('node'), librdkafka: byKind('librdkafka') } } : {}),
+        });
       }
     }
 
     // ---- CPU per message at a steady rate
-    {
+    if (parts.includes('steady')) {
       const ids = usable(SETS.steady);
       const runs = new Map<string, SteadyRun[]>();
       for (let r = 0; r < sizes.steadyRepeats; r++) {
@@ -297,7 +331,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     }
 
     // ---- Pipelined awaited throughput, and batch calls
-    {
+    if (parts.includes('pipelined')) {
       const ids = usable(SETS.pipelined);
       const runs = new Map<PeerId, PipelinedRun[]>();
       const slow = (id: PeerId) => id === 'kafkajs' || id === 'platformatic';
@@ -345,7 +379,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     }
 
     // ---- Web load test: one server per client, awaitable endpoints interleaved per repeat
-    {
+    if (parts.includes('web')) {
       const ids = usable(SETS.web);
       const servers = new Map<PeerId, Server>();
       const load = await startLoadGenerator();
@@ -420,7 +454,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
       order: 'repeat r runs the clients rotated by floor(r/2) places, reversed when r is odd (runOrder in bench/harness.ts): consecutive repeats swap every pair',
       processes: 'a fresh child process per client per repeat (connect, warm-up, measure, close); the idle repeat runs every client at once, each in its own process; the web test: one server process per client, all alive, loaded one at a time',
       latency: 'each send awaited before the next; performance.now() around each await; p50/p99 of the measured sends, median of the repeats',
-      idle: 'connected, one message delivered, 1 s to settle, then process.cpuUsage() over the idle period / wall time',
+      idle: `connected, one message delivered, ${sizes.idleSettleSeconds} s to settle (V8's collections after start-up), then process.cpuUsage() over the idle period / wall time; by thread: /proc/self/task/*/schedstat (JavaScript thread, Node's other threads, librdkafka's; the JavaScript thread's and the total include one reading of /proc, about 1 ms)`,
       steady: 'a 1 ms timer sends what the schedule owes (rate x elapsed), every send awaited on its own; CPU of the process from the first send until the last settled / messages; "client µs/msg" subtracts driver-only (the same loop with sends that resolve at once), and the targets use it',
       pipelined: `window concurrent async loops, each awaiting one call at a time (single clients: one message per call; batch clients: ${BATCH_SIZE} per call, window / ${BATCH_SIZE} loops)`,
       web: 'autocannon in its own process (load core), POST 100-byte JSON body; one server per client on the measured core; at each concurrency the endpoints run in runOrder per repeat; /noop is the aio server\'s',
@@ -432,7 +466,7 @@ export async function runPeers(givenBroker?: Broker): Promise<PeersResult> {
     web,
     errors,
   };
-  writeResult('peers', result);
+  writeResult(parts.length === PARTS.length ? 'peers' : `peers-${parts.join('-')}`, result);
   return result;
 }
 

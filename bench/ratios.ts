@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { measureMemory, type MemoryRow } from './costs';
 import {
   CORES,
+  IDLE_SETTLE_SECONDS,
   attempter,
   MODE,
   captureEnvironment,
@@ -47,7 +48,7 @@ import {
 import type { LoadResult } from './load-client';
 import { availability, type PeerId } from './peer-clients';
 import { profilesMarkdown, type ProfilesResult } from './profile';
-import type { IdleRun, LatencyRun } from './peers-child';
+import type { ChildTask, IdleRun, LatencyRun } from './peers-child';
 import { RATIO_PATHS, type RatioPathId, type RatiosRun, type RatiosTask } from './ratios-client';
 import type { TargetCheck } from './report';
 import type { ProbeReading } from './server-probe';
@@ -394,10 +395,21 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
     // Side by side with raw node-rdkafka (no poll timer while idle): what librdkafka itself costs here.
     const idleOf = (client: PeerId) =>
       attempt(`idle ${client}`, () =>
-        runChild<IdleRun>('peers-child', [JSON.stringify({ mode: 'idle', client, bootstrap: broker.bootstrapServers, lingerMs: 5, seconds: sizes.idleSeconds, topic: `bench-ratios-idle-${client}` })], {
-          cpu: CORES.subject,
-          timeoutMs: 120_000,
-        }),
+        runChild<IdleRun>(
+          'peers-child',
+          [
+            JSON.stringify({
+              mode: 'idle',
+              client,
+              bootstrap: broker.bootstrapServers,
+              lingerMs: 5,
+              seconds: sizes.idleSeconds,
+              settleSeconds: IDLE_SETTLE_SECONDS,
+              topic: `bench-ratios-idle-${client}`,
+            } satisfies ChildTask),
+          ],
+          { cpu: CORES.subject, timeoutMs: (sizes.idleSeconds + IDLE_SETTLE_SECONDS) * 1000 + 120_000 },
+        ),
       );
     const [idleRun, rawIdle] = await Promise.all([idleOf('aio'), idleOf('raw-map')]);
     if (idleRun) idle = { cpuPercentOfCore: idleRun.cpuPercentOfCore, seconds: idleRun.seconds, rawCpuPercentOfCore: rawIdle?.cpuPercentOfCore ?? NaN };
@@ -427,7 +439,7 @@ export async function runRatios(givenBroker?: Broker): Promise<RatiosResult> {
       web: `web-server.ts on the measured core, ${loadGeneratorKind() === 'wrk' ? 'wrk (BENCH_LOAD_GENERATOR=wrk), one thread,' : 'autocannon (load-client.ts)'} on the load core; at each repeat the endpoints run in runOrder; p99 is the load generator's, median of the repeats; after each run the server settles what is still in flight (timed) and collects its garbage before the next`,
       loadGenerator: loadGeneratorKind(),
       latency: 'peers-child.ts latency mode: each send awaited before the next; p50 of the measured sends, median of the repeats',
-      idle: 'peers-child.ts idle mode, AIOProducer and raw node-rdkafka (raw-map: no poll timer while idle) side by side: connected, one message delivered, 1 s to settle, then CPU over the idle period / wall time',
+      idle: `peers-child.ts idle mode, AIOProducer and raw node-rdkafka (raw-map: no poll timer while idle) side by side: connected, one message delivered, ${IDLE_SETTLE_SECONDS} s to settle (V8's collections after start-up), then CPU over the idle period / wall time`,
       memory: `costs-child.ts memory mode; reference: ${MEMORY_REFERENCE.source}`,
     },
     throughput,

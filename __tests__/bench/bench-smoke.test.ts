@@ -78,7 +78,10 @@ describe('bench smoke run', () => {
     for (const id of ['aio', 'aio-today', 'raw-immediate', 'kafkajs']) {
       expect(peers.latency.filter((r: { client: string }) => r.client === id).map((r: { lingerMs: number }) => r.lingerMs)).toEqual([0, 5]);
     }
-    expect(rowsOf('idle')).toEqual(expect.arrayContaining(['aio', 'aio-today']));
+    expect(rowsOf('idle')).toEqual(expect.arrayContaining(['aio', 'aio-today', 'driver-only']));
+    // CPU by kind of thread, from /proc: there on Linux only.
+    const byThread = peers.idle.filter((r: { threadsPercentOfCore?: { main: number } }) => typeof r.threadsPercentOfCore?.main === 'number');
+    expect(byThread.length).toBe(process.platform === 'linux' ? peers.idle.length : 0);
     expect(rowsOf('steady')).toEqual(expect.arrayContaining(['aio', 'aio-today', 'driver-only']));
     expect(rowsOf('pipelined')).toEqual(expect.arrayContaining(['aio', 'raw-map', 'raw-dr']));
     expect(peers.pipelined.every((r: { failed: number }) => r.failed === 0)).toBe(true);

@@ -25,7 +25,7 @@ describe('background poll', () => {
   });
 
   it('settles awaited produces without the JavaScript poll timer', async () => {
-    const producer = await AIOProducer.connect({ 'bootstrap.servers': broker.bootstrapServers, 'linger.ms': 0 }, SLOW_TIMER);
+    const producer = await AIOProducer.connect({ 'bootstrap.servers': broker.bootstrapServers, 'linger.ms': 0, 'statistics.interval.ms': 100 }, SLOW_TIMER);
     try {
       expect(producer.backgroundPoll).toBe(true);
       const topic = randomTopic();
@@ -68,6 +68,45 @@ describe('background poll', () => {
       await producer.close();
     }
   }, 30_000);
+});
+
+describe('an idle producer', () => {
+  /**
+   * How many timers the producer arms in 300 ms with nothing in flight, after one delivered
+   * message (setTimeout, watched from outside: the wait here runs on the timer saved before), and
+   * how many statistics reach its listener meanwhile (librdkafka queues them every 100 ms).
+   */
+  const whileIdle = async (backgroundPoll: boolean): Promise<{ timers: number; stats: number }> => {
+    const wait = global.setTimeout;
+    // A short idle period: without the thread, 300 ms hold some thirty idle ticks to see.
+    const producer = await AIOProducer.connect({ 'bootstrap.servers': broker.bootstrapServers, 'linger.ms': 0, 'statistics.interval.ms': 100 }, { backgroundPoll, idlePollIntervalMs: 10 });
+    try {
+      expect(producer.backgroundPoll).toBe(backgroundPoll);
+      await producer.produce(randomTopic(), 'x');
+      // The busy timer's last tick, which finds nothing in flight.
+      await new Promise((resolve) => wait(resolve, 50));
+      expect(producer.inFlight).toBe(0);
+      let stats = 0;
+      producer.on('stats', () => stats++);
+      const armed = jest.spyOn(global, 'setTimeout');
+      try {
+        await new Promise((resolve) => wait(resolve, 300));
+        return { timers: armed.mock.calls.length, stats };
+      } finally {
+        armed.mockRestore();
+      }
+    } finally {
+      await producer.close();
+    }
+  };
+
+  it('arms no timer with the background poll: librdkafka\'s thread serves errors, statistics and logs, an idle tick would only wake the process', async () => {
+    const background = await whileIdle(true);
+    expect(background.timers).toBe(0);
+    expect(background.stats).toBeGreaterThanOrEqual(1);
+    // The same watch sees the idle ticks of a producer that polls on its timer alone.
+    expect((await whileIdle(false)).timers).toBeGreaterThanOrEqual(3);
+  }, 20_000);
 });
 
 describe('withBackgroundPoll / createWithBackgroundPoll', () => {

@@ -52,7 +52,8 @@ export interface AIOProducerOptions {
   pollIntervalMs?: number;
   /**
    * Poll period while nothing is pending, in ms (> 0), so client errors and statistics still
-   * flow.
+   * flow. Without the background poll only: with it ({@link backgroundPoll}) librdkafka's thread
+   * serves those, and the producer arms no timer while nothing is pending.
    * @default 1000
    */
   idlePollIntervalMs?: number;

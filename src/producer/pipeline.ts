@@ -114,10 +114,15 @@ export class ProducePipeline<K, V> {
     this.#intake.order.hold();
   }
 
-  /** Connected: polls, on the timer alone or with librdkafka's background poll thread. */
+  /**
+   * Connected: polls, on the timer alone or with librdkafka's background poll thread. With the
+   * thread, the timer runs only while something is in flight: the thread serves client errors,
+   * statistics and logs too, so an idle tick would have nothing to do, and its wake-up once a
+   * second was most of an idle producer's CPU (docs/benchmarks.md, section 9).
+   */
   start(backgroundPoll: boolean): void {
     this.#backgroundPoll = backgroundPoll;
-    if (backgroundPoll) this.loop.setBusyMs(this.#options.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS);
+    if (backgroundPoll) this.loop.setIntervals({ busyMs: this.#options.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS, idleMs: undefined });
     this.loop.start();
   }
 

@@ -5,8 +5,11 @@ export interface PollLoopIntervals {
    * setImmediate: the only case where the loop holds the process, and only while work is pending).
    */
   busyMs: number;
-  /** Period while nothing is pending; must be > 0. */
-  idleMs: number;
+  /**
+   * Period while nothing is pending, > 0; undefined: no timer while nothing is pending (a tick
+   * that finds nothing pending arms none, and `wake()` arms the busy one).
+   */
+  idleMs: number | undefined;
 }
 
 /** What a {@link PollLoop} drives. */
@@ -21,8 +24,8 @@ export interface PollLoopHooks {
 
 /**
  * One `unref()`ed timer that calls `tick` every `busyMs` while work is pending and every `idleMs`
- * otherwise. It never keeps an idle process alive, never throws out of the timer, and `stop()`
- * leaves no timer behind.
+ * otherwise (or not at all while nothing is pending, without `idleMs`). It never keeps an idle
+ * process alive, never throws out of the timer, and `stop()` leaves no timer behind.
  */
 export class PollLoop {
   readonly #hooks: PollLoopHooks;
@@ -34,9 +37,8 @@ export class PollLoop {
   #running = false;
 
   constructor(hooks: PollLoopHooks, intervals: PollLoopIntervals) {
-    if (!(intervals.idleMs > 0)) throw new RangeError('idleMs must be > 0');
     this.#hooks = hooks;
-    this.#intervals = intervals;
+    this.#intervals = checked(intervals);
   }
 
   /** Starts polling (idempotent). */
@@ -64,11 +66,11 @@ export class PollLoop {
   }
 
   /**
-   * Changes the busy period from the next timer on: with librdkafka's background poll serving the
-   * reports, the busy timer is only a safety net.
+   * Changes the periods from the next timer on: with librdkafka's background poll serving the
+   * reports, the busy timer is only a safety net and an idle one has nothing to do.
    */
-  setBusyMs(busyMs: number): void {
-    this.#intervals = { ...this.#intervals, busyMs };
+  setIntervals(intervals: PollLoopIntervals): void {
+    this.#intervals = checked(intervals);
   }
 
   readonly #run = (): void => {
@@ -102,9 +104,10 @@ export class PollLoop {
     this.#arm(busy ? this.#intervals.busyMs : this.#intervals.idleMs);
   }
 
-  #arm(delayMs: number): void {
+  #arm(delayMs: number | undefined): void {
     // A tick that produced (from a listener) may have woken the loop already: never two timers.
     this.#clear();
+    if (delayMs === undefined) return;
     // An unref()ed immediate runs only when something else wakes the event loop, so a zero
     // period would not mean "every turn". It is ref()ed instead: only while work is pending (a
     // zero idle period is refused), and stop() clears it.
@@ -118,4 +121,10 @@ export class PollLoop {
     this.#timer = undefined;
     this.#immediate = undefined;
   }
+}
+
+/** `intervals` when the idle period, if any, is > 0 (a zero one would spin forever). */
+function checked(intervals: PollLoopIntervals): PollLoopIntervals {
+  if (intervals.idleMs !== undefined && !(intervals.idleMs > 0)) throw new RangeError('idleMs must be > 0');
+  return intervals;
 }

@@ -109,16 +109,52 @@ describe('PollLoop re-entrancy', () => {
   });
 });
 
-describe('PollLoop.setBusyMs (the background poll)', () => {
-  it('setBusyMs applies from the next timer', () => {
+describe('PollLoop.setIntervals (the background poll)', () => {
+  it('applies from the next timer', () => {
     let ticks = 0;
     const loop = makeLoop({ value: true }, () => ticks++);
     loop.start();
-    loop.setBusyMs(10);
+    loop.setIntervals({ busyMs: 10, idleMs: 100 });
     jest.advanceTimersByTime(1); // the timer armed before still fires at 1 ms
     expect(ticks).toBe(1);
     jest.advanceTimersByTime(100);
     expect(ticks).toBe(11);
     loop.stop();
+  });
+
+  it('refuses a zero idle period there too', () => {
+    expect(() => makeLoop({ value: false }).setIntervals({ busyMs: 1, idleMs: 0 })).toThrow(RangeError);
+  });
+});
+
+describe('PollLoop without an idle period', () => {
+  it('arms no timer while nothing is pending, ticks at the busy period once woken, and none again once the work is done', () => {
+    const busy = { value: false };
+    let ticks = 0;
+    const loop = new PollLoop({ tick: () => ticks++, isBusy: () => busy.value, onError: () => {} }, { busyMs: 10, idleMs: undefined });
+    loop.start();
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(60_000);
+    expect(ticks).toBe(0);
+
+    busy.value = true;
+    loop.wake();
+    expect(jest.getTimerCount()).toBe(1);
+    jest.advanceTimersByTime(50);
+    expect(ticks).toBe(5);
+
+    busy.value = false;
+    jest.advanceTimersByTime(10); // the tick that finds nothing pending arms nothing
+    expect(ticks).toBe(6);
+    expect(jest.getTimerCount()).toBe(0);
+    jest.advanceTimersByTime(60_000);
+    expect(ticks).toBe(6);
+
+    busy.value = true;
+    loop.wake();
+    jest.advanceTimersByTime(10);
+    expect(ticks).toBe(7);
+    loop.stop();
+    expect(jest.getTimerCount()).toBe(0);
   });
 });
