@@ -357,7 +357,9 @@ export function runChildScript<T>(
       else if (msg.type === 'error') error = String(msg.message);
       else options.onMessage?.(msg, child);
     });
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': 'exit' may come before the IPC channel's last message was read, and a
+    // child that sent its result and exited at once was then counted as failed (seen in the idle part).
+    child.on('close', (code, signal) => {
       clearTimeout(timer);
       if (result !== undefined && code === 0) resolvePromise(result.data as T);
       else reject(new Error(`${scriptName} ${args.join(' ')}: ${error ?? `exited with code ${code}, signal ${signal}`}`));
