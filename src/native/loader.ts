@@ -69,7 +69,8 @@ export interface Binding {
  * The callback properties each binding takes a function for: its `Conf::ConfigureCallback`
  * (src/config.cc). node-rdkafka 3.6 drops a function under any other name without a word; CKJS
  * 1.10 throws "Invalid callback type" for one, from inside its connect. (`event_cb` both read
- * themselves, as a boolean.)
+ * themselves, as a boolean; their Producer reads `dr_cb` and `dr_msg_cb` itself, which the
+ * producer owns and refuses before this.)
  */
 export const CALLBACK_PROPERTIES: Readonly<Record<BindingName, ReadonlySet<string>>> = {
   [NODE_RDKAFKA]: new Set(['rebalance_cb', 'offset_commit_cb']),

@@ -17,15 +17,10 @@ import type { DeliveryReport } from './delivery-report';
 import { FlushWaiters } from './flush-waiters';
 import type { ProduceOptions, ResolvedOptions } from './options';
 import { emptyNativeMessage, toNativeMessage, type NativeMessage } from './outgoing-message';
-import { PollLoop } from './poll-loop';
+import { PollLoop, producerPollIntervals } from './poll-loop';
 import { ReportIntake, type IntakeProducer } from './report-intake';
 import type { Serialization } from './serialize';
 import { headersToPropagate, produceTrace, producerChannels, withTraceHeaders } from './tracing';
-
-/** Busy poll period without the background poll: each report waits for the next tick. */
-const TIMER_ONLY_POLL_MS = 1;
-/** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
-const BACKGROUND_SAFETY_POLL_MS = 10;
 
 const enum State {
   Open,
@@ -85,7 +80,7 @@ export class ProducePipeline<K, V> {
     this.#untrackedLane = serialization.none && !options.propagateTraceContext && !host.transactional;
     this.loop = new PollLoop(
       { tick: this.#tick, isBusy: () => this.inFlight > 0, onError: (err) => host.events.error(err, 'poll failed') },
-      { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs },
+      producerPollIntervals(options, false),
     );
     native.on('delivery-report', this.#intake.onReport);
   }
@@ -114,15 +109,10 @@ export class ProducePipeline<K, V> {
     this.#intake.order.hold();
   }
 
-  /**
-   * Connected: polls, on the timer alone or with librdkafka's background poll thread. With the
-   * thread, the timer runs only while something is in flight: the thread serves client errors,
-   * statistics and logs too, so an idle tick would have nothing to do, and its wake-up once a
-   * second was most of an idle producer's CPU (docs/benchmarks.md, section 9).
-   */
+  /** Connected: polls, on the timer alone or with librdkafka's background poll thread. */
   start(backgroundPoll: boolean): void {
     this.#backgroundPoll = backgroundPoll;
-    if (backgroundPoll) this.loop.setIntervals({ busyMs: this.#options.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS, idleMs: undefined });
+    if (backgroundPoll) this.loop.setIntervals(producerPollIntervals(this.#options, true));
     this.loop.start();
   }
 

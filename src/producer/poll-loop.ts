@@ -12,6 +12,25 @@ export interface PollLoopIntervals {
   idleMs: number | undefined;
 }
 
+/** Busy poll period without the background poll: each report waits for the next tick. */
+const TIMER_ONLY_POLL_MS = 1;
+/** Busy poll period with the background poll: a safety net for deadlines and a full queue's retries. */
+const BACKGROUND_SAFETY_POLL_MS = 10;
+
+/**
+ * A producer's poll periods: its options', on the timer alone. With librdkafka's background poll
+ * thread, a busy tick is a safety net and there is no idle one: the thread serves client errors,
+ * statistics and logs too, so an idle tick would have nothing to do, and its wake-up once a second
+ * was most of an idle producer's CPU (docs/benchmarks.md, section 9).
+ */
+export function producerPollIntervals(
+  options: { pollIntervalMs: number | undefined; idlePollIntervalMs: number },
+  backgroundPoll: boolean,
+): PollLoopIntervals {
+  if (backgroundPoll) return { busyMs: options.pollIntervalMs ?? BACKGROUND_SAFETY_POLL_MS, idleMs: undefined };
+  return { busyMs: options.pollIntervalMs ?? TIMER_ONLY_POLL_MS, idleMs: options.idlePollIntervalMs };
+}
+
 /** What a {@link PollLoop} drives. */
 export interface PollLoopHooks {
   /** One poll. A throw is caught and handed to `onError`; the loop goes on. */
