@@ -9,6 +9,7 @@ import { createGuarded } from './creation-guard';
 import { loadBinding, type Binding, type BindingOption } from './loader';
 
 import type { NativeHeader } from '../core/headers';
+import { AIOKafkaError } from '../core/errors';
 
 export type { NativeHeader };
 
@@ -156,13 +157,27 @@ interface PollsInBackground {
  * threads would serve them). Once on, a JavaScript `poll()` returns at once: only that thread
  * serves the queue, so one partition's reports reach JavaScript in order.
  */
-function pollInBackgroundOnceConnected(native: NativeProducer): void {
+export function pollInBackgroundOnceConnected(native: NativeProducer): void {
   const producer = native as NativeProducer & PollsInBackground;
   const connect = producer.connect;
   producer.connect = (metadataOptions, cb) =>
     connect.call(producer, metadataOptions, (err) => {
-      if (err == null && producer.isConnected()) producer.setPollInBackground(true);
-      cb(err);
+      if (err != null) return cb(err);
+      // A producer said to poll in the background that does not would wait for every report until
+      // its deadline: the connect fails instead, its client released (and a throw here would
+      // escape into CKJS's callback).
+      try {
+        if (!producer.isConnected()) throw new Error('the client was disconnected before it started');
+        producer.setPollInBackground(true);
+      } catch (cause) {
+        const failed = new AIOKafkaError(`connect: the background poll did not start: ${cause instanceof Error ? cause.message : String(cause)}`, {
+          code: 'ERR__STATE',
+          cause,
+        });
+        producer.disconnect(0, () => cb(failed));
+        return;
+      }
+      cb(null);
     });
 }
 
