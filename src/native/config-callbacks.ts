@@ -1,8 +1,8 @@
 /*
  * The callback properties (librdkafka's pointer properties) a JavaScript binding takes a function
  * for, as the public configurations type them. librdkafka-config.ts (generated) lists each
- * pointer property of librdkafka's that is named here; the others take C pointers only:
- * node-rdkafka drops a function given for one without a word, CKJS refuses it.
+ * pointer property of librdkafka's that is named here; the others take C pointers only, and a
+ * function given for one is refused when the client is created (src/native/config-refusal.ts).
  *
  * `dr_cb`, `dr_msg_cb` (the producer's delivery reports), `rebalance_cb` and `offset_commit_cb`
  * (the consumer's rebalances and commits) are not here: the clients own them.
@@ -36,8 +36,9 @@ export interface LibrdkafkaCallbacks {
   /**
    * SASL/OAUTHBEARER token refresh callback (librdkafka's
    * `rd_kafka_conf_set_oauthbearer_token_refresh_cb()`): see {@link OAuthBearerTokenRefresh}.
-   * On CKJS only: node-rdkafka 3.6 takes no function for it (it drops one without a word), so on
-   * node-rdkafka use `sasl.oauthbearer.method: 'oidc'` or `enable.sasl.oauthbearer.unsecure.jwt`.
+   * On CKJS only: node-rdkafka 3.6 takes no function for it, and the client refuses it there with
+   * `UnsupportedByBindingError`; on node-rdkafka use `sasl.oauthbearer.method: 'oidc'` or
+   * `enable.sasl.oauthbearer.unsecure.jwt`.
    */
   oauthbearer_token_refresh_cb: OAuthBearerTokenRefresh;
 }
