@@ -117,3 +117,31 @@ describe.each(MATRIX)('%s with %s', (client, mode) => {
     expect(outcome!.message).toMatch(key === undefined ? /^librdkafka refused the configuration: / : new RegExp(`^librdkafka refused config "${key.replace(/\./g, '\\.')}"`));
   });
 });
+
+// The config fuzz (CI, seed unknown): an admin client with `client.software.name: ".*"` died with
+// "free(): invalid next size (fast)". librdkafka 2.12 and 2.15 sanitize client.software.name and
+// .version in place, and the loop that skips leading non-alphanumerics runs past the end of a value
+// without one. Without the check, this child connects the first clients and then dies.
+describe('client.software.name and client.software.version without a letter or digit', () => {
+  const VALUES = ['', '.*', '-', ' ', '--..', '*'];
+  const KEYS = ['client.software.name', 'client.software.version'];
+
+  it('are refused before librdkafka sees them, for every client, and the process goes on', async () => {
+    const specs = CLIENTS.flatMap(([client]) => KEYS.flatMap((key) => VALUES.map((value) => spec(client, 'no plugin', { [key]: value }))));
+    const { outcomes, run } = await runConnects(specs, 120_000);
+    expect({ ended: howItEnded(run), stderr: run.stderr }).toEqual({ ended: 'exit 0', stderr: '' });
+    expect(outcomes).toHaveLength(specs.length);
+    outcomes.forEach((outcome, i) => {
+      const [key] = Object.keys(specs[i]!.config).filter((k) => KEYS.includes(k));
+      expect(outcome).toMatchObject({ outcome: 'rejected', name: 'InvalidArgumentError', code: 'ERR__INVALID_ARG', typed: true });
+      expect(outcome.message).toMatch(new RegExp(`^config "${key!.replace(/\./g, '\\.')}" must hold at least one ASCII letter or digit`));
+    });
+  });
+
+  it('with one letter or digit among other characters, are taken and the clients connect', async () => {
+    const specs = CLIENTS.map(([client]) => spec(client, 'no plugin', { 'client.software.name': '.my app!', 'client.software.version': '-1-' }));
+    const { outcomes, run } = await runConnects(specs);
+    expect(howItEnded(run)).toBe('exit 0');
+    expect(outcomes.map((o) => o.outcome)).toEqual(['resolved', 'resolved', 'resolved']);
+  });
+});

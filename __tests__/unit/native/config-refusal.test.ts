@@ -160,6 +160,29 @@ describe('checkConfigValues', () => {
     expect((err as Error).message).toBe(`config "${key}" must be a string, a number or a boolean, got ${type}`);
   });
 
+  // librdkafka 2.12 and 2.15 corrupt their heap on these (rd_kafka_sw_str_sanitize_inplace): the config fuzz.
+  it.each([
+    ['client.software.name', ''],
+    ['client.software.name', '.*'],
+    ['client.software.version', '-'],
+    ['client.software.version', ' \t'],
+  ])('refuses %s %p: librdkafka would read and write past its end', (key, value) => {
+    expect(() => checkConfigValues({ [key]: value })).toThrow(
+      new InvalidArgumentError(
+        `config "${key}" must hold at least one ASCII letter or digit, got ${JSON.stringify(value)}: librdkafka reads and writes ` +
+          'past the end of a value without one when it creates the client, which corrupts memory and kills the process',
+      ),
+    );
+    const create = jest.fn();
+    expect(() => createWithConfig({ [key]: value }, create)).toThrow(InvalidArgumentError);
+    expect(create).not.toHaveBeenCalled();
+  });
+
+  it('takes client.software.name and .version with a letter or digit anywhere, and numbers', () => {
+    expect(() => checkConfigValues({ 'client.software.name': '.my app!', 'client.software.version': 2 })).not.toThrow();
+    expect(() => checkConfigValues({ 'client.software.version': '-1-' })).not.toThrow();
+  });
+
   it('is checked before node-rdkafka sees the configuration', () => {
     const create = jest.fn();
     expect(() => createWithConfig({ 'sasl.password': { s: 1 } } as never, create)).toThrow(InvalidArgumentError);
