@@ -9,6 +9,7 @@ import { BINDING_NAMES } from '../core/bindings';
 import { AIOKafkaError, InvalidArgumentError, UnsupportedByBindingError } from '../core/errors';
 import { showValue, typeOfValue } from '../core/validation';
 import type { LibrdkafkaConfig } from './config';
+import { checkConfigHazards } from './config-hazards';
 import { CALLBACK_PROPERTIES, type Binding } from './loader';
 import { canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
@@ -107,41 +108,14 @@ export function configRefusal(err: unknown, config: LibrdkafkaConfig, atCreation
 }
 
 /**
- * The properties librdkafka rewrites in place when it creates the client, keeping letters, digits,
- * dots and dashes between the first and the last letter or digit. Its loop that skips the leading
- * ones does not stop at the string's end (rdkafka_conf.c, rd_kafka_sw_str_sanitize_inplace, in
- * both 2.12 and 2.15): a value without a letter or digit ("", ".*", "-") makes it read and write
- * past the string, and the process dies of a corrupted heap, now or later. Found by the config fuzz.
- */
-const SANITIZED_IN_PLACE: ReadonlySet<string> = new Set(['client.software.name', 'client.software.version']);
-
-/** An ASCII letter or digit: what librdkafka's sanitizer looks for. */
-const ALPHANUMERIC = /[A-Za-z0-9]/;
-
-/**
  * Refuses a value no librdkafka property takes: librdkafka parses strings (node-rdkafka turns
  * numbers and booleans into strings), and node-rdkafka would turn an object into
  * "[object Object]" and an array into its items joined with commas, without a word. Functions are
- * taken by callback properties only. The error names the key and the type, never the value. Also
- * refuses two values librdkafka takes but should not: `internal.termination.signal` other than 0
- * (a librdkafka handler for a signal is not for a Node process), and a `client.software.name` or
- * `client.software.version` without a letter or digit (librdkafka corrupts its heap on it).
+ * taken by callback properties only. The error names the key and the type, never the value. Then
+ * refuses the values librdkafka takes but mishandles ({@link checkConfigHazards}).
  */
 export function checkConfigValues(config: LibrdkafkaConfig, binding?: Pick<Binding, 'name' | 'callbackProperties'>): void {
   for (const [key, value] of Object.entries(config)) {
-    const signal = typeof value === 'string' || typeof value === 'number' ? Number(value) : 0;
-    if (canonicalName(key) === 'internal.termination.signal' && signal !== 0) {
-      throw new InvalidArgumentError(
-        `config "${key}" must be 0 (its default) in Node.js: librdkafka would install its own handler for that signal ` +
-          'in the whole process (SIGTERM, SIGINT and SIGCHLD are libuv\'s; SIGKILL kills the process when the client is destroyed)',
-      );
-    }
-    if (typeof value === 'string' && SANITIZED_IN_PLACE.has(canonicalName(key)) && !ALPHANUMERIC.test(value)) {
-      throw new InvalidArgumentError(
-        `config "${key}" must hold at least one ASCII letter or digit, got ${showValue(value)}: librdkafka reads and writes ` +
-          'past the end of a value without one when it creates the client, which corrupts memory and kills the process',
-      );
-    }
     if (value === undefined || typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') continue;
     if (typeof value === 'function' && takesCallback(key)) {
       if (binding === undefined || binding.callbackProperties.has(canonicalName(key))) continue;
@@ -150,6 +124,7 @@ export function checkConfigValues(config: LibrdkafkaConfig, binding?: Pick<Bindi
     const takes = takesCallback(key) ? 'a function or a boolean' : 'a string, a number or a boolean';
     throw new InvalidArgumentError(`config "${key}" must be ${takes}, got ${typeOfValue(value)}`);
   }
+  checkConfigHazards(config);
 }
 
 /**
