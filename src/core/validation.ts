@@ -21,9 +21,10 @@ export function typeOfValue(value: unknown): string {
   return type === 'object' ? 'an object' : `a${/^[aeiou]/.test(type) ? 'n' : ''} ${type}`;
 }
 
-/** A value for an error message: a string, number or boolean as JSON, anything else by its type. */
+/** A value for an error message: a string or boolean as JSON, a number as JavaScript writes it (NaN too), anything else by its type. */
 export function showValue(value: unknown): string {
-  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'number') return String(value); // NaN and Infinity as such
+  if (typeof value === 'string' || typeof value === 'boolean') return JSON.stringify(value);
   return typeOfValue(value);
 }
 

@@ -11,7 +11,7 @@ import { showValue, typeOfValue } from '../core/validation';
 import type { LibrdkafkaConfig } from './config';
 import { checkConfigHazards } from './config-hazards';
 import { CALLBACK_PROPERTIES, type Binding } from './loader';
-import { canonicalName, closestPropertyName, isLibrdkafkaProperty, takesCallback } from './property-index';
+import { canonicalName, closestPropertyName, isLibrdkafkaProperty, keyFor, takesCallback } from './property-index';
 import { isSecretKey, redactError, redactorFor } from './redaction';
 
 /** Names in double quotes: librdkafka's way of naming a property in a refusal. */
@@ -32,9 +32,7 @@ const UNNAMED: ReadonlyArray<[RegExp, string]> = [
  * the caller wrote no key for that property.
  */
 function writtenKey(config: LibrdkafkaConfig, named: string): string {
-  if (config[named] !== undefined) return named;
-  const canonical = canonicalName(named);
-  return Object.keys(config).find((key) => config[key] !== undefined && canonicalName(key) === canonical) ?? named;
+  return keyFor(config, named) ?? named;
 }
 
 /**

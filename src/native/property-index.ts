@@ -33,6 +33,16 @@ export function canonicalName(name: string): string {
 }
 
 /**
+ * The key `config` sets `property` under: that name, else another name of the same property (an
+ * alias, or the name an alias stands for). Undefined when `config` sets it under none.
+ */
+export function keyFor(config: Readonly<Record<string, unknown>>, property: string): string | undefined {
+  if (config[property] !== undefined) return property;
+  const canonical = canonicalName(property);
+  return Object.keys(config).find((key) => config[key] !== undefined && canonicalName(key) === canonical);
+}
+
+/**
  * Whether librdkafka marks the value of `name` (or of the property it is an alias of) a secret:
  * passwords, private keys and their locations, PEMs, SASL and OAuth credentials.
  */
