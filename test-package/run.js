@@ -97,16 +97,19 @@ async function checkImports(where, app, env) {
 
 /** (e) A failed connect: the process exits soon after the rejection, and writes no stderr. */
 async function checkFailedConnects(where, app, env) {
+  // Copied once, before any runs: a copy overwrites the file a running node may be reading.
+  fixture(app, 'connect-fail.cjs');
+  const exitTime = fixture(app, 'exit-time.cjs');
   await Promise.all(
     ['producer', 'consumer', 'admin'].map(async (kind) => {
-      fixture(app, 'connect-fail.cjs');
-      const result = await run('node', [fixture(app, 'exit-time.cjs'), kind], { cwd: app, env, timeoutMs: 60_000 });
+      const result = await run('node', [exitTime, kind], { cwd: app, env, timeoutMs: 60_000 });
       const seen = json(result.stdout);
       const exitMs = seen?.rejectedAt === undefined ? undefined : seen.exitedAt - seen.rejectedAt;
       const ok = exitMs !== undefined && exitMs < EXIT_BOUND_MS && !result.timedOut && seen.stderr === '';
       const detail =
         seen?.rejectedAt === undefined
-          ? `no rejection${result.timedOut ? ' within 60 s' : ''}: ${result.stdout.trim()}`
+          ? `no rejection${result.timedOut ? ' within 60 s' : ''}: ${result.stdout.trim()} (timing process: exit ${result.code}, signal ${result.signal}` +
+            `${result.error ? `, ${result.error.message}` : ''}${result.stderr ? `; stderr: ${excerpt(result.stderr)}` : ''})`
           : `rejected after ${seen.afterMs} ms with ${seen.code}; exited ${exitMs} ms later${seen.stderr ? `; stderr: ${excerpt(seen.stderr)}` : ''}`;
       check(where, `(e) ${kind} that could not connect: exits within ${EXIT_BOUND_MS / 1000} s of the rejection, nothing on stderr`, ok, detail);
     }),
